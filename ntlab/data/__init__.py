@@ -1,0 +1,6 @@
+"""Market data: the MarketData panel, bundled samples, files, Alpaca, the local store, replay."""
+
+from ntlab.data.market import FIELDS, MarketData
+from ntlab.data.samples import list_samples, load_sample
+
+__all__ = ["FIELDS", "MarketData", "list_samples", "load_sample"]

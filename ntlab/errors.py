@@ -1,0 +1,72 @@
+"""One exception hierarchy for ntlab.
+
+Every error says what was wrong, where, and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NtlabError",
+    "ConfigError",
+    "DataError",
+    "ValidationError",
+    "UnknownSymbolError",
+    "OptionalDependencyError",
+    "LookAheadError",
+    "RiskError",
+    "ExecutionError",
+    "OrderRejectedError",
+    "BrokerConnectionError",
+    "NtlabWarning",
+]
+
+
+class NtlabError(Exception):
+    """Base class of every error ntlab raises on purpose."""
+
+
+class ConfigError(NtlabError, ValueError):
+    """A parameter or setting is invalid."""
+
+
+class DataError(NtlabError, ValueError):
+    """Market or news data cannot be used as given."""
+
+
+class ValidationError(DataError):
+    """Data failed validation; the message names the symbol and row."""
+
+
+class UnknownSymbolError(DataError, KeyError):
+    """A symbol was asked for that the data does not hold."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class OptionalDependencyError(NtlabError, ImportError):
+    """A heavy optional dependency is missing; the message says what to install."""
+
+
+class LookAheadError(NtlabError):
+    """A strategy's signals use data from the future (failed the causality check)."""
+
+
+class RiskError(NtlabError):
+    """A risk computation cannot be done on the given input."""
+
+
+class ExecutionError(NtlabError):
+    """An order could not be placed, changed or tracked."""
+
+
+class OrderRejectedError(ExecutionError):
+    """The broker or the risk gate rejected an order; the message gives the reason."""
+
+
+class BrokerConnectionError(ExecutionError):
+    """The broker could not be reached after retries."""
+
+
+class NtlabWarning(UserWarning):
+    """Warnings of ntlab's own (treated as errors in the test suite)."""

@@ -1,0 +1,234 @@
+"""The Strategy contract: a frozen keyword-only config plus ``signals(data) -> Signals``.
+
+``Signals.target`` is the wanted exposure of each symbol's sleeve, in [-1, 1]
+(1 = fully long the sleeve, -1 = fully short, 0 = flat). Backtests and sessions give
+each symbol an equal sleeve of equity unless a sizing rule says otherwise, so a
+portfolio weight is ``target / n_symbols``.
+
+Signals must be causal: row t may use bars up to and including t only. A decision made
+on bar t is executed on bar t+1 (at its open by default) by the backtest engines and
+live sessions. :func:`ntlab.testing.check_strategy` proves causality.
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import pandas as pd
+
+from ntlab.data.market import MarketData
+from ntlab.errors import ConfigError
+from ntlab.model import Direction, Signal
+
+__all__ = ["StrategyConfig", "Strategy", "Signals"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyConfig:
+    """Base of every strategy config: plain values only, round-trips through a dict."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise :class:`ConfigError` for values out of range (override in subclasses)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ConfigError(f"{cls.__name__}: unknown parameter(s) {sorted(unknown)}; known: {sorted(names)}")
+        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Self:
+        return self.from_dict({**self.to_dict(), **changes})
+
+
+def _frame_or_none(frame: pd.DataFrame | None, like: pd.DataFrame, name: str) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    if frame.shape != like.shape or not frame.index.equals(like.index) or not frame.columns.equals(like.columns):
+        raise ConfigError(f"Signals.{name} must have the same index and columns as target")
+    return frame
+
+
+@dataclass(frozen=True)
+class Signals:
+    """A strategy's output on a panel: DataFrames of shape (n_bars, n_symbols).
+
+    Attributes
+    ----------
+    strategy_id : str
+    target : DataFrame
+        Wanted sleeve exposure in [-1, 1]; 0 in the warm-up.
+    confidence : DataFrame
+        In [0, 1].
+    stop_loss, take_profit : DataFrame or None
+        Price levels for the open position (NaN where none).
+    reasoning : DataFrame or None
+        Human-readable reason, set where the target changes ('' elsewhere).
+    """
+
+    strategy_id: str
+    target: pd.DataFrame
+    confidence: pd.DataFrame
+    stop_loss: pd.DataFrame | None = None
+    take_profit: pd.DataFrame | None = None
+    reasoning: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        t = self.target.to_numpy(dtype=float)
+        if not np.isfinite(t).all() or (np.abs(t) > 1 + 1e-12).any():
+            raise ConfigError(f"{self.strategy_id}: target must be finite and within [-1, 1]")
+        _frame_or_none(self.confidence, self.target, "confidence")
+        c = self.confidence.to_numpy(dtype=float)
+        if not np.isfinite(c).all() or (c < 0).any() or (c > 1).any():
+            raise ConfigError(f"{self.strategy_id}: confidence must be finite and within [0, 1]")
+        for name in ("stop_loss", "take_profit", "reasoning"):
+            _frame_or_none(getattr(self, name), self.target, name)
+        for name in ("stop_loss", "take_profit"):
+            frame = getattr(self, name)
+            if frame is not None:
+                v = frame.to_numpy(dtype=float)
+                if (v[~np.isnan(v)] <= 0).any():
+                    raise ConfigError(f"{self.strategy_id}: {name} levels must be positive prices")
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        return self.target.index  # type: ignore[return-value]
+
+    @property
+    def symbols(self) -> list[str]:
+        return list(self.target.columns)
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    def __getitem__(self, rows: slice) -> Signals:
+        if not isinstance(rows, slice):
+            raise TypeError("Signals[...] takes a row slice")
+        parts = {
+            f.name: (getattr(self, f.name).iloc[rows] if isinstance(getattr(self, f.name), pd.DataFrame) else getattr(self, f.name))
+            for f in dataclasses.fields(self)
+        }
+        return Signals(**parts)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if isinstance(getattr(self, f.name), pd.DataFrame)
+        }
+
+    def changes(self) -> pd.DataFrame:
+        """Boolean DataFrame, True where the target differs from the bar before."""
+        t = self.target
+        return t.ne(t.shift(1).fillna(0.0))
+
+    def to_records(self, *, only_changes: bool = True, close: pd.DataFrame | None = None) -> list[Signal]:
+        """The signals as seed-schema :class:`ntlab.model.Signal` objects.
+
+        Parameters
+        ----------
+        only_changes : bool
+            Only bars where the target changes (entries, exits, flips).
+        close : DataFrame, optional
+            Closes to fill ``entryPrice``.
+        """
+        mask = self.changes() if only_changes else pd.DataFrame(True, index=self.index, columns=self.target.columns)
+        rows, cols = np.nonzero(mask.to_numpy())
+        out = []
+        for r, c in zip(rows.tolist(), cols.tolist()):
+            out.append(self._record(r, c, close))
+        return out
+
+    def latest(self, close: pd.DataFrame | None = None) -> list[Signal]:
+        """The last bar's signal for every symbol."""
+        r = len(self) - 1
+        return [self._record(r, c, close) for c in range(len(self.symbols))]
+
+    def _record(self, r: int, c: int, close: pd.DataFrame | None) -> Signal:
+        target = float(self.target.iat[r, c])
+        direction = Direction.LONG if target > 0 else Direction.SHORT if target < 0 else Direction.CLOSE
+
+        def level(frame: pd.DataFrame | None) -> float | None:
+            if frame is None or direction is Direction.CLOSE:
+                return None
+            v = float(frame.iat[r, c])
+            return None if np.isnan(v) else v
+
+        entry = None
+        if close is not None:
+            v = float(close.iat[r, c])
+            entry = None if np.isnan(v) else v
+        reason = "" if self.reasoning is None else str(self.reasoning.iat[r, c] or "")
+        return Signal(
+            strategy_id=self.strategy_id,
+            symbol=self.symbols[c],
+            direction=direction,
+            confidence=float(self.confidence.iat[r, c]),
+            timestamp=self.index[r].to_pydatetime(),
+            entry_price=entry,
+            stop_loss=level(self.stop_loss),
+            take_profit=level(self.take_profit),
+            quantity=None,
+            reasoning=reason,
+            metadata={"target": f"{target:.6g}"},
+        )
+
+
+class Strategy(abc.ABC):
+    """Base class: subclasses set ``name`` and ``Config`` and implement ``signals``.
+
+    Learned strategies also implement ``fit(data) -> self`` and keep learned state in
+    attributes ending in ``_``; ``signals`` must still never use a bar after row t.
+    """
+
+    name: ClassVar[str]
+    Config: ClassVar[type[StrategyConfig]]
+
+    def __init__(self, config: StrategyConfig | None = None, **params: Any) -> None:
+        if config is not None and params:
+            raise ConfigError(f"{type(self).__name__}: give a config or keyword parameters, not both")
+        if config is None:
+            try:
+                config = self.Config(**params)
+            except TypeError as exc:
+                names = sorted(f.name for f in dataclasses.fields(self.Config))
+                raise ConfigError(f"{self.name}: {exc}; parameters are {names}") from exc
+        elif not isinstance(config, self.Config):
+            raise ConfigError(f"{self.name} needs a {self.Config.__name__}, got {type(config).__name__}")
+        self.config = config
+
+    @property
+    def warmup(self) -> int:
+        """Bars needed before the first non-zero target."""
+        return 0
+
+    def fit(self, data: MarketData) -> Self:
+        """Learn from ``data`` (no-op for rule-based strategies)."""
+        return self
+
+    @abc.abstractmethod
+    def signals(self, data: MarketData) -> Signals:
+        """Signals for every bar and symbol of ``data`` (causal)."""
+
+    def clone(self) -> Self:
+        """A fresh, unfitted strategy with the same config."""
+        return type(self)(config=self.config)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"strategy": self.name, **self.config.to_dict()}
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.config.to_dict().items())
+        return f"{type(self).__name__}({params})"
