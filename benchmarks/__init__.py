@@ -1,0 +1,1 @@
+"""Side-by-side benchmarks of ntlab against its peers; results go to benchmarks/results/."""
