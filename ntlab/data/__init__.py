@@ -2,5 +2,6 @@
 
 from ntlab.data.market import FIELDS, MarketData
 from ntlab.data.samples import list_samples, load_sample
+from ntlab.data.sources import load
 
-__all__ = ["FIELDS", "MarketData", "list_samples", "load_sample"]
+__all__ = ["FIELDS", "MarketData", "list_samples", "load", "load_sample"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._time import to_utc_index
-from ntlab.errors import ValidationError
+from ntlab.errors import DataError, ValidationError
 
 __all__ = ["validate_fields", "check_long_frame", "DEFAULT_MAX_NAN_RUN"]
 
@@ -25,7 +25,12 @@ def validate_index(index: pd.Index, *, where: str = "bars") -> pd.DatetimeIndex:
     """UTC DatetimeIndex, strictly increasing, no duplicates."""
     if len(index) == 0:
         raise ValidationError(f"{where}: empty range (no bars). Check the dates and symbols asked for.")
-    utc = to_utc_index(index, what=f"{where} index")
+    try:
+        utc = to_utc_index(index, what=f"{where} index")
+    except ValidationError:
+        raise
+    except DataError as exc:
+        raise ValidationError(str(exc)) from exc
     if utc.hasnans:
         pos = int(np.flatnonzero(utc.isna())[0])
         raise ValidationError(f"{where}: missing timestamp (NaT) at row {pos}")
@@ -71,7 +76,7 @@ def validate_fields(
         if bad.any():
             r, c = np.argwhere(bad)[0]
             raise ValidationError(
-                f"{where}: {symbols[c]} has non-positive or infinite {name} {arr[r, c]!r} at {_row(index, r)}"
+                f"{where}: {symbols[c]} has non-positive or infinite {name} {float(arr[r, c])} at {_row(index, r)}"
             )
         if np.isinf(arr).any():
             r, c = np.argwhere(np.isinf(arr))[0]

@@ -1,0 +1,5 @@
+import sys
+
+from ntlab.cli import main
+
+sys.exit(main())
