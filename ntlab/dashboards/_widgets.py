@@ -121,10 +121,10 @@ class SessionView(pn.viewable.Viewer):
             None, css_classes=["ntlab-positions"], sizing_mode="stretch_width"
         )
         self.orders = pn.pane.DataFrame(
-            None, css_classes=["ntlab-orders"], sizing_mode="stretch_width"
+            None, index=False, css_classes=["ntlab-orders"], sizing_mode="stretch_width"
         )
         self.fills = pn.pane.DataFrame(
-            None, css_classes=["ntlab-fills"], sizing_mode="stretch_width"
+            None, index=False, css_classes=["ntlab-fills"], sizing_mode="stretch_width"
         )
 
     def update(self, status: dict) -> None:

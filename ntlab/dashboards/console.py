@@ -38,7 +38,10 @@ class TradingConsole(pn.viewable.Viewer):
         universe = self.session.universe()
         self.busy, self.view = Busy(), SessionView()
         self.strategies = pn.widgets.MultiChoice(
-            name="Strategies", options=available(), value=["momentum"]
+            name="Strategies (none: manual trading only)",
+            options=available(),
+            value=["momentum"],
+            css_classes=["ntlab-strategies"],
         )
         self.symbols = pn.widgets.TextInput(
             name=f"Symbols (from {', '.join(universe)})",
@@ -49,7 +52,10 @@ class TradingConsole(pn.viewable.Viewer):
             name="Risk level", options=list(RISK_LEVELS), value="medium"
         )
         self.max_position = pn.widgets.FloatInput(
-            name="Max position size (USD per symbol)", value=50_000.0, step=1000
+            name="Max position size (USD per symbol)",
+            value=50_000.0,
+            step=1000,
+            css_classes=["ntlab-max-position"],
         )
         self.stop_loss = pn.widgets.FloatInput(
             name="Stop-loss (fraction, 0 = none)", value=0.05, step=0.01

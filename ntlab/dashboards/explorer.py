@@ -52,8 +52,12 @@ class ResearchExplorer(pn.viewable.Viewer):
         self.trades = pn.pane.DataFrame(None, max_rows=200, sizing_mode="stretch_width", height=420)
         self.sweep_x = pn.widgets.Select(name="X parameter", width=140)
         self.sweep_y = pn.widgets.Select(name="Y parameter", width=140)
-        self.sweep_xs = pn.widgets.TextInput(name="X values", value="10, 20, 40", width=140)
-        self.sweep_ys = pn.widgets.TextInput(name="Y values", value="30, 60, 120", width=140)
+        self.sweep_xs = pn.widgets.TextInput(
+            name="X values", value="10, 20, 40", width=140, css_classes=["ntlab-sweep-xs"]
+        )
+        self.sweep_ys = pn.widgets.TextInput(
+            name="Y values", value="30, 60, 120", width=140, css_classes=["ntlab-sweep-ys"]
+        )
         self.sweep_metric = pn.widgets.Select(name="Metric", options=_METRICS, width=140)
         self.sweep_button = pn.widgets.Button(
             name="Run sweep", button_type="primary", css_classes=["ntlab-sweep"]
@@ -75,8 +79,14 @@ class ResearchExplorer(pn.viewable.Viewer):
 
     # ------------------------------------------------------------------ wiring
     def _on_strategy(self, *_) -> None:
+        params = self.model.strategy_params
+        classes = {
+            name: {"css_classes": [f"ntlab-param-{name}"]}
+            for name in params.param
+            if name != "name"
+        }
         self.params_box[:] = [
-            pn.Param(self.model.strategy_params, show_name=False, sizing_mode="stretch_width")
+            pn.Param(params, show_name=False, widgets=classes, sizing_mode="stretch_width")
         ]
         names = self.model.sweepable
         self.sweep_x.options, self.sweep_y.options = names, names
@@ -150,7 +160,6 @@ class ResearchExplorer(pn.viewable.Viewer):
             pn.widgets.FloatInput.from_param(m.param.fees, sizing_mode="stretch_width"),
             pn.widgets.FloatInput.from_param(m.param.slippage, sizing_mode="stretch_width"),
             self.run_button,
-            self.busy,
             width=300,
         )
         sweep = pn.Column(
@@ -176,5 +185,5 @@ class ResearchExplorer(pn.viewable.Viewer):
             dynamic=True,
             sizing_mode="stretch_width",
         )
-        results = pn.Column(self.metrics, tabs, sizing_mode="stretch_width")
+        results = pn.Column(self.busy, self.metrics, tabs, sizing_mode="stretch_width")
         return pn.Row(controls, results, sizing_mode="stretch_width")

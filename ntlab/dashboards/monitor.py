@@ -26,7 +26,7 @@ class LiveMonitor(pn.viewable.Viewer):
     session = param.Parameter(doc="a TradingSessionAPI; the process's shared session by default")
 
     def __init__(self, **params) -> None:
-        from bokeh.models import ColumnDataSource
+        from bokeh.models import ColumnDataSource, NumeralTickFormatter
         from bokeh.plotting import figure
 
         params.setdefault("session", shared_session())
@@ -43,8 +43,11 @@ class LiveMonitor(pn.viewable.Viewer):
         )
         fig.line("time", "equity", source=self.source, line_width=2, color="#1f77b4")
         fig.yaxis.axis_label = "equity ($)"
-        self.chart = pn.pane.Bokeh(
-            fig, css_classes=["ntlab-monitor-equity"], sizing_mode="stretch_width"
+        fig.yaxis.formatter = NumeralTickFormatter(format="$0,0")
+        self.chart = pn.Column(
+            pn.pane.Bokeh(fig, sizing_mode="stretch_width"),
+            css_classes=["ntlab-monitor-equity"],
+            sizing_mode="stretch_width",
         )
         self._session_id, self._last_ms = None, None
         self.refresh()

@@ -148,4 +148,6 @@ def sweep_heatmap(grid: pd.DataFrame, metric: str):
         height=_HEIGHT + 80,
         colorbar=True,
     )
-    return heat * hv.Labels(long, kdims=[x, y], vdims="label")
+    return heat * hv.Labels(long, kdims=[x, y], vdims="label").opts(
+        text_color="black", text_font_size="12pt"
+    )

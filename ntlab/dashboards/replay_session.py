@@ -141,6 +141,8 @@ class ReplaySession:
                 return
 
     def stop(self) -> SessionStatus:
+        if self._state == "idle":
+            raise ExecutionError("no session to stop; start one first")
         self._halt.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5.0)

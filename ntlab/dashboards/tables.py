@@ -94,6 +94,14 @@ def fills_frame(status: dict[str, Any], last: int = 12) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["time", "symbol", "side", "qty", "price", "commission"])
 
 
+def _breaker(status: dict[str, Any], breaker: dict[str, Any]) -> str:
+    if status.get("session_id") is None:
+        return "n/a"
+    if breaker.get("tripped"):
+        return f"TRIPPED: {breaker.get('reason')}"
+    return f"ok (trips at {breaker.get('limit', 0.0):.0%} drawdown)"
+
+
 def status_kpis(status: dict[str, Any]) -> dict[str, str]:
     """Headline numbers of a session, formatted: equity, cash, P&L, drawdown, breaker, latency."""
     risk, lat, breaker = (
@@ -108,9 +116,7 @@ def status_kpis(status: dict[str, Any]) -> dict[str, str]:
         "Unrealized P&L": f"${status.get('unrealized_pnl', 0.0):,.2f}",
         "Drawdown": f"{risk.get('drawdown', 0.0):.2%} (max {risk.get('max_drawdown', 0.0):.2%})",
         "Leverage": f"{risk.get('leverage', 0.0):.2f}",
-        "Circuit breaker": f"TRIPPED: {breaker.get('reason')}"
-        if breaker.get("tripped")
-        else f"ok (limit {breaker.get('limit', 0.0):.0%} drawdown)",
+        "Circuit breaker": _breaker(status, breaker),
         "Decision latency": f"{lat['last']:.1f} ms (p50 {lat['p50']:.1f}, max {lat['max']:.1f})"
         if lat
         else "n/a",
