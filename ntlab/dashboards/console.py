@@ -38,54 +38,54 @@ class TradingConsole(pn.viewable.Viewer):
         universe = self.session.universe()
         self.busy, self.view = Busy(), SessionView()
         self.strategies = pn.widgets.MultiChoice(
-            name="Strategies (none: manual trading only)",
+            label="Strategies (none: manual trading only)",
             options=available(),
             value=["momentum"],
             css_classes=["ntlab-strategies"],
         )
         self.symbols = pn.widgets.TextInput(
-            name=f"Symbols (from {', '.join(universe)})",
+            label=f"Symbols (from {', '.join(universe)})",
             value=", ".join(universe[:3]),
             css_classes=["ntlab-symbols"],
         )
         self.risk_level = pn.widgets.Select(
-            name="Risk level", options=list(RISK_LEVELS), value="medium"
+            label="Risk level", options=list(RISK_LEVELS), value="medium"
         )
         self.max_position = pn.widgets.FloatInput(
-            name="Max position size (USD per symbol)",
+            label="Max position size (USD per symbol)",
             value=50_000.0,
             step=1000,
             css_classes=["ntlab-max-position"],
         )
         self.stop_loss = pn.widgets.FloatInput(
-            name="Stop-loss (fraction, 0 = none)", value=0.05, step=0.01
+            label="Stop-loss (fraction, 0 = none)", value=0.05, step=0.01
         )
         self.take_profit = pn.widgets.FloatInput(
-            name="Take-profit (fraction, 0 = none)", value=0.10, step=0.01
+            label="Take-profit (fraction, 0 = none)", value=0.10, step=0.01
         )
-        self.use_gpu = pn.widgets.Checkbox(name="Use GPU (forecasting strategies)", value=False)
+        self.use_gpu = pn.widgets.Checkbox(label="Use GPU (forecasting strategies)", value=False)
         self.start_button = pn.widgets.Button(
-            name="Start session", button_type="success", css_classes=["ntlab-start"]
+            label="Start session", color="success", css_classes=["ntlab-start"]
         )
         self.stop_button = pn.widgets.Button(
-            name="Stop session", button_type="warning", css_classes=["ntlab-stop"]
+            label="Stop session", color="warning", css_classes=["ntlab-stop"]
         )
         self.order_symbol = pn.widgets.TextInput(
-            name="Symbol", value=universe[0], css_classes=["ntlab-order-symbol"]
+            label="Symbol", value=universe[0], css_classes=["ntlab-order-symbol"]
         )
         self.order_side = pn.widgets.RadioButtonGroup(
-            name="Side", options=["buy", "sell"], value="buy"
+            label="Side", options=["buy", "sell"], value="buy"
         )
         self.order_qty = pn.widgets.FloatInput(
-            name="Quantity (shares)", value=10.0, step=1, css_classes=["ntlab-order-qty"]
+            label="Quantity (shares)", value=10.0, step=1, css_classes=["ntlab-order-qty"]
         )
         self.submit_button = pn.widgets.Button(
-            name="Place market order", button_type="primary", css_classes=["ntlab-submit"]
+            label="Place market order", color="primary", css_classes=["ntlab-submit"]
         )
-        self.open_orders = pn.widgets.Select(name="Open order", options=[])
-        self.cancel_button = pn.widgets.Button(name="Cancel order", css_classes=["ntlab-cancel"])
+        self.open_orders = pn.widgets.Select(label="Open order", options=[])
+        self.cancel_button = pn.widgets.Button(label="Cancel order", css_classes=["ntlab-cancel"])
         self.flatten_button = pn.widgets.Button(
-            name="Flatten all", button_type="danger", css_classes=["ntlab-flatten"]
+            label="Flatten all", color="danger", css_classes=["ntlab-flatten"]
         )
         for button, action in (
             (self.start_button, self.start),

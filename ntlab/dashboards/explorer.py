@@ -31,7 +31,7 @@ class ResearchExplorer(pn.viewable.Viewer):
         m = self.model
         self.busy = Busy()
         self.run_button = pn.widgets.Button(
-            name="Run backtest", button_type="primary", css_classes=["ntlab-run"]
+            label="Run backtest", color="primary", css_classes=["ntlab-run"]
         )
         self.params_box = pn.Column()
         self.metrics = pn.pane.DataFrame(
@@ -44,23 +44,23 @@ class ResearchExplorer(pn.viewable.Viewer):
             None, css_classes=["ntlab-drawdown"], sizing_mode="stretch_width"
         )
         self.chart_symbol = pn.widgets.Select(
-            name="Chart symbol", options=list(m.symbols), width=160
+            label="Chart symbol", options=list(m.symbols), width=160
         )
         self.price = pn.pane.HoloViews(
             None, css_classes=["ntlab-price"], sizing_mode="stretch_width"
         )
         self.trades = pn.pane.DataFrame(None, max_rows=200, sizing_mode="stretch_width", height=420)
-        self.sweep_x = pn.widgets.Select(name="X parameter", width=140)
-        self.sweep_y = pn.widgets.Select(name="Y parameter", width=140)
+        self.sweep_x = pn.widgets.Select(label="X parameter", width=140)
+        self.sweep_y = pn.widgets.Select(label="Y parameter", width=140)
         self.sweep_xs = pn.widgets.TextInput(
-            name="X values", value="10, 20, 40", width=140, css_classes=["ntlab-sweep-xs"]
+            label="X values", value="10, 20, 40", width=140, css_classes=["ntlab-sweep-xs"]
         )
         self.sweep_ys = pn.widgets.TextInput(
-            name="Y values", value="30, 60, 120", width=140, css_classes=["ntlab-sweep-ys"]
+            label="Y values", value="30, 60, 120", width=140, css_classes=["ntlab-sweep-ys"]
         )
-        self.sweep_metric = pn.widgets.Select(name="Metric", options=_METRICS, width=140)
+        self.sweep_metric = pn.widgets.Select(label="Metric", options=_METRICS, width=140)
         self.sweep_button = pn.widgets.Button(
-            name="Run sweep", button_type="primary", css_classes=["ntlab-sweep"]
+            label="Run sweep", color="primary", css_classes=["ntlab-sweep"]
         )
         self.heatmap = pn.pane.HoloViews(
             None, css_classes=["ntlab-heatmap"], sizing_mode="stretch_width"

@@ -1,0 +1,116 @@
+"""ExplorerModel: the explorer's choices and actions, checked against the library called directly."""
+
+from __future__ import annotations
+
+import pytest
+
+from ntlab.backtest.vector import VectorSettings, run_vector
+from ntlab.dashboards.explorer_model import ExplorerModel, data_choices, parse_int_list, sweep_grid
+from ntlab.data.store import LocalStore
+from ntlab.errors import ConfigError, DataError
+from ntlab.strategies import get, strategy_class
+
+
+def test_data_choices_list_samples_then_stored_datasets(stocks):
+    assert data_choices()[:4] == [
+        "sample:stocks",
+        "sample:sp500_20",
+        "sample:indices",
+        "sample:sp500_1y",
+    ]
+    LocalStore().save_dataset("ibm_only", stocks.select(["IBM"]))
+    assert data_choices()[-1] == "store:ibm_only"
+    model = ExplorerModel(data_spec="store:ibm_only")
+    assert model.symbols == ["IBM"] and model.data.n_bars == stocks.select(["IBM"]).n_bars
+
+
+def test_run_is_run_vector_on_the_chosen_inputs_and_is_remembered(stocks):
+    model = ExplorerModel()
+    model.symbols = ["AAPL", "MSFT"]
+    model.strategy_params.lookback = 30
+    model.fees = 0.002
+    result = model.run()
+    direct = run_vector(
+        get("momentum", lookback=30), stocks.select(["AAPL", "MSFT"]), VectorSettings(fees=0.002)
+    )
+    assert result.summary() == pytest.approx(direct.summary(), rel=1e-12)
+    again = ExplorerModel()
+    again.symbols, again.fees = ["AAPL", "MSFT"], 0.002
+    again.strategy_params.lookback = 30
+    assert again.cached() is result
+    again.strategy_params.lookback = 31
+    assert again.cached() is None
+
+
+def test_bad_choices_raise_clear_errors():
+    model = ExplorerModel()
+    model.symbols = []
+    with pytest.raises(DataError, match="pick at least one symbol"):
+        model.run()
+    model.symbols = ["IBM"]
+    model.strategy_params.z_window = 1
+    with pytest.raises(ConfigError, match="z_window >= 2"):
+        model.run()
+
+
+def test_sweep_equals_a_loop_of_backtests(stocks):
+    data = stocks.select(["IBM", "MSFT"])
+    grid = sweep_grid(
+        strategy_class("momentum"),
+        {},
+        ("lookback", [10, 30]),
+        ("z_window", [40, 80]),
+        data,
+        VectorSettings(),
+        "sharpe",
+    )
+    assert (
+        grid.shape == (2, 2) and grid.index.name == "z_window" and grid.columns.name == "lookback"
+    )
+    for lookback in (10, 30):
+        for z_window in (40, 80):
+            direct = run_vector(
+                get("momentum", lookback=lookback, z_window=z_window), data
+            ).summary()["sharpe"]
+            assert grid.loc[z_window, lookback] == pytest.approx(direct, rel=1e-12)
+    model = ExplorerModel()
+    model.symbols = ["IBM", "MSFT"]
+    seen = []
+    out = model.sweep(
+        "lookback",
+        "10, 30",
+        "z_window",
+        "40;80",
+        "sharpe",
+        progress=lambda d, n: seen.append((d, n)),
+    )
+    assert out.equals(grid) and seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("lookback", "10, ten", "z_window", "40"), "must be whole numbers separated by commas"),
+        (("lookback", "", "z_window", "40"), "give at least one value"),
+        (("lookback", "10, 10", "z_window", "40"), "repeats a value"),
+        (("lookback", "10", "lookback", "20"), "pick two different parameters"),
+        (("entry_z", "1", "z_window", "40"), "'entry_z' is not an integer parameter"),
+        (
+            (
+                "lookback",
+                ",".join(map(str, range(1, 10))),
+                "z_window",
+                ",".join(map(str, range(2, 10))),
+            ),
+            "72 cells",
+        ),
+    ],
+)
+def test_bad_sweeps_say_what_is_wrong(args, message):
+    model = ExplorerModel()
+    with pytest.raises(ConfigError, match=message):
+        model.sweep(*args, "sharpe")
+
+
+def test_parse_int_list():
+    assert parse_int_list(" 5, 10 ;20 ", "x") == [5, 10, 20]
