@@ -13,6 +13,7 @@ from typing import Any
 
 __all__ = [
     "ExplorerModel",
+    "app_page",
     "LiveMonitor",
     "ReplaySession",
     "ResearchExplorer",
@@ -25,6 +26,7 @@ __all__ = [
 
 _WHERE = {
     "ExplorerModel": "ntlab.dashboards.explorer_model",
+    "app_page": "ntlab.dashboards._widgets",
     "LiveMonitor": "ntlab.dashboards.monitor",
     "ReplaySession": "ntlab.dashboards.replay_session",
     "ResearchExplorer": "ntlab.dashboards.explorer",

@@ -13,7 +13,7 @@ import panel as pn
 from ntlab.dashboards import tables
 from ntlab.errors import NtlabError
 
-__all__ = ["Busy", "SessionView", "kpi_html"]
+__all__ = ["Busy", "SessionView", "app_page", "kpi_html"]
 
 log = logging.getLogger(__name__)
 
@@ -160,3 +160,11 @@ class SessionView(pn.viewable.Viewer):
 
     def __panel__(self):
         return pn.Column(self.header, self.kpis, self.tables(), sizing_mode="stretch_width")
+
+
+def app_page(title: str, component) -> pn.template.FastListTemplate:
+    """The page every ntlab app is served in: one template, one title, the component as main."""
+    pn.extension(notifications=False, sizing_mode="stretch_width")
+    return pn.template.FastListTemplate(
+        title=f"ntlab · {title}", main=[component], header_background="#1f3a5f"
+    )

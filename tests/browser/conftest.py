@@ -1,7 +1,8 @@
 """Fixtures for browser tests: a real ``panel serve`` subprocess and headless Chromium.
 
-Chromium is Debian's (``/usr/bin/chromium``; ``.ci/run`` installs it); Playwright only
-drives it. Screenshots go to a temporary folder (``NTLAB_SCREENSHOT_DIR`` overrides it).
+Chromium is Debian's (``/usr/bin/chromium``, or ``NTLAB_CHROMIUM``; ``.ci/run`` installs it);
+Playwright only drives it. Without it every browser test is skipped, saying why.
+Screenshots go to a temporary folder (``NTLAB_SCREENSHOT_DIR`` overrides it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("NTLAB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -111,7 +112,7 @@ def panel_serve(*apps: str) -> Callable[[int], list[str]]:
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(
-            "Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium; .ci/run does this)"
+            f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium; .ci/run does this)"
         )
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="python playwright is not installed"
@@ -131,8 +132,8 @@ def shots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server_env(tmp_path_factory) -> dict[str, str]:
-    """A private NTLAB_HOME for the server process."""
+def server_env(browser, tmp_path_factory) -> dict[str, str]:
+    """A private NTLAB_HOME for the server process (asks for the browser first: no server without one)."""
     return {
         "NTLAB_HOME": str(tmp_path_factory.mktemp("ntlab_home")),
         "RAY_USAGE_STATS_ENABLED": "0",

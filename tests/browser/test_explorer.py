@@ -62,6 +62,7 @@ def test_page_load_backtest_and_equity_chart(explorer_url, page, shots):
     assert any(
         c.shape == result.equity.shape and np.allclose(c, result.equity, rtol=1e-9) for c in drawn
     )
+    page.locator(".ntlab-metrics").scroll_into_view_if_needed()
     page.screenshot(path=shots / "explorer.png", full_page=True)
 
 

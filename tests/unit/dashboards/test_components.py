@@ -117,3 +117,26 @@ def test_explorer_runs_shows_and_explains_bad_input():
         and explorer.metrics.object is before
     )
     assert pn.panel(explorer).get_root() is not None
+
+
+def test_busy_shows_progress_while_working_and_reports_failures():
+    from ntlab.dashboards._widgets import Busy
+    from ntlab.errors import DataError
+
+    busy, button, seen = Busy(), pn.widgets.Button(label="go"), {}
+
+    def work():
+        seen.update(visible=busy.progress.visible, active=busy.progress.active, disabled=button.disabled)
+        return 42
+
+    assert asyncio.run(busy.run(work, "Working", button)) == 42
+    assert seen == {"visible": True, "active": True, "disabled": True}
+    assert not busy.progress.visible and not button.disabled and not busy.message.visible
+
+    def fail():
+        raise DataError("no bars for ZZZ")
+
+    assert asyncio.run(busy.run(fail, "Working", button)) is None
+    assert _message(busy) == ("danger", "no bars for ZZZ") and not button.disabled
+    busy.set_progress(3, 8)
+    assert (busy.progress.value, busy.progress.max, busy.label.object) == (3, 8, "3 of 8 done")
