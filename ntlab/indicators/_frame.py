@@ -19,6 +19,7 @@ from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, DataError
 
 __all__ = [
+    "apply",
     "Layout",
     "as_rows",
     "field_rows",
@@ -85,7 +86,7 @@ def field_rows(
     """
     names = list(given)
     if isinstance(first, MarketData):
-        extra = [k for k, v in given.items() if v is not None]
+        extra = [k for k, v in list(given.items())[1:] if v is not None]
         if extra:
             raise DataError(f"{what}: pass either a MarketData or explicit {names}, not both (got {extra})")
         pairs = [as_rows(first, what=what, field=k) for k in names]
@@ -186,3 +187,27 @@ def check_length(rows: np.ndarray, warmup: int, *, what: str) -> None:
             f"{what}: needs at least {warmup + 1} bars (warm-up {warmup} + 1), got {n}; "
             "use a shorter window or more data"
         )
+
+
+def apply(
+    kernel: Callable[..., Any],
+    inputs: Sequence[Any] | Any,
+    params: Sequence[Any],
+    *,
+    what: str,
+    warmup: int,
+    names: Sequence[str] = ("close",),
+) -> list[Any]:
+    """Run ``kernel`` on one input (``names`` of length 1) or on several named fields.
+
+    ``inputs`` is the single input, or a sequence whose first item may be a MarketData
+    (then the rest are None and the fields ``names`` are taken from it).
+    """
+    if len(names) == 1:
+        rows, layout = as_rows(inputs, what=what, field=names[0])
+        arrays = [rows]
+    else:
+        first, *rest = inputs
+        arrays, layout = field_rows(first, dict(zip(names, [first, *rest])), what=what)
+    check_length(arrays[0], warmup, what=what)
+    return [from_rows(o, layout) for o in run_kernel(kernel, arrays, *params)]
