@@ -56,7 +56,13 @@ def as_rows(x: Any, *, what: str, field: str = "close") -> tuple[np.ndarray, Lay
     if isinstance(x, MarketData):
         x = x.field(field)
     if isinstance(x, pd.Series):
-        values = x.to_numpy(dtype=np.float64, na_value=np.nan) if x.dtype.kind not in "fiub" else x.to_numpy()
+        if x.dtype.kind in "fiub":
+            values = x.to_numpy()
+        else:
+            try:
+                values = x.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError) as exc:
+                raise DataError(f"{what}: values must be numeric ({exc}); convert with .astype(float)") from None
         return _rows_of(values.reshape(-1, 1), what), Layout("series", x.index, None, x.name)
     if isinstance(x, pd.DataFrame):
         try:
