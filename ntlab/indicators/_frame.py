@@ -145,6 +145,13 @@ def run_kernel(kernel: Callable[..., Any], inputs: Sequence[np.ndarray], *params
         return outs
     rows = np.flatnonzero(~ok)
     sub = [a[rows] for a in inputs]
+    for a in sub:
+        if np.isinf(a).any():
+            r, c = np.argwhere(np.isinf(a))[0]
+            raise DataError(
+                f"input has an infinite value (column {int(rows[r])}, bar {int(c)}); "
+                "indicators take finite numbers, with NaN for missing bars"
+            )
     valid = np.ones(sub[0].shape, dtype=bool)
     for a in sub:
         valid &= ~np.isnan(a)

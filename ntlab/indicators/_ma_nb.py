@@ -129,12 +129,14 @@ def _wma_col(x, s, e, w, o):
         sub += v
         acc += v * (i - s + 1)
     trailing = 0.0
-    period = 8 * w
+    countdown = 8 * w  # a modulo per bar would cost more than the rest of the loop
     for i in range(s + w - 1, e):
         v = x[i]
         if v != v:
             return False
-        if (i - s - w + 2) % period == 0:
+        countdown -= 1
+        if countdown == 0:
+            countdown = 8 * w
             acc, sub = wma_window_nb(x, i - w + 1, w)
         else:
             sub += v

@@ -148,25 +148,28 @@ def roc_nb(x, w, kind):
         s, e = span1_nb(xj)
         nan_fill_nb(o, 0, min(s + w, e))
         nan_fill_nb(o, e, n)
-        bad = False
-        for i in range(s, e):
-            bad |= xj[i] != xj[i]
-        if bad:
-            ok[j] = False
-            continue
+        for i in range(s, min(s + w, e)):
+            if xj[i] != xj[i]:
+                ok[j] = False
         if kind == 0:
             for i in range(s + w, e):
                 o[i] = xj[i] - xj[i - w]
         elif kind == 1:
             for i in range(s + w, e):
                 p = xj[i - w]
-                o[i] = ((xj[i] / p) - 1.0) * 100.0 if p != 0.0 else 0.0
+                o[i] = ((xj[i] / p) - 1.0) * 100.0 if p != 0.0 else xj[i] - xj[i]
         elif kind == 2:
             for i in range(s + w, e):
                 o[i] = xj[i] / xj[i - w] - 1.0
         else:
             for i in range(s + w, e):
                 o[i] = np.log(xj[i] / xj[i - w])
+        # a NaN input inside the span shows as a NaN output (counted without a branch)
+        bad = 0
+        for i in range(s + w, e):
+            bad += o[i] != o[i]
+        if bad:
+            ok[j] = False
     return out, ok
 
 

@@ -39,34 +39,43 @@ def _tr(h, l, pc):
 
 
 @njit(cache=True, inline="always")
-def _gap3(h, l, c, i):
-    return h[i] != h[i] or l[i] != l[i] or c[i] != c[i]
+def _gap3(h, l, c):
+    # scalars only: passing arrays to a helper in a hot loop costs reference counting
+    return h != h or l != l or c != c
 
 
 @njit(cache=True)
 def _tr_atr_col(h, l, c, s, e, w, smooth, o):
     first = s + (w if smooth else 1)
     nan_fill_nb(o, s, min(first, e))
-    if e - s < 1 or _gap3(h, l, c, s):
-        return e - s < 1
+    if e - s < 1:
+        return True
+    if _gap3(h[s], l[s], c[s]):
+        return False
+    if not smooth:
+        for i in range(s + 1, e):
+            if _gap3(h[i], l[i], c[i]):
+                return False
+            o[i] = _tr(h[i], l[i], c[i - 1])
+        return True
+    total = 0.0
+    for i in range(s + 1, min(first, e)):
+        if _gap3(h[i], l[i], c[i]):
+            return False
+        total += _tr(h[i], l[i], c[i - 1])
+    if e <= first:
+        return True
+    if _gap3(h[first], l[first], c[first]):
+        return False
+    prev = (total + _tr(h[first], l[first], c[first - 1])) / w
+    o[first] = prev
     a = float(w - 1) / float(w)
     b = 1.0 - a
-    total = 0.0
-    prev = 0.0
-    for i in range(s + 1, e):
-        if _gap3(h, l, c, i):
+    for i in range(first + 1, e):
+        if _gap3(h[i], l[i], c[i]):
             return False
-        tr = _tr(h[i], l[i], c[i - 1])
-        if not smooth:
-            o[i] = tr
-        elif i < first:
-            total += tr
-        elif i == first:
-            prev = (total + tr) / w
-            o[i] = prev
-        else:
-            prev = fma_nb(prev, a, tr * b)
-            o[i] = prev
+        prev = fma_nb(prev, a, _tr(h[i], l[i], c[i - 1]) * b)
+        o[i] = prev
     return True
 
 
@@ -127,7 +136,7 @@ def _adx_col(h, l, c, s, e, w, adx, pdi, mdi):
     nan_fill_nb(pdi, s, min(s + w, e))
     nan_fill_nb(mdi, s, min(s + w, e))
     for i in range(s, e):
-        if _gap3(h, l, c, i):
+        if _gap3(h[i], l[i], c[i]):
             return False
     if e - s < 1:
         return True
@@ -200,7 +209,7 @@ def _stoch_col(h, l, c, s, e, fk, sk, sd, k_out, d_out, tmp):
     nan_fill_nb(k_out, s, min(start, e))
     nan_fill_nb(d_out, s, min(start, e))
     for i in range(s, e):
-        if _gap3(h, l, c, i):
+        if _gap3(h[i], l[i], c[i]):
             return False
     first = s + fk - 1
     if e <= first:
@@ -274,7 +283,7 @@ def _cci_value(tp, avg, dev, w):
 def _cci_col(h, l, c, s, e, w, o, tp):
     nan_fill_nb(o, s, min(s + w - 1, e))
     for i in range(s, e):
-        if _gap3(h, l, c, i):
+        if _gap3(h[i], l[i], c[i]):
             return False
         tp[i] = ((h[i] + l[i]) + c[i]) / 3.0
     for i in range(s + w - 1, e):

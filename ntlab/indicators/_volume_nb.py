@@ -59,6 +59,7 @@ def _vwap_col(h, l, c, v, s, e, w, o):
     nan_fill_nb(o, s, min(s + max(w, 1) - 1, e))
     spv = 0.0
     sv = 0.0
+    countdown = 1
     for i in range(s, e):
         if h[i] != h[i] or l[i] != l[i] or c[i] != c[i] or v[i] != v[i]:
             return False
@@ -67,10 +68,11 @@ def _vwap_col(h, l, c, v, s, e, w, o):
             spv += pv
             sv += v[i]
         else:
-            q = i - (s + w - 1)
-            if q < 0:
+            if i < s + w - 1:
                 continue
-            if reanchor_nb(q, w):
+            countdown -= 1
+            if countdown == 0:
+                countdown = 8 * w
                 spv = 0.0
                 sv = 0.0
                 for p in range(i - w + 1, i + 1):
