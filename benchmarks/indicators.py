@@ -33,14 +33,24 @@ def make_bars(n: int = N, seed: int = 7) -> dict[str, np.ndarray]:
     low = np.minimum(open_, close) * (1 - rng.uniform(0, 0.01, n))
     volume = rng.integers(1_000, 100_000, n).astype(float)
     bench = close * np.exp(np.cumsum(rng.normal(0, 0.005, n)))
-    return {"close": close, "high": high, "low": low, "volume": volume, "x": close, "y": bench, "benchmark": bench}
+    return {
+        "close": close,
+        "high": high,
+        "low": low,
+        "volume": volume,
+        "x": close,
+        "y": bench,
+        "benchmark": bench,
+    }
 
 
 def _pandas_recipes(s: dict[str, pd.Series]):
     c, h, lo, v, y = s["close"], s["high"], s["low"], s["volume"], s["y"]
 
     def tr():
-        return pd.concat([h - lo, (h - c.shift()).abs(), (lo - c.shift()).abs()], axis=1).max(axis=1)
+        return pd.concat([h - lo, (h - c.shift()).abs(), (lo - c.shift()).abs()], axis=1).max(
+            axis=1
+        )
 
     def rsi():
         d = c.diff()
@@ -106,7 +116,11 @@ def _talib_calls(a: dict[str, np.ndarray]):
         "macd": lambda: talib.MACD(c, 12, 26, 9),
         "stoch": lambda: talib.STOCH(h, lo, c, 5, 3, 0, 3, 0),
         "cci": lambda: talib.CCI(h, lo, c, 14),
-        "adx": lambda: (talib.ADX(h, lo, c, 14), talib.PLUS_DI(h, lo, c, 14), talib.MINUS_DI(h, lo, c, 14)),
+        "adx": lambda: (
+            talib.ADX(h, lo, c, 14),
+            talib.PLUS_DI(h, lo, c, 14),
+            talib.MINUS_DI(h, lo, c, 14),
+        ),
         "roc": lambda: talib.ROC(c, 10),
         "momentum": lambda: talib.MOM(c, 10),
         "true_range": lambda: talib.TRANGE(h, lo, c),
@@ -147,8 +161,13 @@ def main(n: int = N, repeat: int = 7) -> list[dict]:
         arr_in = [a[r] for r in spec.inputs]
         ser_in = [s[r] for r in spec.inputs]
         row: dict = {"indicator": spec.name}
-        row["ntlab_ms"] = best_time(lambda: spec.function(*arr_in, **params), repeat=repeat) * 1e3
-        row["ntlab_series_ms"] = best_time(lambda: spec.function(*ser_in, **params), repeat=repeat) * 1e3
+        fn = spec.function
+        row["ntlab_ms"] = (
+            best_time(lambda f=fn, a=arr_in, p=params: f(*a, **p), repeat=repeat) * 1e3
+        )
+        row["ntlab_series_ms"] = (
+            best_time(lambda f=fn, a=ser_in, p=params: f(*a, **p), repeat=repeat) * 1e3
+        )
         if spec.name in ta:
             row["talib_ms"] = best_time(ta[spec.name], repeat=repeat) * 1e3
             row["ratio"] = row["ntlab_ms"] / row["talib_ms"]
