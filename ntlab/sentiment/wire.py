@@ -55,16 +55,20 @@ def to_alpaca_news(item: NewsItem, *, include_content: bool = True) -> dict[str,
 
 
 def from_alpaca_news(news: Any) -> NewsItem:
-    """A :class:`NewsItem` from an alpaca-py ``News`` model or a raw Alpaca news dict."""
-    get = (
-        news.get
-        if isinstance(news, Mapping)
-        else lambda key, default=None: getattr(news, key, default)
-    )
+    """A :class:`NewsItem` from an alpaca-py ``News`` model or a raw Alpaca news dict.
+
+    ``updated`` is left unset when Alpaca's ``updated_at`` equals ``created_at``, so
+    ``from_alpaca_news(to_alpaca_news(item)) == item`` for items with decimal ids.
+    """
+    if isinstance(news, Mapping):
+        get = news.get
+    else:
+        get = lambda key, default=None: getattr(news, key, default)  # noqa: E731
+    published, updated = _time(get("created_at")), _time(get("updated_at"))
     return NewsItem(
         id=str(get("id")),
-        published=_time(get("created_at")),
-        updated=_time(get("updated_at")),
+        published=published,
+        updated=None if updated == published else updated,  # to_alpaca_news fills it so
         headline=get("headline"),
         symbols=tuple(get("symbols") or ()),
         summary=get("summary") or "",
