@@ -3,8 +3,9 @@
 Why: VADER (Hutto & Gilbert, 2014) was rated by people reading social media. In
 market news several words carry a different or no valence there: "beats" is not in
 the lexicon at all ("Apple beats estimates" scores 0.0), "beating" is -2.0 (violence),
-"crude" is -2.7 ("crude oil" reads as an insult), "upgrade"/"downgrade"/"bankruptcy"
-are missing, and "cuts" is always negative ("cuts costs" reads as bad news).
+"crude" is -2.7 ("crude oil" reads as an insult), "shares" is +1.2 ("Apple shares
+plunge" reads as partly good news), "upgrade"/"downgrade"/"bankruptcy" are missing, and
+"cuts" is always negative ("cuts costs" reads as bad news).
 Loughran & McDonald (2011, J. Finance 66(1)) showed the same for general-purpose word
 lists on 10-K filings. ``tests/unit/sentiment/test_scorers.py`` shows each defect on a
 plain headline and the overlay's fix.
@@ -48,13 +49,16 @@ _WORDS = (
     ("insolvency", -2.6, "as 'bankruptcy' (VADER: absent)"),
     ("surge", 1.5, "price/sales jump (VADER: absent)"),
     ("surges", 1.5, "as 'surge'"),
-    ("soars", 1.8, "strong rise (VADER: absent)"),
+    ("soar", 1.8, "strong rise (VADER: absent)"),
+    ("soars", 1.8, "as 'soar'"),
     ("jumps", 1.3, "rise (VADER: absent)"),
     ("rallies", 1.3, "rise (VADER: absent)"),
-    ("plunges", -1.8, "strong fall, mirror of 'soars' (VADER: absent)"),
+    ("plunge", -1.8, "strong fall, mirror of 'soars' (VADER: absent)"),
+    ("plunges", -1.8, "as 'plunge'"),
     ("plummets", -1.8, "as 'plunges' (VADER: absent)"),
     ("tumbles", -1.5, "fall (VADER: absent)"),
-    ("slumps", -1.5, "fall (VADER: absent)"),
+    ("slump", -1.5, "fall (VADER: absent)"),
+    ("slumps", -1.5, "as 'slump'"),
     ("sinks", -1.3, "fall (VADER: absent)"),
     ("layoffs", -1.6, "job cuts (VADER: absent)"),
     ("writedown", -1.6, "asset value cut (VADER: absent)"),
@@ -62,6 +66,7 @@ _WORDS = (
     ("recall", -1.4, "product recall (VADER: absent)"),
     ("probe", -1.2, "regulatory investigation (VADER: absent)"),
     ("fined", -1.5, "regulatory penalty; VADER has 'fine' +0.8 only"),
+    ("sued", -1.5, "legal action against the company (VADER: absent; 'lawsuit' -0.9)"),
     ("warns", -1.5, "profit warning (VADER: -0.4)"),
     ("upbeat", 1.9, "as 'good' (VADER: absent)"),
     (
@@ -70,6 +75,11 @@ _WORDS = (
         "share repurchase; announcements earn positive abnormal returns (VADER: absent)",
     ),
     ("crude", 0.0, "'crude oil' is a commodity, not an insult (VADER: -2.7)"),
+    ("share", 0.0, "'market share', a stock's share: a noun, not 'to share' (VADER: +1.2)"),
+    ("shares", 0.0, "'Apple shares fall': the stock, not sharing (VADER: +1.2)"),
+    ("interest", 0.0, "'interest rates', not 'interested' (VADER: +2.0; Loughran & McDonald)"),
+    ("credit", 0.0, "'credit markets', 'credit card' (VADER: +1.6)"),
+    ("securities", 0.0, "'Securities and Exchange Commission' (VADER: +1.2)"),
     ("cancer", 0.0, "drug news names the disease, not the tone (VADER: -3.4)"),
     ("liability", 0.0, "accounting term (VADER: -0.8; Loughran & McDonald)"),
     ("liabilities", 0.0, "accounting term (VADER: -0.8; Loughran & McDonald)"),

@@ -117,7 +117,9 @@ def _news_table(news: pd.DataFrame, confidence_weighted: bool) -> pd.DataFrame:
         if len(bad):
             k = int(bad[0])
             ident = f" (id {news['id'].iloc[k]!r})" if "id" in news.columns else ""
-            raise ValidationError(f"news row {k}{ident}: {name} {arr[k]!r} is not in [{lo:g}, 1]")
+            raise ValidationError(
+                f"news row {k}{ident}: {name} {float(arr[k])!r} is not in [{lo:g}, 1]"
+            )
     symbols = [split_symbols(s) if isinstance(s, str) else list(s or ()) for s in news["symbols"]]
     return pd.DataFrame(
         {
