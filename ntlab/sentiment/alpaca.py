@@ -9,6 +9,8 @@ local one in :mod:`ntlab.exchange` that tests use.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import queue
 import threading
@@ -223,6 +225,10 @@ class AlpacaNewsStream:
         loop = getattr(stream, "_loop", None)
         if loop is not None and loop.is_running():
             stream.stop()
+            # alpaca-py checks for a stop only between receives (every 5 s when quiet);
+            # closing the socket ends the wait at once, and the stream then exits
+            with contextlib.suppress(RuntimeError, TimeoutError):
+                asyncio.run_coroutine_threadsafe(stream.close(), loop).result(timeout)
         thread.join(max(0.0, deadline - time.monotonic()))
         if thread.is_alive():
             raise BrokerConnectionError(f"the news stream thread did not stop within {timeout} s")
