@@ -28,7 +28,7 @@ def check_local(host: str) -> None:
 
 @contextmanager
 def serve_in_thread(
-    app: Any, *, host: str = "127.0.0.1", port: int = 0, timeout: float = 10.0
+    app: Any, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 10.0
 ) -> Iterator[str]:
     """Run ``app`` with uvicorn in a daemon thread for the duration of the ``with`` block.
 
@@ -37,8 +37,8 @@ def serve_in_thread(
     app : ASGI application
     host : str
         A loopback address.
-    port : int
-        0 picks a free port.
+    port : int, optional
+        None or 0 picks a free port (bound before the server starts, so no race).
     timeout : float
         Seconds to wait for start-up and for shutdown.
 
@@ -57,7 +57,7 @@ def serve_in_thread(
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    sock.bind((host, port or 0))
     bound = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
     server = uvicorn.Server(config)

@@ -36,7 +36,6 @@ from typing import Any
 from ntlab._optional import attempt_import
 from ntlab._time import iso_utc, to_utc
 from ntlab.errors import ConfigError, NtlabError
-from ntlab.exchange.serving import check_local
 from ntlab.model import Bar, Tick
 from ntlab.sentiment.items import NewsItem
 from ntlab.sentiment.wire import to_alpaca_news
@@ -120,7 +119,10 @@ class MarketDataStreamServer:
         port: int = 0,
         auth_timeout: float = 10.0,
     ) -> None:
-        check_local(host)
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            raise ConfigError(
+                f"the stream server binds to loopback only (127.0.0.1, localhost, ::1), not {host!r}"
+            )
         self.channels = tuple(channels)
         unknown = set(self.channels) - set(CHANNELS)
         if unknown:
