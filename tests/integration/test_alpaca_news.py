@@ -273,6 +273,11 @@ def test_auth_timeout_and_local_only():
         MarketDataStreamServer(host="0.0.0.0")
     with pytest.raises(ConfigError, match="unknown channel"):
         MarketDataStreamServer(channels=["orders"])
+    with (
+        pytest.raises(ConfigError, match="loopback only"),
+        serve_in_thread(news_app([]), host="0.0.0.0"),
+    ):
+        pass
 
 
 def test_bars_and_trades_reach_the_real_stock_stream():
