@@ -144,8 +144,7 @@ def test_dedupe_keeps_same_headline_outside_the_window():
 def test_news_frame_columns_and_dtypes():
     frame = news_frame([item("1"), item("2", 5, updated=T0 + timedelta(hours=1))])
     assert list(frame.columns[:4]) == ["id", "published", "headline", "symbols"]
-    assert isinstance(frame["published"].dtype, pd.DatetimeTZDtype) and str(frame["published"].dt.tz) == "UTC"
-        frame["published"].dtype
-    )
+    published = frame["published"]
+    assert isinstance(published.dtype, pd.DatetimeTZDtype) and str(published.dt.tz) == "UTC"
     assert frame["symbols"].iloc[0] == ("AAPL",)
     assert frame["updated"].isna().tolist() == [True, False]
