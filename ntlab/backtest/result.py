@@ -60,8 +60,16 @@ class BacktestResult:
     def summary_table(self) -> str:
         rows = self.summary()
         pct = {"total_return", "cagr", "max_drawdown", "volatility"}
-        lines = [f"{self.strategy} ({self.engine}) {self.equity.index[0].date()} .. {self.equity.index[-1].date()}"]
+        lines = [
+            f"{self.strategy} ({self.engine}) {self.equity.index[0].date()} .. {self.equity.index[-1].date()}"
+        ]
         for key, value in rows.items():
-            text = f"{value:,.2%}" if key in pct else f"{value:,.0f}" if key in {"trades", "final_equity"} else f"{value:.3f}"
+            text = (
+                f"{value:,.2%}"
+                if key in pct
+                else f"{value:,.0f}"
+                if key in {"trades", "final_equity"}
+                else f"{value:.3f}"
+            )
             lines.append(f"  {key:<14}{text:>16}")
         return "\n".join(lines)
