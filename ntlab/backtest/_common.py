@@ -54,19 +54,37 @@ def resolve_signals(
     return signals
 
 
+def layout_of(a: np.ndarray) -> str:
+    """'F' for a Fortran-ordered 2-D array, else 'C'."""
+    return "F" if (a.flags.f_contiguous and not a.flags.c_contiguous) else "C"
+
+
+def as_layout(frame_or_array, layout: str) -> np.ndarray:
+    """float64 array of a frame in the given memory layout (no copy when it already is).
+
+    Kernels take any layout; keeping every input in the close's layout avoids copies of
+    whole panels and keeps numba to one compiled variant per layout.
+    """
+    a = (
+        frame_or_array.to_numpy(dtype=np.float64)
+        if hasattr(frame_or_array, "to_numpy")
+        else frame_or_array
+    )
+    return np.asarray(a, dtype=np.float64, order=layout)
+
+
 def price_arrays(
     data: MarketData,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """open, high, low, close (n_bars, n_symbols) float64, missing fields replaced by the close,
-    and volume (an empty (0, 0) array when the data has none)."""
-    close = np.ascontiguousarray(data.close.to_numpy(dtype=np.float64))
+    """open, high, low, close of shape (n_bars, n_symbols) as float64 in the close's memory
+    layout, missing fields replaced by the close, and volume (an empty (0, 0) array when
+    the data has none)."""
+    raw = data.close.to_numpy(dtype=np.float64)
+    layout = layout_of(raw)
+    close = as_layout(raw, layout)
 
     def get(name: str) -> np.ndarray:
-        return (
-            np.ascontiguousarray(data.field(name).to_numpy(dtype=np.float64))
-            if data.has(name)
-            else close
-        )
+        return as_layout(data.field(name), layout) if data.has(name) else close
 
     volume = get("volume") if data.has("volume") else np.empty((0, 0))
     return get("open"), get("high"), get("low"), close, volume

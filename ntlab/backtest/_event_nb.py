@@ -44,248 +44,87 @@ _EPS = 1e-9
 
 
 @njit(cache=True)
+def _reserve_nb(rec: np.ndarray, n: int, extra: int) -> np.ndarray:
+    """``rec`` with room for ``extra`` more rows (doubling when full)."""
+    if n + extra <= rec.shape[0]:
+        return rec
+    grown = np.empty((max(2 * rec.shape[0], n + extra), N_REC), dtype=np.float64)
+    grown[:n] = rec[:n]
+    return grown
+
+
+@njit(cache=True)
 def _push_nb(
     rec: np.ndarray, n: int, bar: int, col: int, qty: float, price: float, fee: float, reason: int
-) -> np.ndarray:
-    if n >= rec.shape[0]:
-        grown = np.empty((rec.shape[0] * 2 + 16, N_REC), dtype=np.float64)
-        grown[:n] = rec[:n]
-        rec = grown
+) -> None:
     rec[n, R_BAR] = bar
     rec[n, R_COL] = col
     rec[n, R_QTY] = qty
     rec[n, R_PRICE] = price
     rec[n, R_FEE] = fee
     rec[n, R_REASON] = reason
-    return rec
 
 
 @njit(cache=True)
-def _bar_price_nb(
-    open_: np.ndarray, close: np.ndarray, i: int, j: int, at_close: bool, mark: float
-) -> float:
+def _bar_price_nb(open_: float, close: float, at_close: bool, mark: float) -> float:
     """Execution-time price of a market order (open, close, or the last mark when missing)."""
-    p = close[i, j] if at_close else open_[i, j]
+    p = close if at_close else open_
     if not np.isfinite(p):
-        p = close[i, j]
+        p = close
     if not np.isfinite(p):
         p = mark
     return p
 
 
 @njit(cache=True)
-def _activate_nb(
-    i,
-    open_,
-    close,
-    target,
-    weight_scale,
-    lot,
-    eq_s,
-    fill_at_close,
-    size_at_fill,
-    entry_type,
-    entry_offset,
-    pos,
-    mark,
-    prev_t,
-    work,
-    wtype,
-    wlim,
-    wstop,
-    key,
-):
-    """Turn the targets decided at bar ``i - 1`` into working orders for bar ``i``."""
-    r = i - 1
-    for j in range(pos.shape[0]):
-        t = target[r, j]
-        if t == prev_t[j]:
-            continue
-        prev_t[j] = t
-        px = _bar_price_nb(open_, close, i, j, fill_at_close, mark[j]) if size_at_fill else mark[j]
-        q = order_qty_nb(t, weight_scale, eq_s, px, pos[j], lot)
-        # -- risk gate: the single place where an order's quantity would pass the pre-trade check --
-        work[j] = q
-        if q == 0.0:
-            continue
-        key[j] = q * px
-        adds = pos[j] == 0.0 or (q > 0.0) == (pos[j] > 0.0)
-        wtype[j] = entry_type if adds else MARKET
-        if wtype[j] == MARKET and fill_at_close:
-            wtype[j] = MARKET_ON_CLOSE
-        sgn = 1.0 if q > 0.0 else -1.0
-        wlim[j] = mark[j] * (1.0 - sgn * entry_offset)
-        wstop[j] = mark[j] * (1.0 + sgn * entry_offset)
+def _new_order_nb(
+    q: float,
+    position: float,
+    decision_close: float,
+    entry_type: int,
+    entry_offset: float,
+    fill_at_close: bool,
+) -> tuple[int, float, float]:
+    """Type, limit and stop level of a new order of signed quantity ``q``.
 
-
-@njit(cache=True)
-def _fill_working_nb(
-    i,
-    open_,
-    high,
-    low,
-    close,
-    volume,
-    has_volume,
-    params,
-    fill_at_close,
-    initial_margin,
-    pos,
-    mark,
-    work,
-    wtype,
-    wlim,
-    wstop,
-    key,
-    idx,
-    entry_px,
-    act_stop,
-    act_take,
-    cash,
-    rec,
-    n_rec,
-    totals,
-):
-    """Fill the working orders on bar ``i``, sells before buys (ascending signed notional).
-
-    The order follows vectorbt's automatic call sequence, so cash freed by sales pays for
-    the buys of the same bar.
+    Orders that open or add exposure use ``entry_type``; orders that reduce a position
+    are market orders (at the close with ``fill_at_close``).
     """
-    m = pos.shape[0]
-    nw = 0
-    for j in range(m):
-        if work[j] != 0.0:
-            k = nw
-            while k > 0 and key[idx[k - 1]] > key[j]:
-                idx[k] = idx[k - 1]
-                k -= 1
-            idx[k] = j
-            nw += 1
-    if nw == 0:
-        return cash, rec, n_rec
-    long_v = 0.0
-    short_v = 0.0
-    for j in range(m):
-        if pos[j] != 0.0:
-            v = pos[j] * _bar_price_nb(open_, close, i, j, fill_at_close, mark[j])
-            if v > 0.0:
-                long_v += v
-            else:
-                short_v -= v
-    for k in range(nw):
-        j = idx[k]
-        q = work[j]
-        side = 1 if q > 0.0 else -1
-        vol = volume[i, j] if has_volume else np.nan
-        fq, p, f = fill_order_nb(
-            side,
-            abs(q),
-            wtype[j],
-            wlim[j],
-            wstop[j],
-            open_[i, j],
-            high[i, j],
-            low[i, j],
-            close[i, j],
-            vol,
-            params,
-        )
-        if fq <= 0.0:
-            continue
-        mk = _bar_price_nb(open_, close, i, j, fill_at_close, mark[j])
-        capped = cap_to_buying_power_nb(
-            side, fq, p, mk, pos[j], cash, long_v, short_v, initial_margin, params
-        )
-        cut = capped < fq
-        if cut:
-            fq = capped
-            f = commission_nb(fq, p, params)
-        if fq > 0.0:
-            old = pos[j]
-            new = old + side * fq
-            if abs(new) < _EPS * max(1.0, abs(old)):
-                new = 0.0
-            cash -= side * fq * p + f
-            totals[0] += f
-            if old > 0.0:
-                long_v -= old * mk
-            else:
-                short_v += old * mk
-            if new > 0.0:
-                long_v += new * mk
-            else:
-                short_v -= new * mk
-            pos[j] = new
-            rec = _push_nb(rec, n_rec, i, j, side * fq, p, f, REASON_SIGNAL)
-            n_rec += 1
-            if old == 0.0 or old * new < 0.0:
-                entry_px[j] = p
-                act_stop[j] = np.nan
-                act_take[j] = np.nan
-        rem = q - side * fq
-        work[j] = 0.0 if cut or abs(rem) < _EPS * max(1.0, abs(q)) else rem
-    return cash, rec, n_rec
+    adds = position == 0.0 or (q > 0.0) == (position > 0.0)
+    otype = entry_type if adds else MARKET
+    if otype == MARKET and fill_at_close:
+        otype = MARKET_ON_CLOSE
+    sgn = 1.0 if q > 0.0 else -1.0
+    return (
+        otype,
+        decision_close * (1.0 - sgn * entry_offset),
+        decision_close * (1.0 + sgn * entry_offset),
+    )
 
 
 @njit(cache=True)
-def _protect_nb(
-    i,
-    open_,
-    high,
-    low,
-    close,
-    volume,
-    has_volume,
-    stop_level,
-    take_level,
-    has_levels,
-    target,
-    params,
-    stop_pct,
-    take_pct,
-    pos,
-    work,
-    act_stop,
-    act_take,
-    entry_px,
-    cash,
-    rec,
-    n_rec,
-    totals,
-):
-    """Stop-loss and take-profit exits inside bar ``i`` (levels decided at bar ``i - 1``)."""
-    for j in range(pos.shape[0]):
-        if pos[j] == 0.0:
-            continue
-        side_pos = 1.0 if pos[j] > 0.0 else -1.0
-        if has_levels and i > 0 and target[i - 1, j] * side_pos > 0.0:
-            act_stop[j] = stop_level[i - 1, j]
-            act_take[j] = take_level[i - 1, j]
-        sl = act_stop[j]
-        tp = act_take[j]
-        if not np.isfinite(sl) and stop_pct > 0.0:
-            sl = entry_px[j] * (1.0 - side_pos * stop_pct)
-        if not np.isfinite(tp) and take_pct > 0.0:
-            tp = entry_px[j] * (1.0 + side_pos * take_pct)
-        if not (np.isfinite(sl) or np.isfinite(tp)):
-            continue
-        vol = volume[i, j] if has_volume else np.nan
-        fq, p, f, why = protective_exit_nb(
-            pos[j], sl, tp, open_[i, j], high[i, j], low[i, j], close[i, j], vol, params
-        )
-        if fq <= 0.0:
-            continue
-        sgn = -side_pos
-        new = pos[j] + sgn * fq
-        if abs(new) < _EPS * max(1.0, abs(pos[j])):
-            new = 0.0
-        cash -= sgn * fq * p + f
-        totals[0] += f
-        pos[j] = new
-        work[j] = 0.0
-        rec = _push_nb(rec, n_rec, i, j, sgn * fq, p, f, why)
-        n_rec += 1
-    return cash, rec, n_rec
+def _touched_nb(side_pos: float, sl: float, tp: float, low: float, high: float) -> bool:
+    """Cheap pre-test: does the bar reach either protective level? (NaN levels never do.)"""
+    if side_pos > 0.0:
+        return low <= sl or high >= tp
+    return high >= sl or low <= tp
+
+
+@njit(cache=True)
+def _book_value_nb(position: float, price: float) -> tuple[float, float]:
+    """(long value, short value) contributions of one position marked at ``price``."""
+    v = position * price
+    if v > 0.0:
+        return v, 0.0
+    if v < 0.0:
+        return 0.0, -v
+    return 0.0, 0.0
+
+
+@njit(cache=True)
+def _snap_nb(new: float, old: float) -> float:
+    """Round a position that float error left a hair away from zero."""
+    return 0.0 if abs(new) < _EPS * max(1.0, abs(old)) else new
 
 
 @njit(cache=True)
@@ -320,6 +159,10 @@ def simulate_nb(
     (4) the book is marked at the close and carry costs are charged. With
     ``fill_at_close`` the exits (3) come before the fills (2), which then happen at the close.
 
+    The steps are written out in this one loop on purpose: numba helpers that take many
+    arrays add reference counting on every call (measured ~80 ns per bar each), so the
+    helpers here take scalars only.
+
     Parameters
     ----------
     open_, high, low, close : ndarray of shape (n_bars, n_symbols)
@@ -336,8 +179,7 @@ def simulate_nb(
     params : ndarray of shape (N_PARAMS,)
         Cost and fill parameters (:meth:`ExecutionPolicy.params`).
     entry_type : int
-        Order type for orders that open or add exposure (MARKET, LIMIT or STOP);
-        orders that reduce a position are market orders.
+        Order type for orders that open or add exposure (MARKET, LIMIT or STOP).
     entry_offset : float
         Limit/stop distance from the decision close, as a fraction.
     fill_at_close : bool
@@ -361,6 +203,8 @@ def simulate_nb(
     records : ndarray of shape (n_fills, N_REC)
     totals : ndarray of shape (3,)
         Commission paid, borrow fees and margin interest.
+    marks : ndarray of shape (n_symbols,)
+        Last valid close of each symbol (0 where it never had one).
     """
     n, m = close.shape
     lot = params[P_LOT]
@@ -375,7 +219,7 @@ def simulate_nb(
 
     cash = init_cash
     pos = np.zeros(m)
-    mark = np.full(m, np.nan)
+    mark = np.zeros(m)  # last valid close (0 = none yet: such a symbol cannot be sized)
     prev_t = np.zeros(m)
     work = np.zeros(m)  # signed remaining quantity of the working order (0 = none)
     wtype = np.zeros(m, dtype=np.int64)
@@ -388,129 +232,157 @@ def simulate_nb(
     idx = np.empty(m, dtype=np.int64)
     if start > 0:
         for j in range(m):
-            mark[j] = close[start - 1, j]
+            if np.isfinite(close[start - 1, j]):
+                mark[j] = close[start - 1, j]
 
     for i in range(start, n):
+        if n_rec + 2 * m > rec.shape[0]:
+            rec = _reserve_nb(rec, n_rec, 2 * m)
+
+        # (1) targets decided at the previous close -> working orders
         if i > start:
-            eq_s = equity[i - 1]
+            r = i - 1
+            eq_s = equity[r]
             if size_at_fill:
                 eq_s = cash
                 for j in range(m):
                     if pos[j] != 0.0:
-                        eq_s += pos[j] * _bar_price_nb(open_, close, i, j, fill_at_close, mark[j])
-            _activate_nb(
-                i,
-                open_,
-                close,
-                target,
-                weight_scale,
-                lot,
-                eq_s,
-                fill_at_close,
-                size_at_fill,
-                entry_type,
-                entry_offset,
-                pos,
-                mark,
-                prev_t,
-                work,
-                wtype,
-                wlim,
-                wstop,
-                key,
-            )
-        if fill_at_close:
-            cash, rec, n_rec = _protect_nb(
-                i,
-                open_,
-                high,
-                low,
-                close,
-                volume,
-                has_volume,
-                stop_level,
-                take_level,
-                has_levels,
-                target,
-                params,
-                stop_pct,
-                take_pct,
-                pos,
-                work,
-                act_stop,
-                act_take,
-                entry_px,
-                cash,
-                rec,
-                n_rec,
-                totals,
-            )
-        cash, rec, n_rec = _fill_working_nb(
-            i,
-            open_,
-            high,
-            low,
-            close,
-            volume,
-            has_volume,
-            params,
-            fill_at_close,
-            initial_margin,
-            pos,
-            mark,
-            work,
-            wtype,
-            wlim,
-            wstop,
-            key,
-            idx,
-            entry_px,
-            act_stop,
-            act_take,
-            cash,
-            rec,
-            n_rec,
-            totals,
-        )
-        if not fill_at_close:
-            cash, rec, n_rec = _protect_nb(
-                i,
-                open_,
-                high,
-                low,
-                close,
-                volume,
-                has_volume,
-                stop_level,
-                take_level,
-                has_levels,
-                target,
-                params,
-                stop_pct,
-                take_pct,
-                pos,
-                work,
-                act_stop,
-                act_take,
-                entry_px,
-                cash,
-                rec,
-                n_rec,
-                totals,
-            )
-        # the close: mark to market, carry costs, book the bar
+                        eq_s += pos[j] * _bar_price_nb(
+                            open_[i, j], close[i, j], fill_at_close, mark[j]
+                        )
+            for j in range(m):
+                t = target[r, j]
+                if t == prev_t[j]:
+                    continue
+                prev_t[j] = t
+                px = mark[j]
+                if size_at_fill:
+                    px = _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
+                q = order_qty_nb(t, weight_scale, eq_s, px, pos[j], lot)
+                # -- risk gate: the single place where an order's quantity passes the pre-trade check --
+                work[j] = q
+                if q != 0.0:
+                    key[j] = q * px
+                    wtype[j], wlim[j], wstop[j] = _new_order_nb(
+                        q, pos[j], mark[j], entry_type, entry_offset, fill_at_close
+                    )
+
+        for step in range(2):
+            # (3) protective exits inside the bar: after the open fills, or before the close fills
+            if (step == 1) != fill_at_close:
+                for j in range(m):
+                    pj = pos[j]
+                    if pj == 0.0:
+                        continue
+                    side_pos = 1.0 if pj > 0.0 else -1.0
+                    if has_levels and i > 0 and target[i - 1, j] * side_pos > 0.0:
+                        act_stop[j] = stop_level[i - 1, j]
+                        act_take[j] = take_level[i - 1, j]
+                    sl = act_stop[j]
+                    tp = act_take[j]
+                    if stop_pct > 0.0 and not np.isfinite(sl):
+                        sl = entry_px[j] * (1.0 - side_pos * stop_pct)
+                    if take_pct > 0.0 and not np.isfinite(tp):
+                        tp = entry_px[j] * (1.0 + side_pos * take_pct)
+                    if not _touched_nb(side_pos, sl, tp, low[i, j], high[i, j]):
+                        continue
+                    vol = volume[i, j] if has_volume else np.nan
+                    fq, p, f, why = protective_exit_nb(
+                        pj, sl, tp, open_[i, j], high[i, j], low[i, j], close[i, j], vol, params
+                    )
+                    if fq <= 0.0:
+                        continue
+                    sgn = -side_pos
+                    cash -= sgn * fq * p + f
+                    totals[0] += f
+                    pos[j] = _snap_nb(pj + sgn * fq, pj)
+                    work[j] = 0.0
+                    _push_nb(rec, n_rec, i, j, sgn * fq, p, f, why)
+                    n_rec += 1
+                continue
+
+            # (2) working orders, sells before buys (ascending signed notional, as vectorbt's
+            # automatic call sequence), so cash freed by sales pays for the buys of the bar
+            nw = 0
+            for j in range(m):
+                if work[j] != 0.0:
+                    k = nw
+                    while k > 0 and key[idx[k - 1]] > key[j]:
+                        idx[k] = idx[k - 1]
+                        k -= 1
+                    idx[k] = j
+                    nw += 1
+            if nw == 0:
+                continue
+            long_v = 0.0
+            short_v = 0.0
+            for j in range(m):
+                if pos[j] != 0.0:
+                    lv, sv = _book_value_nb(
+                        pos[j], _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
+                    )
+                    long_v += lv
+                    short_v += sv
+            for k in range(nw):
+                j = idx[k]
+                q = work[j]
+                side = 1 if q > 0.0 else -1
+                vol = volume[i, j] if has_volume else np.nan
+                fq, p, f = fill_order_nb(
+                    side,
+                    abs(q),
+                    wtype[j],
+                    wlim[j],
+                    wstop[j],
+                    open_[i, j],
+                    high[i, j],
+                    low[i, j],
+                    close[i, j],
+                    vol,
+                    params,
+                )
+                if fq <= 0.0:
+                    continue
+                mk = _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
+                capped = cap_to_buying_power_nb(
+                    side, fq, p, mk, pos[j], cash, long_v, short_v, initial_margin, params
+                )
+                cut = capped < fq
+                if cut:
+                    fq = capped
+                    f = commission_nb(fq, p, params)
+                if fq > 0.0:
+                    old = pos[j]
+                    new = _snap_nb(old + side * fq, old)
+                    cash -= side * fq * p + f
+                    totals[0] += f
+                    lv, sv = _book_value_nb(old, mk)
+                    long_v -= lv
+                    short_v -= sv
+                    lv, sv = _book_value_nb(new, mk)
+                    long_v += lv
+                    short_v += sv
+                    pos[j] = new
+                    _push_nb(rec, n_rec, i, j, side * fq, p, f, REASON_SIGNAL)
+                    n_rec += 1
+                    if old == 0.0 or old * new < 0.0:
+                        entry_px[j] = p
+                        act_stop[j] = np.nan
+                        act_take[j] = np.nan
+                rem = q - side * fq
+                work[j] = 0.0 if cut or abs(rem) < _EPS * max(1.0, abs(q)) else rem
+
+        # (4) the close: mark to market, carry costs, book the bar
         long_v = 0.0
         short_v = 0.0
         for j in range(m):
             c = close[i, j]
             if np.isfinite(c):
                 mark[j] = c
-            pj = pos[j]
-            positions[i, j] = pj
-            if pj > 0.0:
-                long_v += pj * mark[j]
-            elif pj < 0.0:
-                short_v -= pj * mark[j]
+            v = pos[j] * mark[j]
+            positions[i, j] = pos[j]
+            long_v += max(v, 0.0)
+            short_v += max(-v, 0.0)
         if short_v > 0.0 and borrow_per_bar > 0.0:
             fee = short_v * borrow_per_bar
             cash -= fee
@@ -521,7 +393,7 @@ def simulate_nb(
             totals[2] += fee
         equity[i] = cash + long_v - short_v
         cash_out[i] = cash
-    return equity, cash_out, positions, rec[:n_rec].copy(), totals
+    return equity, cash_out, positions, rec[:n_rec].copy(), totals, mark
 
 
 @njit(cache=True)

@@ -26,63 +26,94 @@ __all__ = ["SmaCross", "SmaCrossConfig", "sma_nb", "cross_target_nb"]
 
 
 @njit(cache=True)
+def _roll_nb(v: float, old: float, acc: float, nans: int, drop: bool) -> tuple[float, int]:
+    """Running sum and NaN count after adding ``v`` (and removing ``old`` when ``drop``)."""
+    if np.isnan(v):
+        nans += 1
+    else:
+        acc += v
+    if drop:
+        if np.isnan(old):
+            nans -= 1
+        else:
+            acc -= old
+    return acc, nans
+
+
+@njit(cache=True)
 def sma_nb(x: np.ndarray, window: int) -> np.ndarray:
     """Simple moving average of each column of ``x`` (n_bars, n_cols); NaN until ``window`` valid values.
 
-    A window that holds a NaN gives NaN (pandas ``rolling(window).mean()``).
+    A window that holds a NaN gives NaN, as pandas ``rolling(window).mean()``. Rows are
+    walked in memory order with one running sum per column.
     """
     n, m = x.shape
-    out = np.full((n, m), np.nan)
-    for j in range(m):
-        acc = 0.0
-        nans = 0
-        for i in range(n):
-            v = x[i, j]
-            if np.isnan(v):
-                nans += 1
-            else:
-                acc += v
-            if i >= window:
-                old = x[i - window, j]
-                if np.isnan(old):
-                    nans -= 1
-                else:
-                    acc -= old
-            if i >= window - 1 and nans == 0:
-                out[i, j] = acc / window
+    out = np.empty((n, m))
+    acc = np.zeros(m)
+    nans = np.zeros(m, dtype=np.int64)
+    for i in range(n):
+        drop = i >= window
+        for j in range(m):
+            old = x[i - window, j] if drop else 0.0
+            acc[j], nans[j] = _roll_nb(x[i, j], old, acc[j], nans[j], drop)
+            out[i, j] = acc[j] / window if (i >= window - 1 and nans[j] == 0) else np.nan
     return out
 
 
 @njit(cache=True)
 def cross_target_nb(
-    close: np.ndarray, fast: int, slow: int, allow_short: bool, stop_pct: float, take_pct: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Targets and protective levels of the SMA crossover, arrays of shape (n_bars, n_symbols)."""
-    f = sma_nb(close, fast)
-    s = sma_nb(close, slow)
+    close: np.ndarray,
+    fast: int,
+    slow: int,
+    allow_short: bool,
+    stop_pct: float,
+    take_pct: float,
+    target: np.ndarray,
+    stop: np.ndarray,
+    take: np.ndarray,
+) -> None:
+    """Fill ``target`` and the protective levels of the SMA crossover, all (n_bars, n_symbols).
+
+    Both averages are rolled in one pass over the rows; levels are fixed at the close of
+    the bar whose target opens the position (NaN while flat, and when the pct is 0). The
+    outputs are written in place (any memory layout; ``stop``/``take`` may be (0, 0) to
+    skip them).
+    """
     n, m = close.shape
-    target = np.zeros((n, m))
-    stop = np.full((n, m), np.nan)
-    take = np.full((n, m), np.nan)
-    for j in range(m):
-        prev = 0.0
-        entry = np.nan
-        for i in range(n):
-            t = 0.0
-            if f[i, j] > s[i, j]:
-                t = 1.0
-            elif allow_short and f[i, j] < s[i, j]:
-                t = -1.0
+    levels = stop.shape[0] == n
+    f_acc, s_acc = np.zeros(m), np.zeros(m)
+    f_nan, s_nan = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
+    entry = np.full(m, np.nan)
+    prev = np.zeros(m)
+    inv_f, inv_s = 1.0 / fast, 1.0 / slow
+    for i in range(n):
+        f_drop, s_drop = i >= fast, i >= slow
+        ready = i >= slow - 1
+        for j in range(m):
+            c = close[i, j]
+            f_old = close[i - fast, j] if f_drop else 0.0
+            s_old = close[i - slow, j] if s_drop else 0.0
+            f_acc[j], f_nan[j] = _roll_nb(c, f_old, f_acc[j], f_nan[j], f_drop)
+            s_acc[j], s_nan[j] = _roll_nb(c, s_old, s_acc[j], s_nan[j], s_drop)
+            fv, sv = f_acc[j] * inv_f, s_acc[j] * inv_s
+            # branch-free: the comparison flips at random across symbols
+            t = (1.0 if fv > sv else 0.0) - (1.0 if (allow_short and fv < sv) else 0.0)
+            if not ready or f_nan[j] + s_nan[j] > 0:
+                t = 0.0
             target[i, j] = t
-            if t != 0.0:
-                if t != prev:
-                    entry = close[i, j]
-                if stop_pct > 0.0:
-                    stop[i, j] = entry * (1.0 - t * stop_pct)
-                if take_pct > 0.0:
-                    take[i, j] = entry * (1.0 + t * take_pct)
-            prev = t
-    return target, stop, take
+            if levels:
+                sl = np.nan
+                tp = np.nan
+                if t != 0.0:
+                    if t != prev[j]:
+                        entry[j] = c
+                    if stop_pct > 0.0:
+                        sl = entry[j] * (1.0 - t * stop_pct)
+                    if take_pct > 0.0:
+                        tp = entry[j] * (1.0 + t * take_pct)
+                stop[i, j] = sl
+                take[i, j] = tp
+            prev[j] = t
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,23 +147,30 @@ class SmaCross(Strategy):
     def signals(self, data: MarketData) -> Signals:
         cfg = self.config
         close = data.close
-        target, stop, take = cross_target_nb(
-            close.to_numpy(dtype=np.float64),
+        c = close.to_numpy(dtype=np.float64)
+        has_levels = cfg.stop_loss_pct > 0 or cfg.take_profit_pct > 0
+        target = np.empty_like(c)  # keeps the close's memory layout
+        stop = np.empty_like(c) if has_levels else np.empty((0, 0))
+        take = np.empty_like(c) if has_levels else stop
+        cross_target_nb(
+            c,
             cfg.fast,
             cfg.slow,
             cfg.allow_short,
             cfg.stop_loss_pct,
             cfg.take_profit_pct,
+            target,
+            stop,
+            take,
         )
 
         def frame(a: np.ndarray) -> pd.DataFrame:
             return pd.DataFrame(a, index=close.index, columns=close.columns, copy=False)
 
-        has_levels = cfg.stop_loss_pct > 0 or cfg.take_profit_pct > 0
         return Signals(
             strategy_id=self.name,
             target=frame(target),
-            confidence=frame(np.abs(target)),
+            confidence=frame(np.abs(target)) if cfg.allow_short else frame(target),
             stop_loss=frame(stop) if has_levels else None,
             take_profit=frame(take) if has_levels else None,
         )

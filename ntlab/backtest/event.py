@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ntlab.backtest._common import price_arrays, resolve_signals
+from ntlab.backtest._common import as_layout, layout_of, price_arrays, resolve_signals
 from ntlab.backtest._event_nb import REASON_OPEN, REASON_STOP, REASON_TAKE, simulate_nb, trades_nb
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
@@ -96,38 +96,24 @@ class EventSettings:
         }
 
 
-def simulate(
-    signals: Signals, data: MarketData, settings: EventSettings, *, start: int = 0
-) -> tuple:
-    """Run the numba core on aligned signals; returns its raw arrays (see ``simulate_nb``)."""
-    open_, high, low, close, volume = price_arrays(data)
-    target = np.ascontiguousarray(signals.target.to_numpy(dtype=np.float64))
-    empty = np.empty((0, 0))
-    use_levels = settings.use_signal_stops and (
-        signals.stop_loss is not None or signals.take_profit is not None
-    )
-    stop = take = empty
-    if use_levels:
-        stop = _levels(signals.stop_loss, target.shape)
-        take = _levels(signals.take_profit, target.shape)
+@dataclass(frozen=True)
+class Prepared:
+    """Price arrays and kernel settings of one (data, settings) pair, reusable across signals."""
+
+    prices: tuple[np.ndarray, ...]
+    layout: str
+    params: np.ndarray
+    scalars: tuple
+    use_levels: bool
+
+
+def prepare(data: MarketData, settings: EventSettings) -> Prepared:
+    """Everything :func:`simulate` needs from ``data`` and ``settings`` (sweeps prepare once)."""
+    prices = price_arrays(data)
     pol = settings.policy
-    ppy = measures.periods_per_year(data.index)
-    if not 0 <= start < data.n_bars:
-        raise ConfigError(
-            f"start must index a bar of the data (0 .. {data.n_bars - 1}), got {start}"
-        )
-    return simulate_nb(
-        open_,
-        high,
-        low,
-        close,
-        volume,
-        target,
-        stop,
-        take,
-        1.0 / target.shape[1],
-        float(settings.init_cash),
-        pol.params(),
+    carry = settings.borrow_rate > 0 or settings.margin_rate > 0
+    ppy = measures.periods_per_year(data.index) if carry else 252.0
+    scalars = (
         pol.fills.order_type_code if pol.fills.order_type != "market" else 0,
         float(pol.fills.entry_offset),
         pol.fills.fill_at == "next_close",
@@ -137,14 +123,46 @@ def simulate(
         float(settings.initial_margin),
         settings.borrow_rate / ppy,
         settings.margin_rate / ppy,
+    )
+    return Prepared(prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops)
+
+
+def simulate(
+    signals: Signals,
+    data: MarketData,
+    settings: EventSettings,
+    *,
+    start: int = 0,
+    prepared: Prepared | None = None,
+) -> tuple:
+    """Run the numba core on aligned signals; returns its raw arrays (see ``simulate_nb``)."""
+    prep = prepared or prepare(data, settings)
+    if not 0 <= start < data.n_bars:
+        raise ConfigError(
+            f"start must index a bar of the data (0 .. {data.n_bars - 1}), got {start}"
+        )
+    target = as_layout(signals.target, prep.layout)
+    stop = take = np.empty((0, 0), order=prep.layout)
+    if prep.use_levels and (signals.stop_loss is not None or signals.take_profit is not None):
+        stop = _levels(signals.stop_loss, target.shape, prep.layout)
+        take = _levels(signals.take_profit, target.shape, prep.layout)
+    return simulate_nb(
+        *prep.prices,
+        target,
+        stop,
+        take,
+        1.0 / target.shape[1],
+        float(settings.init_cash),
+        prep.params,
+        *prep.scalars,
         int(start),
     )
 
 
-def _levels(frame: pd.DataFrame | None, shape: tuple[int, int]) -> np.ndarray:
+def _levels(frame: pd.DataFrame | None, shape: tuple[int, int], layout: str) -> np.ndarray:
     if frame is None:
-        return np.full(shape, np.nan)
-    return np.ascontiguousarray(frame.to_numpy(dtype=np.float64))
+        return np.full(shape, np.nan, order=layout)
+    return as_layout(frame, layout)
 
 
 def run_event(
@@ -178,8 +196,7 @@ def run_event(
     if limits is not None:
         _require_gate()
     signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
-    equity, cash, positions, records, totals = simulate(signals, data, cfg)
-    return build_result(signals, data, cfg, equity, cash, positions, records, totals)
+    return build_result(signals, data, cfg, *simulate(signals, data, cfg))
 
 
 def _require_gate() -> None:
@@ -204,23 +221,25 @@ def build_result(
     positions: np.ndarray,
     records: np.ndarray,
     totals: np.ndarray,
+    marks: np.ndarray,
 ) -> BacktestResult:
-    """Wrap the core's arrays in a :class:`BacktestResult` with clean trade and order tables."""
-    index, symbols = data.index, np.asarray(data.symbols, dtype=object)
-    close = data.close
-    last_mark = close.ffill().iloc[-1].to_numpy(dtype=np.float64)
-    raw = trades_nb(records, len(symbols), data.n_bars - 1, last_mark)
+    """Wrap the core's arrays in a :class:`BacktestResult` with clean trade and order tables.
+
+    Open positions are marked at each symbol's last close (``marks``).
+    """
+    index, symbols = data.index, pd.Index(data.symbols)
+    raw = trades_nb(records, len(symbols), data.n_bars - 1, marks)
     return BacktestResult(
         strategy=signals.strategy_id,
         engine="event",
         equity=pd.Series(equity, index=index, name="equity"),
         trades=_trades_frame(raw, index, symbols),
-        positions=pd.DataFrame(positions, index=index, columns=data.symbols),
+        positions=pd.DataFrame(positions, index=index, columns=symbols, copy=False),
         init_cash=cfg.init_cash,
         settings=cfg.to_dict(),
         orders=_orders_frame(records, index, symbols),
         cash=pd.Series(cash, index=index, name="cash"),
-        close=close,
+        close=data.close,
         costs={
             "commission": float(totals[0]),
             "borrow": float(totals[1]),
@@ -229,14 +248,21 @@ def build_result(
     )
 
 
-def _trades_frame(raw: np.ndarray, index: pd.DatetimeIndex, symbols: np.ndarray) -> pd.DataFrame:
+def labels(codes: np.ndarray, categories: list[str] | pd.Index) -> pd.Categorical:
+    """A categorical column from integer codes (fast for long tables)."""
+    return pd.Categorical.from_codes(codes.astype(np.int64), categories=categories)
+
+
+_REASON_NAMES = [_REASONS[k] for k in sorted(_REASONS)]
+
+
+def _trades_frame(raw: np.ndarray, index: pd.DatetimeIndex, symbols: pd.Index) -> pd.DataFrame:
     order = np.lexsort((raw[:, 0], raw[:, 2])) if len(raw) else np.zeros(0, dtype=np.int64)
     raw = raw[order]
-    col = raw[:, 0].astype(np.int64)
     return pd.DataFrame(
         {
-            "symbol": symbols[col],
-            "side": np.where(raw[:, 1] > 0, "long", "short"),
+            "symbol": labels(raw[:, 0], symbols),
+            "side": labels(raw[:, 1] < 0, ["long", "short"]),
             "entry_time": index[raw[:, 2].astype(np.int64)],
             "exit_time": index[raw[:, 3].astype(np.int64)],
             "entry_price": raw[:, 4],
@@ -244,21 +270,21 @@ def _trades_frame(raw: np.ndarray, index: pd.DatetimeIndex, symbols: np.ndarray)
             "quantity": raw[:, 6],
             "pnl": raw[:, 7],
             "return": raw[:, 8],
-            "exit_reason": [_REASONS[int(r)] for r in raw[:, 9]],
+            "exit_reason": labels(raw[:, 9], _REASON_NAMES),
         }
     )
 
 
-def _orders_frame(rec: np.ndarray, index: pd.DatetimeIndex, symbols: np.ndarray) -> pd.DataFrame:
+def _orders_frame(rec: np.ndarray, index: pd.DatetimeIndex, symbols: pd.Index) -> pd.DataFrame:
     qty = rec[:, 2]
     return pd.DataFrame(
         {
             "time": index[rec[:, 0].astype(np.int64)],
-            "symbol": symbols[rec[:, 1].astype(np.int64)],
-            "side": np.where(qty > 0, "buy", "sell"),
+            "symbol": labels(rec[:, 1], symbols),
+            "side": labels(qty < 0, ["buy", "sell"]),
             "quantity": np.abs(qty),
             "price": rec[:, 3],
             "fee": rec[:, 4],
-            "reason": [_REASONS[int(r)] for r in rec[:, 5]],
+            "reason": labels(rec[:, 5], _REASON_NAMES[:3]),
         }
     )

@@ -21,7 +21,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 @contextmanager
-def serve_in_thread(app, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 10.0) -> Iterator[str]:
+def serve_in_thread(
+    app, *, host: str = "127.0.0.1", port: int | None = None, timeout: float = 10.0
+) -> Iterator[str]:
     """Run ``app`` until the block ends; yields its base URL (``http://127.0.0.1:PORT``)."""
     uvicorn = attempt_import("uvicorn", purpose="serving the local exchange")
     port = port or free_port(host)
