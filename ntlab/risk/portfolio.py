@@ -1,0 +1,273 @@
+"""VaR and expected shortfall of a portfolio of positions, in currency.
+
+A portfolio is a set of signed positions (units per symbol) valued at current prices:
+``values = quantity * price`` (negative for shorts). Its P&L over one bar under the asset
+returns ``R`` (shape (n_obs, n_assets)) is ``R @ values``. Every method reports VaR and ES
+as **positive currency losses**; divide by the equity for a fraction.
+
+- ``historical``: the P&L the current positions would have made on each past bar.
+- ``normal`` / ``cornish_fisher``: the parametric estimates on that P&L series; its mean
+  and std are ``mu @ values`` and ``sqrt(values' Sigma values)``, so this is the classic
+  delta-normal (variance-covariance) VaR with the sample covariance ``Sigma`` (ddof=1).
+- ``monte_carlo``: ``n_paths`` draws of correlated asset returns from
+  ``N(mu * h, Sigma * h)`` (seeded ``numpy.random.default_rng``), revalued with the
+  positions; VaR/ES are the historical estimators on the simulated P&L, with standard
+  errors (``var_se``: Hall-Sheather sparsity estimate of a quantile's error; ``es_se``: the
+  asymptotic error of a tail mean). Asset draws are ``mu + Z @ F`` where ``F' F = Sigma``:
+  ``F`` is the Cholesky factor when there are fewer assets than observations, else the
+  centred data scaled by ``1/sqrt(n_obs - 1)`` (so a singular ``Sigma`` needs no fix-up).
+  The P&L is computed as ``Z @ (F @ values)``, the same numbers as ``(Z @ F) @ values``
+  without forming the (n_paths, n_assets) matrix.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from ntlab.errors import ConfigError, RiskError
+from ntlab.risk import _nb
+from ntlab.risk._checks import check_level, clean_frame
+from ntlab.risk.var import VAR_METHODS, method_code, normal_tail, var_es
+
+__all__ = [
+    "VarEstimate",
+    "position_values",
+    "portfolio_pnl",
+    "simulate_pnl",
+    "monte_carlo_var",
+    "portfolio_var",
+    "portfolio_var_table",
+    "PORTFOLIO_METHODS",
+]
+
+PORTFOLIO_METHODS = (*VAR_METHODS, "monte_carlo")
+
+
+@dataclass(frozen=True)
+class VarEstimate:
+    """One VaR/ES estimate: positive losses in the units of the input (currency for a portfolio)."""
+
+    method: str
+    level: float
+    var: float
+    es: float
+    var_se: float | None = None
+    es_se: float | None = None
+    n_paths: int | None = None
+    horizon: float = 1.0
+
+    def to_dict(self) -> dict[str, float | int | str | None]:
+        return asdict(self)
+
+
+def position_values(
+    positions: Mapping[str, float] | pd.Series, prices: Mapping[str, float] | pd.Series
+) -> pd.Series:
+    """Signed market value per symbol, ``quantity * price``; every held symbol needs a price."""
+    qty = pd.Series(positions, dtype=float)
+    px = pd.Series(prices, dtype=float)
+    missing = [s for s in qty.index if s not in px.index]
+    if missing:
+        raise RiskError(
+            f"no price for held symbol(s) {missing[:10]}; pass a price for every position"
+        )
+    px = px.reindex(qty.index)
+    bad = px.index[~np.isfinite(px.to_numpy()) | (px.to_numpy() <= 0)]
+    if len(bad):
+        raise RiskError(f"prices must be positive and finite; bad for {list(bad[:10])}")
+    if not np.isfinite(qty.to_numpy()).all():
+        raise RiskError("positions must be finite numbers")
+    return (qty * px).rename("value")
+
+
+def _held(
+    returns: pd.DataFrame, values: pd.Series | Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    v = pd.Series(values, dtype=float)
+    v = v[v != 0]
+    if v.empty:
+        raise RiskError("the portfolio holds nothing (all position values are zero)")
+    if not isinstance(returns, pd.DataFrame):
+        raise RiskError(
+            "returns must be a DataFrame of shape (n_obs, n_assets) with symbols as columns"
+        )
+    missing = [s for s in v.index if s not in returns.columns]
+    if missing:
+        raise RiskError(f"returns lack columns for held symbol(s) {missing[:10]}")
+    x = clean_frame(returns[v.index], "asset returns")
+    return x, v.to_numpy(), returns.index
+
+
+def portfolio_pnl(returns: pd.DataFrame, values: pd.Series | Mapping[str, float]) -> pd.Series:
+    """Currency P&L per bar had today's positions been held: ``returns @ values``, shape (n_obs,)."""
+    x, v, index = _held(returns, values)
+    return pd.Series(x @ v, index=index, name="pnl")
+
+
+def _factor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (n_assets,) and a factor ``F`` with ``F.T @ F`` = sample covariance (ddof=1)."""
+    n_obs, n_assets = x.shape
+    mu = x.mean(axis=0)
+    xc = (x - mu) / math.sqrt(n_obs - 1)
+    if n_assets < n_obs - 1:
+        try:
+            return mu, np.linalg.cholesky(xc.T @ xc).T
+        except np.linalg.LinAlgError:
+            pass  # singular covariance (e.g. duplicated columns): the data factor is exact anyway
+    return mu, xc
+
+
+def simulate_pnl(
+    returns: pd.DataFrame,
+    values: pd.Series | Mapping[str, float],
+    *,
+    n_paths: int = 10_000,
+    seed: int | None = 0,
+    horizon: float = 1,
+) -> np.ndarray:
+    """Monte Carlo P&L of the positions over ``horizon`` bars, shape (n_paths,).
+
+    Asset returns are drawn from ``N(mu * horizon, Sigma * horizon)`` with the sample mean and
+    covariance of ``returns`` (shape (n_obs, n_assets)); see the module docstring.
+    """
+    if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 100:
+        raise ConfigError(f"n_paths must be an integer >= 100, got {n_paths!r}")
+    method_code("normal", horizon=horizon)
+    x, v, _ = _held(returns, values)
+    if x.shape[0] < 3:
+        raise RiskError(f"Monte Carlo VaR needs at least 3 observations, got {x.shape[0]}")
+    mu, f = _factor(x)
+    b = f @ v
+    if not np.any(b):
+        raise RiskError("Monte Carlo VaR is undefined: the portfolio P&L has zero volatility")
+    z = np.random.default_rng(seed).standard_normal((n_paths, f.shape[0]))
+    return float(mu @ v) * horizon + (z @ b) * math.sqrt(horizon)
+
+
+def _mc_errors(pnl: np.ndarray, level: float, var: float, es: float) -> tuple[float, float]:
+    n = pnl.size
+    losses = -pnl
+    # Hall-Sheather bandwidth for the sparsity (1 / density) at the quantile
+    x = NormalDist().inv_cdf(level)
+    h = n ** (-1 / 3) * NormalDist().inv_cdf(0.975) ** (2 / 3)
+    h *= (1.5 * NormalDist().pdf(x) ** 2 / (2 * x * x + 1)) ** (1 / 3)
+    lo, hi = max(level - h, 1.0 / n), min(level + h, 1.0 - 1.0 / n)
+    q_lo, q_hi = np.quantile(losses, [lo, hi])
+    var_se = (q_hi - q_lo) / (hi - lo) * math.sqrt(level * (1 - level) / n)
+    tail = losses[losses >= var]
+    es_var = (np.var(tail, ddof=1) if tail.size > 1 else 0.0) + level * (es - var) ** 2
+    return float(var_se), float(math.sqrt(es_var / (n * (1 - level))))
+
+
+def _mc_estimate(pnl: np.ndarray, level: float, horizon: float) -> VarEstimate:
+    p, z, pdf_z = normal_tail(level)
+    var, es = _nb.var_es_nb(pnl, p, z, pdf_z, _nb.HISTORICAL, 1.0)
+    var_se, es_se = _mc_errors(pnl, level, var, es)
+    return VarEstimate(
+        "monte_carlo", level, float(var), float(es), var_se, es_se, pnl.size, float(horizon)
+    )
+
+
+def monte_carlo_var(
+    returns: pd.DataFrame,
+    values: pd.Series | Mapping[str, float],
+    level: float = 0.95,
+    *,
+    n_paths: int = 10_000,
+    seed: int | None = 0,
+    horizon: float = 1,
+) -> VarEstimate:
+    """Monte Carlo VaR/ES of the positions with standard errors (see :func:`simulate_pnl`)."""
+    check_level(level)
+    pnl = simulate_pnl(returns, values, n_paths=n_paths, seed=seed, horizon=horizon)
+    return _mc_estimate(pnl, level, horizon)
+
+
+def portfolio_var(
+    returns: pd.DataFrame,
+    values: pd.Series | Mapping[str, float],
+    level: float = 0.95,
+    method: str = "historical",
+    *,
+    horizon: float = 1,
+    n_paths: int = 10_000,
+    seed: int | None = 0,
+) -> VarEstimate:
+    """VaR and ES of a portfolio in currency by one method (see the module docstring).
+
+    Parameters
+    ----------
+    returns : DataFrame of shape (n_obs, n_assets)
+        Simple asset returns per bar, a column per held symbol (others are ignored).
+    values : Series or mapping symbol -> signed market value (see :func:`position_values`)
+    level : float
+        Confidence, e.g. 0.95.
+    method : {"historical", "normal", "cornish_fisher", "monte_carlo"}
+    """
+    if method == "monte_carlo":
+        return monte_carlo_var(returns, values, level, n_paths=n_paths, seed=seed, horizon=horizon)
+    if method not in VAR_METHODS:
+        raise ConfigError(f"unknown VaR method {method!r}; use one of {list(PORTFOLIO_METHODS)}")
+    var, es = var_es(portfolio_pnl(returns, values), level, method, horizon=horizon)  # type: ignore[arg-type]
+    return VarEstimate(method, level, var, es, horizon=float(horizon))
+
+
+def portfolio_var_table(
+    returns: pd.DataFrame,
+    values: pd.Series | Mapping[str, float],
+    *,
+    levels: tuple[float, ...] = (0.95, 0.99),
+    methods: tuple[str, ...] = PORTFOLIO_METHODS,
+    equity: float | None = None,
+    n_paths: int = 10_000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """VaR/ES of the positions for every method and level, indexed by (method, level).
+
+    Columns: ``var``, ``es`` (currency), ``var_pct``, ``es_pct`` (fractions of ``equity``,
+    which defaults to the net value of the positions), ``var_se``, ``es_se`` (Monte Carlo
+    only) and ``note`` (set where the Cornish-Fisher expansion is outside its domain).
+    One simulation serves every level.
+    """
+    equity = float(pd.Series(values, dtype=float).sum()) if equity is None else float(equity)
+    if not equity > 0:
+        raise RiskError(f"equity must be positive to express VaR as a fraction, got {equity!r}")
+    sims = (
+        simulate_pnl(returns, values, n_paths=n_paths, seed=seed)
+        if "monte_carlo" in methods
+        else None
+    )
+    rows = []
+    for method in methods:
+        for level in levels:
+            note = ""
+            if method == "monte_carlo":
+                est = _mc_estimate(sims, check_level(level), 1.0)  # type: ignore[arg-type]
+            else:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    est = portfolio_var(returns, values, level, method)
+                note = "; ".join(str(w.message) for w in caught)
+            row = est.to_dict()
+            row.update(var_pct=est.var / equity, es_pct=est.es / equity, note=note)
+            rows.append(row)
+    cols = [
+        "method",
+        "level",
+        "var",
+        "es",
+        "var_pct",
+        "es_pct",
+        "var_se",
+        "es_se",
+        "n_paths",
+        "note",
+    ]
+    return pd.DataFrame(rows)[cols].set_index(["method", "level"])
