@@ -87,6 +87,8 @@ def var_es_nb(
             count += 1
         return -q, -total / count
     mean, std, skew, kurt = moments_nb(r)
+    if not std > 0:
+        return np.nan, np.nan  # zero volatility: the parametric methods are undefined
     mu_h = mean * horizon
     sd_h = std * np.sqrt(horizon)
     if method == NORMAL:

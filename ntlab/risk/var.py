@@ -9,8 +9,9 @@ Methods
 -------
 ``"historical"``
     Empirical quantile with linear interpolation (numpy's default; equal to empyrical's
-    ``value_at_risk``). ES is the mean of the returns at or below that quantile (equal to
-    empyrical's ``conditional_value_at_risk``). Needs ``n * (1 - level) >= 1``. One bar only.
+    ``value_at_risk``). ES is the mean of the returns at or below that quantile (quantstats'
+    historical CVaR; empyrical's ``conditional_value_at_risk`` too, except when several returns
+    tie at the quantile: it then averages a fixed count, ntlab all of the tied ones). Needs ``n * (1 - level) >= 1``. One bar only.
 ``"normal"``
     Gaussian with the sample mean and std (ddof=1): ``VaR = -(mu + sigma * z_p)``,
     ``ES = -mu + sigma * phi(z_p) / p`` (equal to ``-scipy.stats.norm.ppf(p, mu, sigma)``).
