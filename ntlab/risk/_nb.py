@@ -87,7 +87,7 @@ def var_es_nb(
             count += 1
         return -q, -total / count
     mean, std, skew, kurt = moments_nb(r)
-    if not std > 0:
+    if r.max() == r.min():
         return np.nan, np.nan  # zero volatility: the parametric methods are undefined
     mu_h = mean * horizon
     sd_h = std * np.sqrt(horizon)

@@ -118,7 +118,7 @@ def sharpe_ratio(
     """
     r = clean_returns(returns, min_size=2) - risk_free
     sd = np.std(r, ddof=1)
-    if sd == 0:
+    if np.ptp(r) == 0:  # all equal (std may be a rounding-level 1e-19 rather than 0)
         return _undefined("Sharpe ratio is undefined: the returns have zero volatility", undefined)
     return float(np.mean(r) / sd * np.sqrt(periods))
 
@@ -256,7 +256,7 @@ def beta(returns: pd.Series | np.ndarray, benchmark: pd.Series | np.ndarray) -> 
     """Beta ``cov(r, b) / var(b)`` (ddof=1) to a benchmark; Series are aligned on their index."""
     r, b = _paired(returns, benchmark)
     var_b = np.var(b, ddof=1)
-    if var_b == 0:
+    if np.ptp(b) == 0:
         raise RiskError("beta is undefined: the benchmark returns have zero variance")
     return float(np.cov(r, b, ddof=1)[0, 1] / var_b)
 
@@ -264,6 +264,6 @@ def beta(returns: pd.Series | np.ndarray, benchmark: pd.Series | np.ndarray) -> 
 def correlation(returns: pd.Series | np.ndarray, benchmark: pd.Series | np.ndarray) -> float:
     """Pearson correlation of the returns with a benchmark; Series are aligned on their index."""
     r, b = _paired(returns, benchmark)
-    if np.std(r) == 0 or np.std(b) == 0:
+    if np.ptp(r) == 0 or np.ptp(b) == 0:
         raise RiskError("correlation is undefined: one of the series has zero variance")
     return float(np.corrcoef(r, b)[0, 1])

@@ -144,7 +144,7 @@ def kelly_fraction(
             raise ConfigError("give either returns or win_rate/win_loss_ratio, not both")
         r = clean_returns(returns, min_size=2) - risk_free
         var = np.var(r, ddof=1)
-        if var == 0:
+        if np.ptp(r) == 0:
             raise RiskError("Kelly fraction is undefined: the returns have zero variance")
         full = float(np.mean(r) / var)
     else:
