@@ -46,9 +46,16 @@ def clean_returns(
 
 
 def clean_frame(
-    returns: pd.DataFrame | np.ndarray, what: str = "returns", *, min_rows: int = 2
+    returns: pd.DataFrame | np.ndarray,
+    what: str = "returns",
+    *,
+    min_rows: int = 2,
+    columns: pd.Index | None = None,
 ) -> np.ndarray:
-    """A finite 2-D float array of shape (n_obs, n_assets) with at least ``min_rows`` rows."""
+    """A finite 2-D float array of shape (n_obs, n_assets) with at least ``min_rows`` rows.
+
+    ``columns`` names the columns of an ndarray in error messages.
+    """
     x = np.asarray(returns, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
@@ -59,9 +66,8 @@ def clean_frame(
     bad = ~np.isfinite(x)
     if bad.any():
         cols = np.flatnonzero(bad.any(axis=0))
-        names = (
-            list(returns.columns[cols[:5]]) if isinstance(returns, pd.DataFrame) else list(cols[:5])
-        )
+        labels = returns.columns if isinstance(returns, pd.DataFrame) else columns
+        names = list(labels[cols[:5]]) if labels is not None else list(cols[:5])
         raise RiskError(
             f"{what} has {int(bad.sum())} NaN/infinite values (columns {names}...); "
             "forward-fill the prices or drop those columns first"

@@ -297,32 +297,52 @@ def latch_breaker_nb(
 
 
 @njit(cache=True)
-def max_correlation_nb(returns: np.ndarray, col: int, signs: np.ndarray) -> tuple[float, int]:
+def max_correlation_nb(
+    returns: np.ndarray, col: int, signs: np.ndarray, min_obs: int
+) -> tuple[float, int]:
     """Largest signed correlation of column ``col`` with the held columns.
 
-    ``returns`` is (n_obs, n_symbols); ``signs[j]`` is ``sign(new position) * sign(position j)``
-    (0 for names not held, and for ``col`` itself). The signed correlation ``corr * signs[j]``
-    is high when two positions move together (two longs on correlated names, or a long and a
-    short on anti-correlated ones), i.e. when they concentrate risk. Columns with zero
-    variance are skipped. Returns ``(-inf, -1)`` when nothing is held.
+    ``returns`` is (n_obs, n_symbols) and may hold NaN: each pair uses the rows where both are
+    finite, and a pair with fewer than ``min_obs`` such rows (too little shared history) or
+    zero variance is skipped. ``signs[j]`` is ``sign(new position) * sign(position j)`` (0 for
+    names not held and for ``col``). The signed correlation ``corr * signs[j]`` is high when two
+    positions move together (two longs on correlated names, or a long and a short on
+    anti-correlated ones), i.e. when they concentrate risk. Returns ``(-inf, -1)`` when no
+    held name qualifies.
     """
     n, m = returns.shape
-    x = returns[:, col]
-    mx = x.mean()
-    sx = np.sqrt(((x - mx) ** 2).sum())
     best = -np.inf
     arg = -1
-    if sx == 0:
-        return best, arg
     for j in range(m):
         if j == col or signs[j] == 0:
             continue
-        y = returns[:, j]
-        my = y.mean()
-        sy = np.sqrt(((y - my) ** 2).sum())
-        if sy == 0:
+        count = 0
+        sx = 0.0
+        sy = 0.0
+        for i in range(n):
+            a = returns[i, col]
+            b = returns[i, j]
+            if np.isfinite(a) and np.isfinite(b):
+                count += 1
+                sx += a
+                sy += b
+        if count < min_obs:
             continue
-        c = ((x - mx) * (y - my)).sum() / (sx * sy) * signs[j]
+        mx = sx / count
+        my = sy / count
+        sxx = 0.0
+        syy = 0.0
+        sxy = 0.0
+        for i in range(n):
+            a = returns[i, col]
+            b = returns[i, j]
+            if np.isfinite(a) and np.isfinite(b):
+                sxx += (a - mx) ** 2
+                syy += (b - my) ** 2
+                sxy += (a - mx) * (b - my)
+        if sxx == 0 or syy == 0:
+            continue
+        c = sxy / np.sqrt(sxx * syy) * signs[j]
         if c > best:
             best = c
             arg = j

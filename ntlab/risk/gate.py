@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from ntlab.errors import ConfigError
+from ntlab.errors import ConfigError, RiskError
 from ntlab.model import OrderRequest
 from ntlab.risk import _gate_nb as nb
 from ntlab.risk.limits import PortfolioState, RiskLimits
@@ -222,22 +222,20 @@ class RiskGate:
         symbol, qty = order.symbol, order.signed_quantity
         price = state.prices.get(symbol) or order.limit_price or order.stop_price
         if price is None:
-            return self._decide(
-                order, 0.0, nb.INVALID_INPUT, f"no price for {symbol} in the state or the order"
-            )
+            return self._invalid(order, f"no price for {symbol} in the state or the order")
         position = state.positions.get(symbol, 0.0)
         gross = state.exposure()
         sector_cap, sector_exp = math.inf, 0.0
         if self.limits.max_sector_exposure is not None:
             sector = self.sector_of(symbol)
             sector_cap = self._k["max_sector_fraction"]
-            sector_exp = state.exposure({s for s in state.positions if self.sector_of(s) == sector})
+            sector_exp = state.sector_exposure(self.sectors, sector)
         correlation, partner = -math.inf, ""
         reduces = qty * position < 0 and abs(qty) <= abs(position)
         if self.limits.max_correlation is not None and not reduces:
             correlation, partner, problem = self._correlation(symbol, position + qty, state)
             if problem:
-                return self._decide(order, 0.0, nb.INVALID_INPUT, problem)
+                return self._invalid(order, problem)
         k = self._k
         allowed, code = nb.check_order_nb(
             qty, position, float(price), state.equity, gross, sector_exp,
@@ -282,29 +280,27 @@ class RiskGate:
     def _correlation(
         self, symbol: str, new_position: float, state: PortfolioState
     ) -> tuple[float, str, str]:
-        held = [s for s, q in state.positions.items() if q != 0 and s != symbol]
-        if not held:
+        if not any(s != symbol for s in state.held):
             return -math.inf, "", ""
         need = self.limits.min_correlation_obs
-        rr = state.recent_returns
-        if rr is None or symbol not in rr.columns:
+        try:
+            x, col, signs = state.correlation_inputs(symbol, 1.0 if new_position >= 0 else -1.0)
+        except RiskError as exc:
+            return -math.inf, "", str(exc)
+        have = int(np.isfinite(x[:, col]).sum())
+        if have < need:
             return (
                 -math.inf,
                 "",
-                f"the correlation limit needs recent returns of {symbol} in the state",
+                f"the correlation limit needs {need} recent returns of {symbol}, got {have}",
             )
-        held = [s for s in held if s in rr.columns]
-        x = state.returns_matrix([symbol, *held])
-        if x.shape[0] < need:
-            return (
-                -math.inf,
-                "",
-                f"the correlation limit needs {need} recent returns of {symbol}, got {x.shape[0]}",
-            )
-        side = 1.0 if new_position >= 0 else -1.0
-        signs = np.array([0.0] + [side * np.sign(state.positions[s]) for s in held])
-        corr, j = nb.max_correlation_nb(np.ascontiguousarray(x), 0, signs)
-        return float(corr), (held[j - 1] if j > 0 else ""), ""
+        corr, j = nb.max_correlation_nb(x, col, signs, need)
+        partner = str(state.recent_returns.columns[j]) if j >= 0 else ""  # type: ignore[union-attr]
+        return float(corr), partner, ""
+
+    def _invalid(self, order: OrderRequest, problem: str) -> GateDecision:
+        head = f"rejected {order.side.value} {order.quantity:g} {order.symbol}"
+        return self._decide(order, 0.0, nb.INVALID_INPUT, f"{head}: {problem}")
 
     def _decide(self, order: OrderRequest, allowed: float, code: int, reason: str) -> GateDecision:
         if allowed == 0.0:

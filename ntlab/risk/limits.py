@@ -161,9 +161,12 @@ class PortfolioState:
                 )
         if not math.isfinite(self.cash):
             raise RiskError(f"PortfolioState: cash must be finite, got {self.cash!r}")
+        held = [s for s, q in positions.items() if q != 0]
+        qty = np.array([positions[s] for s in held], dtype=float)
+        exposure = np.abs(qty) * np.array([prices[s] for s in held], dtype=float)
         equity = self.equity
         if equity is None:
-            equity = self.cash + sum(q * prices[s] for s, q in positions.items() if q != 0)
+            equity = self.cash + float(np.sum(np.sign(qty) * exposure))
         day_start = equity if self.day_start_equity is None else self.day_start_equity
         peak = max(equity, day_start) if self.peak_equity is None else self.peak_equity
         for name, value in (
@@ -175,36 +178,73 @@ class PortfolioState:
                 raise RiskError(f"PortfolioState: {name} must be finite, got {value!r}")
         if self.recent_returns is not None and not isinstance(self.recent_returns, pd.DataFrame):
             raise RiskError("PortfolioState: recent_returns must be a DataFrame (n_obs, n_symbols)")
-        object.__setattr__(self, "positions", positions)
-        object.__setattr__(self, "prices", prices)
-        object.__setattr__(self, "equity", float(equity))
-        object.__setattr__(self, "day_start_equity", float(day_start))
-        object.__setattr__(self, "peak_equity", float(peak))
+        set_ = object.__setattr__
+        set_(self, "positions", positions)
+        set_(self, "prices", prices)
+        set_(self, "equity", float(equity))
+        set_(self, "day_start_equity", float(day_start))
+        set_(self, "peak_equity", float(peak))
         if self.timestamp is not None:
-            object.__setattr__(
-                self, "timestamp", to_utc(self.timestamp, what="PortfolioState.timestamp")
-            )
+            set_(self, "timestamp", to_utc(self.timestamp, what="PortfolioState.timestamp"))
+        # derived arrays, computed once per state (the gate may check many orders against it)
+        set_(self, "_held", held)
+        set_(self, "_held_qty", qty)
+        set_(self, "_held_exposure", exposure)
+        set_(self, "_returns_view", None)
+        set_(self, "_sector_view", None)
+
+    @property
+    def held(self) -> list[str]:
+        """Symbols with a non-zero position."""
+        return list(self._held)
 
     def exposure(self, symbols: set[str] | None = None) -> float:
         """Gross exposure ``sum |q * price|`` over all positions, or over ``symbols``."""
-        return float(
-            sum(
-                abs(q) * self.prices[s]
-                for s, q in self.positions.items()
-                if q and (symbols is None or s in symbols)
-            )
-        )
+        if symbols is None:
+            return float(self._held_exposure.sum())
+        mask = np.fromiter((s in symbols for s in self._held), dtype=bool, count=len(self._held))
+        return float(self._held_exposure[mask].sum())
 
     @property
     def leverage(self) -> float:
         return self.exposure() / self.equity if self.equity > 0 else math.inf
 
-    def returns_matrix(self, symbols: list[str]) -> np.ndarray:
-        """Recent returns of ``symbols`` as a (n_obs, len(symbols)) array, rows with NaN dropped."""
+    def sector_exposure(
+        self, sectors: Mapping[str, str], sector: str, default: str = "UNKNOWN"
+    ) -> float:
+        """Gross exposure of the held names whose sector (``sectors[s]``, else ``default``) is ``sector``."""
+        view = self._sector_view
+        if view is None or view[0] is not sectors:  # labels cached per mapping object
+            labels = np.array([sectors.get(s, default) for s in self._held], dtype=object)
+            view = (sectors, labels)
+            object.__setattr__(self, "_sector_view", view)
+        return float(self._held_exposure[view[1] == sector].sum())
+
+    def correlation_inputs(self, symbol: str, side: float) -> tuple[np.ndarray, int, np.ndarray]:
+        """Inputs of :func:`ntlab.risk._gate_nb.max_correlation_nb` for a new position in ``symbol``.
+
+        Returns the recent returns as a (n_obs, n_symbols) array (NaN kept: the kernel uses
+        pairwise-complete rows), the column of ``symbol`` and the signs
+        ``side * sign(position)`` per column (0 for names not held and for ``symbol``).
+        """
         if self.recent_returns is None:
-            raise RiskError("PortfolioState.recent_returns is needed for the correlation limit")
-        missing = [s for s in symbols if s not in self.recent_returns.columns]
-        if missing:
-            raise RiskError(f"PortfolioState.recent_returns lacks {missing[:5]}")
-        x = self.recent_returns[symbols].to_numpy(dtype=float)
-        return x[np.isfinite(x).all(axis=1)]
+            raise RiskError(
+                f"the correlation limit needs recent returns of {symbol} (the state has no recent_returns)"
+            )
+        if self._returns_view is None:
+            rr = self.recent_returns
+            columns = {str(c): i for i, c in enumerate(rr.columns)}
+            held_cols = np.array([columns.get(s, -1) for s in self._held], dtype=np.int64)
+            values = np.asfortranarray(rr.to_numpy(dtype=float))  # columns contiguous for the kernel
+            object.__setattr__(self, "_returns_view", (values, columns, held_cols))
+        values, columns, held_cols = self._returns_view
+        col = columns.get(symbol)
+        if col is None:
+            raise RiskError(
+                f"the correlation limit needs recent returns of {symbol}; recent_returns lacks it"
+            )
+        signs = np.zeros(values.shape[1])
+        known = held_cols >= 0
+        signs[held_cols[known]] = side * np.sign(self._held_qty[known])
+        signs[col] = 0.0
+        return values, col, signs

@@ -31,10 +31,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from ntlab.errors import ConfigError, RiskError
+from ntlab.errors import ConfigError, NtlabWarning, RiskError
 from ntlab.risk import _nb
 from ntlab.risk._checks import check_level, clean_frame
-from ntlab.risk.var import VAR_METHODS, method_code, normal_tail, var_es
+from ntlab.risk.var import VAR_METHODS, estimate, method_code, normal_tail
 
 __all__ = [
     "VarEstimate",
@@ -87,28 +87,42 @@ def position_values(
     return (qty * px).rename("value")
 
 
-def _held(
-    returns: pd.DataFrame, values: pd.Series | Mapping[str, float]
-) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-    v = pd.Series(values, dtype=float)
-    v = v[v != 0]
+@dataclass(frozen=True)
+class _Book:
+    """Held positions and their returns: ``x`` (n_obs, n_held), ``v`` (n_held,)."""
+
+    x: np.ndarray
+    v: np.ndarray
+    index: pd.Index
+
+    @property
+    def pnl(self) -> np.ndarray:
+        return self.x @ self.v
+
+
+def _book(returns: pd.DataFrame, values: pd.Series | Mapping[str, float]) -> _Book:
+    v = values.astype(float) if isinstance(values, pd.Series) else pd.Series(values, dtype=float)
+    v = v[v.to_numpy() != 0]
     if v.empty:
         raise RiskError("the portfolio holds nothing (all position values are zero)")
     if not isinstance(returns, pd.DataFrame):
         raise RiskError(
             "returns must be a DataFrame of shape (n_obs, n_assets) with symbols as columns"
         )
-    missing = [s for s in v.index if s not in returns.columns]
-    if missing:
-        raise RiskError(f"returns lack columns for held symbol(s) {missing[:10]}")
-    x = clean_frame(returns[v.index], "asset returns")
-    return x, v.to_numpy(), returns.index
+    cols = returns.columns.get_indexer(v.index)
+    if (cols < 0).any():
+        raise RiskError(f"returns lack columns for held symbol(s) {list(v.index[cols < 0][:10])}")
+    arr = returns.to_numpy(dtype=float)
+    if cols.size != arr.shape[1] or not (cols == np.arange(cols.size)).all():
+        arr = arr[:, cols]
+    x = clean_frame(arr, "asset returns", columns=v.index)
+    return _Book(x, v.to_numpy(), returns.index)
 
 
 def portfolio_pnl(returns: pd.DataFrame, values: pd.Series | Mapping[str, float]) -> pd.Series:
     """Currency P&L per bar had today's positions been held: ``returns @ values``, shape (n_obs,)."""
-    x, v, index = _held(returns, values)
-    return pd.Series(x @ v, index=index, name="pnl")
+    book = _book(returns, values)
+    return pd.Series(book.pnl, index=book.index, name="pnl")
 
 
 def _factor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,18 +151,29 @@ def simulate_pnl(
     Asset returns are drawn from ``N(mu * horizon, Sigma * horizon)`` with the sample mean and
     covariance of ``returns`` (shape (n_obs, n_assets)); see the module docstring.
     """
+    return _simulate(_book(returns, values), n_paths, seed, horizon)
+
+
+_CHUNK = 2048  # paths drawn per block, so each block of normals stays in cache
+
+
+def _simulate(book: _Book, n_paths: int, seed: int | None, horizon: float) -> np.ndarray:
     if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 100:
         raise ConfigError(f"n_paths must be an integer >= 100, got {n_paths!r}")
     method_code("normal", horizon=horizon)
-    x, v, _ = _held(returns, values)
+    x, v = book.x, book.v
     if x.shape[0] < 3:
         raise RiskError(f"Monte Carlo VaR needs at least 3 observations, got {x.shape[0]}")
+    if np.ptp(book.pnl) == 0:
+        raise RiskError("Monte Carlo VaR is undefined: the portfolio P&L has zero volatility")
     mu, f = _factor(x)
     b = f @ v
-    if not np.any(b):
-        raise RiskError("Monte Carlo VaR is undefined: the portfolio P&L has zero volatility")
-    z = np.random.default_rng(seed).standard_normal((n_paths, f.shape[0]))
-    return float(mu @ v) * horizon + (z @ b) * math.sqrt(horizon)
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_paths)
+    for start in range(0, n_paths, _CHUNK):
+        stop = min(start + _CHUNK, n_paths)
+        out[start:stop] = rng.standard_normal((stop - start, b.size)) @ b
+    return float(mu @ v) * horizon + out * math.sqrt(horizon)
 
 
 def _mc_errors(pnl: np.ndarray, level: float, var: float, es: float) -> tuple[float, float]:
@@ -215,7 +240,9 @@ def portfolio_var(
         return monte_carlo_var(returns, values, level, n_paths=n_paths, seed=seed, horizon=horizon)
     if method not in VAR_METHODS:
         raise ConfigError(f"unknown VaR method {method!r}; use one of {list(PORTFOLIO_METHODS)}")
-    var, es = var_es(portfolio_pnl(returns, values), level, method, horizon=horizon)  # type: ignore[arg-type]
+    var, es, note = estimate(_book(returns, values).pnl, level, method, horizon)
+    if note:
+        warnings.warn(note, NtlabWarning, stacklevel=2)
     return VarEstimate(method, level, var, es, horizon=float(horizon))
 
 
@@ -236,25 +263,36 @@ def portfolio_var_table(
     only) and ``note`` (set where the Cornish-Fisher expansion is outside its domain).
     One simulation serves every level.
     """
-    equity = float(pd.Series(values, dtype=float).sum()) if equity is None else float(equity)
+    book = _book(returns, values)
+    equity = float(book.v.sum()) if equity is None else float(equity)
+    return _table(book, levels, methods, equity, n_paths, seed)
+
+
+def _table(
+    book: _Book,
+    levels: tuple[float, ...],
+    methods: tuple[str, ...],
+    equity: float,
+    n_paths: int,
+    seed: int | None,
+) -> pd.DataFrame:
     if not equity > 0:
         raise RiskError(f"equity must be positive to express VaR as a fraction, got {equity!r}")
-    sims = (
-        simulate_pnl(returns, values, n_paths=n_paths, seed=seed)
-        if "monte_carlo" in methods
-        else None
-    )
+    unknown = [m for m in methods if m not in PORTFOLIO_METHODS]
+    if unknown:
+        raise ConfigError(
+            f"unknown VaR method(s) {unknown}; use those of {list(PORTFOLIO_METHODS)}"
+        )
+    pnl = book.pnl
+    sims = _simulate(book, n_paths, seed, 1.0) if "monte_carlo" in methods else None
     rows = []
     for method in methods:
         for level in levels:
-            note = ""
             if method == "monte_carlo":
-                est = _mc_estimate(sims, check_level(level), 1.0)  # type: ignore[arg-type]
+                est, note = _mc_estimate(sims, check_level(level), 1.0), ""  # type: ignore[arg-type]
             else:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always")
-                    est = portfolio_var(returns, values, level, method)
-                note = "; ".join(str(w.message) for w in caught)
+                var, es, note = estimate(pnl, level, method)
+                est = VarEstimate(method, level, var, es)
             row = est.to_dict()
             row.update(var_pct=est.var / equity, es_pct=est.es / equity, note=note)
             rows.append(row)

@@ -45,6 +45,7 @@ from ntlab.risk._checks import check_level, clean_returns
 
 __all__ = [
     "cornish_fisher_domain",
+    "estimate",
     "VAR_METHODS",
     "value_at_risk",
     "expected_shortfall",
@@ -137,22 +138,34 @@ def var_es(
     horizon : float
         Bars ahead (parametric methods only).
     """
+    var, es, note = estimate(clean_returns(returns), level, method, horizon)
+    if note:
+        warnings.warn(note, NtlabWarning, stacklevel=3)
+    return var, es
+
+
+def estimate(
+    r: np.ndarray, level: float, method: str, horizon: float = 1
+) -> tuple[float, float, str]:
+    """``(VaR, ES, note)`` of a finite 1-D float array already checked by ``clean_returns``.
+
+    ``note`` is empty, or says why a Cornish-Fisher estimate is unreliable (outside the
+    expansion's domain); :func:`var_es` turns it into a warning, tables into a column.
+    """
     code = method_code(method, horizon=horizon)
     p, z, pdf_z = normal_tail(level)
-    r = clean_returns(returns)
     check_sample(r, level, code)
+    note = ""
     if code == _nb.CORNISH_FISHER:
         _, _, skew, kurt = _nb.moments_nb(r)
         if not cornish_fisher_domain(skew / math.sqrt(horizon), kurt / horizon):
-            warnings.warn(
+            note = (
                 f"Cornish-Fisher VaR is unreliable here: skewness {skew:.2f} and excess kurtosis "
                 f"{kurt:.1f} lie outside the expansion's domain (its quantile map is not monotone); "
-                "prefer method='historical'",
-                NtlabWarning,
-                stacklevel=3,
+                "prefer method='historical'"
             )
     var, es = _nb.var_es_nb(r, p, z, pdf_z, code, float(horizon))
-    return float(var), float(es)
+    return float(var), float(es), note
 
 
 def value_at_risk(

@@ -166,12 +166,18 @@ def test_max_correlation_matches_numpy():
     x[:, 2] -= 2 * x[:, 0]  # strongly negatively correlated
     c = np.corrcoef(x, rowvar=False)
     signs = np.array([0.0, 1.0, 0.0, 1.0, 1.0])  # hold 1, 3, 4 long
-    best, arg = nb.max_correlation_nb(x, 0, signs)
+    best, arg = nb.max_correlation_nb(x, 0, signs, 20)
     assert arg == 1 and best == pytest.approx(c[0, 1], rel=1e-12)
     signs = np.array([0.0, 0.0, -1.0, 1.0, 0.0])  # short 2: a long in 0 adds to that risk
-    best, arg = nb.max_correlation_nb(x, 0, signs)
+    best, arg = nb.max_correlation_nb(x, 0, signs, 20)
     assert arg == 2 and best == pytest.approx(-c[0, 2], rel=1e-12)
-    assert nb.max_correlation_nb(x, 0, np.zeros(5)) == (-INF, -1)
+    assert nb.max_correlation_nb(x, 0, np.zeros(5), 20) == (-INF, -1)
+    # NaN rows are dropped pair by pair; too little shared history skips the pair
+    y = x.copy()
+    y[:10, 1] = np.nan
+    best, arg = nb.max_correlation_nb(y, 0, np.array([0.0, 1.0, 0.0, 0.0, 0.0]), 20)
+    assert arg == 1 and best == pytest.approx(np.corrcoef(x[10:, 0], x[10:, 1])[0, 1], rel=1e-12)
+    assert nb.max_correlation_nb(y, 0, np.array([0.0, 1.0, 0.0, 0.0, 0.0]), 55) == (-INF, -1)
 
 
 def test_every_code_has_a_message():
