@@ -13,7 +13,16 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["HISTORICAL", "NORMAL", "CORNISH_FISHER", "moments_nb", "var_es_nb", "rolling_var_es_nb"]
+__all__ = [
+    "HISTORICAL",
+    "NORMAL",
+    "CORNISH_FISHER",
+    "moments_nb",
+    "historical_sorted_nb",
+    "var_es_nb",
+    "rolling_var_es_nb",
+    "gaussian_pnl_nb",
+]
 
 HISTORICAL = 0
 NORMAL = 1
@@ -51,6 +60,28 @@ def moments_nb(r: np.ndarray) -> tuple[float, float, float, float]:
 
 
 @njit(cache=True)
+def historical_sorted_nb(x: np.ndarray, p: float) -> tuple[float, float]:
+    """Historical VaR and ES of an ascending-sorted sample ``x`` (shape (n,)) at tail ``p``.
+
+    VaR is minus the linear-interpolated ``p`` quantile (numpy's default); ES is minus the mean
+    of the values at or below that quantile.
+    """
+    n = x.size
+    h = (n - 1) * p
+    lo = int(np.floor(h))
+    hi = min(lo + 1, n - 1)
+    q = x[lo] + (h - lo) * (x[hi] - x[lo])
+    total = 0.0
+    count = 0
+    for i in range(n):
+        if x[i] > q:
+            break
+        total += x[i]
+        count += 1
+    return -q, -total / count
+
+
+@njit(cache=True)
 def var_es_nb(
     r: np.ndarray, p: float, z: float, pdf_z: float, method: int, horizon: float
 ) -> tuple[float, float]:
@@ -71,21 +102,8 @@ def var_es_nb(
         Bars ahead for the parametric methods: mean scales with ``h``, std with ``sqrt(h)``,
         skewness with ``1/sqrt(h)`` and excess kurtosis with ``1/h`` (i.i.d. cumulants).
     """
-    n = r.size
     if method == HISTORICAL:
-        x = np.sort(r)
-        h = (n - 1) * p
-        lo = int(np.floor(h))
-        hi = min(lo + 1, n - 1)
-        q = x[lo] + (h - lo) * (x[hi] - x[lo])
-        total = 0.0
-        count = 0
-        for i in range(n):
-            if x[i] > q:
-                break
-            total += x[i]
-            count += 1
-        return -q, -total / count
+        return historical_sorted_nb(np.sort(r), p)
     mean, std, skew, kurt = moments_nb(r)
     if r.max() == r.min():
         return np.nan, np.nan  # zero volatility: the parametric methods are undefined
@@ -119,6 +137,46 @@ def rolling_var_es_nb(
     n = r.size
     var = np.full(n, np.nan)
     es = np.full(n, np.nan)
+    if method != HISTORICAL:
+        for t in range(window, n):
+            var[t], es[t] = var_es_nb(r[t - window : t], p, z, pdf_z, method, horizon)
+        return var, es
+    # historical: keep the window sorted, replacing one value per bar (O(window) per step)
+    buf = np.sort(r[:window])
     for t in range(window, n):
-        var[t], es[t] = var_es_nb(r[t - window : t], p, z, pdf_z, method, horizon)
+        var[t], es[t] = historical_sorted_nb(buf, p)
+        if t == n - 1:
+            break
+        old = r[t - window]
+        new = r[t]
+        i = np.searchsorted(buf, old)  # a position holding ``old``
+        if new >= old:  # shift left the values in (old, new], then place new
+            while i + 1 < window and buf[i + 1] < new:
+                buf[i] = buf[i + 1]
+                i += 1
+        else:  # shift right the values in [new, old)
+            while i > 0 and buf[i - 1] > new:
+                buf[i] = buf[i - 1]
+                i -= 1
+        buf[i] = new
     return var, es
+
+
+@njit(cache=True)
+def gaussian_pnl_nb(rng: np.random.Generator, loadings: np.ndarray, n_paths: int) -> np.ndarray:
+    """``n_paths`` draws of ``z @ loadings`` with ``z ~ N(0, I_k)``, shape (n_paths,).
+
+    ``loadings`` (shape (k,)) is the factor times the position values, so each draw is the P&L
+    of one simulated vector of correlated asset returns (less its mean). The normals come from
+    ``rng`` in the order ``rng.standard_normal((n_paths, k))`` would give them, so the result
+    equals ``rng.standard_normal((n_paths, k)) @ loadings`` (up to summation order) without
+    storing the (n_paths, k) matrix.
+    """
+    k = loadings.size
+    out = np.empty(n_paths)
+    for i in range(n_paths):
+        acc = 0.0
+        for j in range(k):
+            acc += rng.standard_normal() * loadings[j]
+        out[i] = acc
+    return out

@@ -235,7 +235,9 @@ class PortfolioState:
             rr = self.recent_returns
             columns = {str(c): i for i, c in enumerate(rr.columns)}
             held_cols = np.array([columns.get(s, -1) for s in self._held], dtype=np.int64)
-            values = np.asfortranarray(rr.to_numpy(dtype=float))  # columns contiguous for the kernel
+            values = np.asfortranarray(
+                rr.to_numpy(dtype=float)
+            )  # columns contiguous for the kernel
             object.__setattr__(self, "_returns_view", (values, columns, held_cols))
         values, columns, held_cols = self._returns_view
         col = columns.get(symbol)

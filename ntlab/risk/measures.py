@@ -51,7 +51,7 @@ def periods_per_year(index: pd.DatetimeIndex) -> float:
     """Bars per year implied by the median bar spacing (252 for daily, 52 weekly, 12 monthly)."""
     if len(index) < 2:
         return 252.0
-    step = pd.Series(index).diff().median()
+    step = pd.Timedelta(np.median(np.diff(pd.DatetimeIndex(index).as_unit("ns").asi8)), unit="ns")
     days = step / pd.Timedelta(days=1)
     if days >= 25:
         return 12.0

@@ -17,7 +17,8 @@ as **positive currency losses**; divide by the equity for a fraction.
   ``F`` is the Cholesky factor when there are fewer assets than observations, else the
   centred data scaled by ``1/sqrt(n_obs - 1)`` (so a singular ``Sigma`` needs no fix-up).
   The P&L is computed as ``Z @ (F @ values)``, the same numbers as ``(Z @ F) @ values``
-  without forming the (n_paths, n_assets) matrix.
+  without forming the (n_paths, n_assets) matrix, in a numba kernel that draws ``Z`` from the
+  seeded generator row by row (:func:`ntlab.risk._nb.gaussian_pnl_nb`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import pandas as pd
 from ntlab.errors import ConfigError, NtlabWarning, RiskError
 from ntlab.risk import _nb
 from ntlab.risk._checks import check_level, clean_frame
-from ntlab.risk.var import VAR_METHODS, estimate, method_code, normal_tail
+from ntlab.risk.var import VAR_METHODS, estimate, method_code
 
 __all__ = [
     "VarEstimate",
@@ -71,17 +72,20 @@ def position_values(
     positions: Mapping[str, float] | pd.Series, prices: Mapping[str, float] | pd.Series
 ) -> pd.Series:
     """Signed market value per symbol, ``quantity * price``; every held symbol needs a price."""
-    qty = pd.Series(positions, dtype=float)
-    px = pd.Series(prices, dtype=float)
-    missing = [s for s in qty.index if s not in px.index]
-    if missing:
-        raise RiskError(
-            f"no price for held symbol(s) {missing[:10]}; pass a price for every position"
-        )
+    qty = (
+        positions.astype(float)
+        if isinstance(positions, pd.Series)
+        else pd.Series(positions, dtype=float)
+    )
+    px = prices.astype(float) if isinstance(prices, pd.Series) else pd.Series(prices, dtype=float)
     px = px.reindex(qty.index)
-    bad = px.index[~np.isfinite(px.to_numpy()) | (px.to_numpy() <= 0)]
-    if len(bad):
-        raise RiskError(f"prices must be positive and finite; bad for {list(bad[:10])}")
+    p = px.to_numpy()
+    bad = ~(p > 0) | ~np.isfinite(p)  # NaN (missing) or non-positive
+    if bad.any():
+        raise RiskError(
+            f"no positive finite price for held symbol(s) {list(qty.index[bad][:10])}; "
+            "pass a price for every position"
+        )
     if not np.isfinite(qty.to_numpy()).all():
         raise RiskError("positions must be finite numbers")
     return (qty * px).rename("value")
@@ -154,9 +158,6 @@ def simulate_pnl(
     return _simulate(_book(returns, values), n_paths, seed, horizon)
 
 
-_CHUNK = 2048  # paths drawn per block, so each block of normals stays in cache
-
-
 def _simulate(book: _Book, n_paths: int, seed: int | None, horizon: float) -> np.ndarray:
     if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 100:
         raise ConfigError(f"n_paths must be an integer >= 100, got {n_paths!r}")
@@ -168,35 +169,39 @@ def _simulate(book: _Book, n_paths: int, seed: int | None, horizon: float) -> np
         raise RiskError("Monte Carlo VaR is undefined: the portfolio P&L has zero volatility")
     mu, f = _factor(x)
     b = f @ v
-    rng = np.random.default_rng(seed)
-    out = np.empty(n_paths)
-    for start in range(0, n_paths, _CHUNK):
-        stop = min(start + _CHUNK, n_paths)
-        out[start:stop] = rng.standard_normal((stop - start, b.size)) @ b
+    out = _nb.gaussian_pnl_nb(np.random.default_rng(seed), np.ascontiguousarray(b), n_paths)
     return float(mu @ v) * horizon + out * math.sqrt(horizon)
 
 
-def _mc_errors(pnl: np.ndarray, level: float, var: float, es: float) -> tuple[float, float]:
-    n = pnl.size
-    losses = -pnl
+def _sorted_quantile(x: np.ndarray, q: float) -> float:
+    """numpy's default (linear) quantile of an ascending-sorted array."""
+    h = (x.size - 1) * q
+    lo = int(math.floor(h))
+    hi = min(lo + 1, x.size - 1)
+    return float(x[lo] + (h - lo) * (x[hi] - x[lo]))
+
+
+def _mc_errors(pnl_sorted: np.ndarray, level: float, var: float, es: float) -> tuple[float, float]:
+    """Standard errors of the VaR (quantile) and ES (tail mean) estimates from ``n`` draws."""
+    n = pnl_sorted.size
     # Hall-Sheather bandwidth for the sparsity (1 / density) at the quantile
     x = NormalDist().inv_cdf(level)
     h = n ** (-1 / 3) * NormalDist().inv_cdf(0.975) ** (2 / 3)
     h *= (1.5 * NormalDist().pdf(x) ** 2 / (2 * x * x + 1)) ** (1 / 3)
     lo, hi = max(level - h, 1.0 / n), min(level + h, 1.0 - 1.0 / n)
-    q_lo, q_hi = np.quantile(losses, [lo, hi])
+    # loss quantile at a = minus the P&L quantile at 1 - a
+    q_lo, q_hi = -_sorted_quantile(pnl_sorted, 1 - lo), -_sorted_quantile(pnl_sorted, 1 - hi)
     var_se = (q_hi - q_lo) / (hi - lo) * math.sqrt(level * (1 - level) / n)
-    tail = losses[losses >= var]
+    tail = -pnl_sorted[pnl_sorted <= -var]
     es_var = (np.var(tail, ddof=1) if tail.size > 1 else 0.0) + level * (es - var) ** 2
     return float(var_se), float(math.sqrt(es_var / (n * (1 - level))))
 
 
-def _mc_estimate(pnl: np.ndarray, level: float, horizon: float) -> VarEstimate:
-    p, z, pdf_z = normal_tail(level)
-    var, es = _nb.var_es_nb(pnl, p, z, pdf_z, _nb.HISTORICAL, 1.0)
-    var_se, es_se = _mc_errors(pnl, level, var, es)
+def _mc_estimate(pnl_sorted: np.ndarray, level: float, horizon: float) -> VarEstimate:
+    var, es = _nb.historical_sorted_nb(pnl_sorted, 1.0 - check_level(level))
+    var_se, es_se = _mc_errors(pnl_sorted, level, var, es)
     return VarEstimate(
-        "monte_carlo", level, float(var), float(es), var_se, es_se, pnl.size, float(horizon)
+        "monte_carlo", level, float(var), float(es), var_se, es_se, pnl_sorted.size, float(horizon)
     )
 
 
@@ -212,7 +217,7 @@ def monte_carlo_var(
     """Monte Carlo VaR/ES of the positions with standard errors (see :func:`simulate_pnl`)."""
     check_level(level)
     pnl = simulate_pnl(returns, values, n_paths=n_paths, seed=seed, horizon=horizon)
-    return _mc_estimate(pnl, level, horizon)
+    return _mc_estimate(np.sort(pnl), level, horizon)
 
 
 def portfolio_var(
@@ -284,28 +289,23 @@ def _table(
             f"unknown VaR method(s) {unknown}; use those of {list(PORTFOLIO_METHODS)}"
         )
     pnl = book.pnl
-    sims = _simulate(book, n_paths, seed, 1.0) if "monte_carlo" in methods else None
-    rows = []
+    sims = np.sort(_simulate(book, n_paths, seed, 1.0)) if "monte_carlo" in methods else None
+    keys, cols = (
+        [],
+        {k: [] for k in ("var", "es", "var_pct", "es_pct", "var_se", "es_se", "n_paths", "note")},
+    )
     for method in methods:
         for level in levels:
             if method == "monte_carlo":
-                est, note = _mc_estimate(sims, check_level(level), 1.0), ""  # type: ignore[arg-type]
+                est, note = _mc_estimate(sims, level, 1.0), ""  # type: ignore[arg-type]
             else:
                 var, es, note = estimate(pnl, level, method)
                 est = VarEstimate(method, level, var, es)
-            row = est.to_dict()
-            row.update(var_pct=est.var / equity, es_pct=est.es / equity, note=note)
-            rows.append(row)
-    cols = [
-        "method",
-        "level",
-        "var",
-        "es",
-        "var_pct",
-        "es_pct",
-        "var_se",
-        "es_se",
-        "n_paths",
-        "note",
-    ]
-    return pd.DataFrame(rows)[cols].set_index(["method", "level"])
+            keys.append((method, level))
+            for k, value in (("var", est.var), ("es", est.es), ("var_se", est.var_se), ("es_se", est.es_se),
+                             ("n_paths", est.n_paths), ("note", note)):  # fmt: skip
+                cols[k].append(np.nan if value is None else value)
+            cols["var_pct"].append(est.var / equity)
+            cols["es_pct"].append(est.es / equity)
+    index = pd.MultiIndex.from_tuples(keys, names=["method", "level"])
+    return pd.DataFrame(cols, index=index)

@@ -25,7 +25,8 @@ from ntlab.risk import measures
 from ntlab.risk._checks import camel, clean_returns
 from ntlab.risk.portfolio import (
     PORTFOLIO_METHODS,
-    portfolio_pnl,
+    _book,
+    _table,
     portfolio_var_table,
     position_values,
 )
@@ -127,8 +128,9 @@ class RiskReport:
         equity = float(cash + values.sum())
         if not equity > 0:
             raise RiskError(f"equity (cash + positions) must be positive, got {equity:,.2f}")
-        table = portfolio_var_table(returns, values, equity=equity, n_paths=n_paths, seed=seed)
-        pnl = portfolio_pnl(returns, values)
+        book = _book(returns, values)
+        table = _table(book, (0.95, 0.99), PORTFOLIO_METHODS, equity, n_paths, seed)
+        pnl = pd.Series(book.pnl, index=book.index, name="pnl")
         port = (pnl / equity).rename("portfolio")
         return cls._build(port, table, periods, method, benchmark, equity=equity, pnl=pnl)
 

@@ -33,7 +33,7 @@ def test_position_values_and_pnl(book, sp20_last_prices):
     pnl = portfolio_pnl(returns, values)
     manual = (returns * values).sum(axis=1)
     np.testing.assert_allclose(pnl, manual, rtol=1e-12)
-    with pytest.raises(RiskError, match="no price"):
+    with pytest.raises(RiskError, match="no positive finite price"):
         position_values({"AAPL": 1, "ZZZ": 2}, sp20_last_prices)
 
 

@@ -115,3 +115,19 @@ def test_backtest_input_errors(index_returns):
         var_backtest(flat, 0.95, window=50, method="normal")
     with pytest.raises(RiskError):
         kupiec_pof(5, 3, 0.99)
+
+
+def test_rolling_kernel_equals_each_window_with_ties():
+    from ntlab.risk import _nb
+
+    rng = np.random.default_rng(5)
+    r = np.round(rng.standard_t(3, 700) * 0.01, 3)  # rounded: many ties in every window
+    p = 1 - 0.95
+    z = stats.norm.ppf(p)
+    var, es = _nb.rolling_var_es_nb(r, 60, p, z, stats.norm.pdf(z), _nb.HISTORICAL, 1.0)
+    assert np.isnan(var[:60]).all()
+    for t in range(60, r.size):
+        w = r[t - 60 : t]
+        q = np.quantile(w, p)
+        assert var[t] == pytest.approx(-q, abs=1e-15)
+        assert es[t] == pytest.approx(-w[w <= q].mean(), abs=1e-15)
