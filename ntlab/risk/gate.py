@@ -319,6 +319,7 @@ class RiskGate:
         )
         new_value = abs(pos + allowed) * px
         lim, eq = self.limits, state.equity
+        verb = "would be" if allowed else "is already"
         if code == nb.APPROVED:
             return f"approved: {head} within every limit"
         if code == nb.REDUCES_EXPOSURE:
@@ -329,15 +330,15 @@ class RiskGate:
             caps = [f"{lim.max_position_value:,.2f}"] if lim.max_position_value is not None else []
             if lim.max_position_fraction is not None:
                 caps.append(f"{lim.max_position_fraction:.2%} of equity {eq:,.2f}")
-            return f"{head}: per-symbol position limit ({' and '.join(caps)}); position value would be {new_value:,.2f}"
+            return f"{head}: per-symbol position limit ({' and '.join(caps)}); position value {verb} {new_value:,.2f}"
         if code == nb.LEVERAGE_LIMIT:
             gross = ctx["gross"] - abs(pos) * px + new_value
-            return f"{head}: leverage limit {lim.max_leverage:g}x; gross exposure would be {gross:,.2f} = {gross / eq:.2f}x equity"
+            return f"{head}: leverage limit {lim.max_leverage:g}x; gross exposure {verb} {gross:,.2f} = {gross / eq:.2f}x equity"
         if code == nb.SECTOR_LIMIT:
             sec = ctx["sector_exp"] - abs(pos) * px + new_value
             return (
                 f"{head}: sector limit {lim.max_sector_exposure:.2%} for {self.sector_of(sym)!r}; "
-                f"its exposure would be {sec:,.2f} = {sec / eq:.2%} of equity"
+                f"its exposure {verb} {sec:,.2f} = {sec / eq:.2%} of equity"
             )
         if code == nb.CORRELATION_LIMIT:
             return (
