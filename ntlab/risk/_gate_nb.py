@@ -201,8 +201,9 @@ def check_orders_nb(
     """Gate a batch of orders, one per symbol, as a sequence (e.g. one bar of an event backtest).
 
     Arrays are of shape (n_symbols,): requested signed quantities, current positions,
-    prices, integer sector ids (-1 = none: not sector-limited) and each order's correlation
-    input. Reductions are processed first (they free room), then the rest in index order;
+    prices, integer sector ids (-1 = none: not sector-limited; :class:`~ntlab.risk.RiskGate`
+    puts symbols missing from its sector map in one shared "UNKNOWN" sector, so give those one
+    id to match it) and each order's correlation input. Reductions are processed first (they free room), then the rest in index order;
     each approved quantity updates the gross and sector exposures the next orders see.
     Returns allowed signed quantities and reason codes, both of shape (n_symbols,).
     """
