@@ -11,6 +11,7 @@ peer time / ntlab time. Seed targets: one gate decision < 2 ms, a full analysis 
 from __future__ import annotations
 
 import math
+import os
 import warnings
 
 import empyrical
@@ -226,9 +227,12 @@ def main() -> None:
     rows += full_analysis_rows(returns, values, prices)
     rows += gate_rows(returns, prices, meta)
     rows.append(backtest_row())
+    load = os.getloadavg()[0]
     notes = (
         "Data: sp500_1y (500 of its 524 stocks, 244 daily returns, gaps forward-filled), indices (SP500). "
-        "Times are best of N after a warm-up (numba kernels compiled and cached). speedup = peer_ms / ntlab_ms."
+        "Times are best of N after a warm-up (numba kernels compiled and cached). speedup = peer_ms / ntlab_ms. "
+        f"Load average when the run ended: {load:.1f} on {os.cpu_count()} CPUs (a shared machine: "
+        "absolute times are inflated when it is busy; each ratio comes from the same run)."
     )
     write_results(
         "risk", rows, title="ntlab.risk: VaR/CVaR, pre-trade gate, VaR back-test", notes=notes

@@ -148,7 +148,7 @@ class PortfolioState:
     equity: float | None = None
     day_start_equity: float | None = None
     peak_equity: float | None = None
-    recent_returns: pd.DataFrame | None = None
+    recent_returns: pd.DataFrame | None = field(default=None, compare=False)
     timestamp: datetime | None = None
 
     def __post_init__(self) -> None:
