@@ -104,8 +104,8 @@ class BacktestResult:
         return {
             "total_return": measures.total_return(r),
             "cagr": measures.cagr(r, ppy),
-            "sharpe": measures.sharpe_ratio(r, ppy),
-            "sortino": measures.sortino_ratio(r, ppy),
+            "sharpe": measures.sharpe_ratio(r, ppy, undefined="nan"),
+            "sortino": measures.sortino_ratio(r, ppy, undefined="nan"),
             "max_drawdown": measures.max_drawdown(r),
             "volatility": measures.volatility(r, ppy),
             "trades": float(self.n_trades),
