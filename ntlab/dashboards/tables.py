@@ -8,7 +8,7 @@ import pandas as pd
 
 __all__ = ["fills_frame", "metrics_frame", "orders_frame", "positions_frame", "status_kpis"]
 
-_PERCENT = {"total_return", "cagr", "max_drawdown", "volatility"}
+_PERCENT = {"total_return", "cagr", "max_drawdown", "volatility", "win_rate"}
 _LABELS = {
     "total_return": "Total return",
     "cagr": "CAGR",
@@ -17,11 +17,15 @@ _LABELS = {
     "max_drawdown": "Max drawdown",
     "volatility": "Volatility",
     "trades": "Trades",
+    "win_rate": "Win rate",
+    "profit_factor": "Profit factor",
     "final_equity": "Final equity",
 }
 
 
 def _fmt(key: str, value: float) -> str:
+    if value != value:  # NaN: undefined (e.g. a Sharpe ratio without volatility)
+        return "n/a"
     if key in _PERCENT:
         return f"{value:.2%}"
     if key in {"trades", "final_equity"}:
