@@ -23,6 +23,11 @@ _LABELS = {
 }
 
 
+def _when(iso: str) -> str:
+    """``2010-03-11T05:00:00Z`` -> ``2010-03-11 05:00`` (UTC)."""
+    return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
+
+
 def _fmt(key: str, value: float) -> str:
     if value != value:  # NaN: undefined (e.g. a Sharpe ratio without volatility)
         return "n/a"
@@ -75,7 +80,7 @@ def orders_frame(status: dict[str, Any]) -> pd.DataFrame:
             "side": o["side"],
             "qty": o["quantity"],
             "type": o["orderType"],
-            "submitted": o["submittedAt"],
+            "submitted": _when(o["submittedAt"]),
         }
         for o in status.get("open_orders", [])
     ]
@@ -86,7 +91,7 @@ def fills_frame(status: dict[str, Any], last: int = 12) -> pd.DataFrame:
     """The newest fills first: time, symbol, side, qty, price, commission."""
     rows = [
         {
-            "time": f["timestamp"],
+            "time": _when(f["timestamp"]),
             "symbol": f["symbol"],
             "side": f["side"],
             "qty": f["quantity"],
