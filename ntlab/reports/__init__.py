@@ -9,6 +9,7 @@ from ntlab.reports.figures import (
     drawdown_figure,
     equity_figure,
     monthly_heatmap,
+    notebook_setup,
     price_figure,
     returns_histogram,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "monthly_heatmap",
     "monthly_returns",
     "not_available",
+    "notebook_setup",
     "notebook_parameters",
     "out_of_sample",
     "parity_check",

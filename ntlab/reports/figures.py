@@ -16,6 +16,7 @@ from ntlab.reports.tables import monthly_returns
 from ntlab.risk import measures
 
 __all__ = [
+    "notebook_setup",
     "equity_figure",
     "drawdown_figure",
     "monthly_heatmap",
@@ -26,9 +27,29 @@ __all__ = [
 _WIDTH, _HEIGHT = 900, 300
 
 
-def _hvplot() -> Any:
-    """``hvplot.pandas`` registers ``.hvplot`` on pandas objects; imported on first use."""
-    return attempt_import("hvplot.pandas", purpose="report figures")
+def _hvplot() -> None:
+    """Register ``.hvplot`` on pandas objects on first use.
+
+    hvplot drops ``hvplot.pandas`` from ``sys.modules`` after patching, so importing it again
+    would re-emit the plotting extension (megabytes of JavaScript) in every notebook cell.
+    """
+    if not hasattr(pd.DataFrame, "hvplot"):
+        attempt_import("hvplot.pandas", purpose="report figures")
+
+
+def notebook_setup(*, inline: bool = True) -> None:
+    """Load hvplot's plotting extension in a notebook (registers ``.hvplot`` on pandas).
+
+    Parameters
+    ----------
+    inline : bool
+        Embed BokehJS in the notebook's outputs (about 3 MB) so that the HTML exported by
+        ``ntlab report`` shows its plots without network access. Call this before anything
+        else imports hvplot in the kernel.
+    """
+    hv = attempt_import("holoviews", purpose="report figures")
+    hv.extension.inline = inline
+    _hvplot()
 
 
 def _naive_utc(obj: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:

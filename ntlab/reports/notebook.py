@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,9 +188,13 @@ def export_html(ipynb: str | Path, html: str | Path | None = None) -> Path:
     nbformat = attempt_import("nbformat", purpose="HTML reports")
     src = Path(ipynb)
     dest = Path(html) if html else src.with_suffix(".html")
-    body, _ = nbconvert.HTMLExporter(template_name="lab").from_notebook_node(
-        nbformat.read(src, as_version=4)
-    )
+    exporter = nbconvert.HTMLExporter(template_name="lab")
+    with warnings.catch_warnings():
+        # HoloViews sends empty display updates; nbconvert warns that it cannot show them
+        warnings.filterwarnings(
+            "ignore", message="Your element with mimetype", category=UserWarning
+        )
+        body, _ = exporter.from_notebook_node(nbformat.read(src, as_version=4))
     dest.write_text(body, encoding="utf-8")
     return dest
 

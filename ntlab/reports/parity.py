@@ -48,6 +48,7 @@ __all__ = [
     "compare_curves",
     "not_available",
     "rows_frame",
+    "style_parity",
 ]
 
 COLUMNS = [
@@ -304,3 +305,32 @@ def parity_summary(table: pd.DataFrame) -> pd.DataFrame:
     counts = table.groupby(["group", "status"], sort=False).size().unstack("status", fill_value=0)
     order = [s for s in (PASS, FAIL, ERROR, NOT_AVAILABLE, NO_CLAIM) if s in counts.columns]
     return counts[order]
+
+
+_STATUS_COLOURS = {
+    PASS: "#d8f0d8",
+    FAIL: "#f6d0d0",
+    ERROR: "#f6d0d0",
+    NOT_AVAILABLE: "#eeeeee",
+    NO_CLAIM: "#eeeeee",
+}
+
+
+def style_parity(table: pd.DataFrame, *, uuid: str = "parity") -> Any:
+    """The table as a pandas Styler: rows coloured by status, numbers to 6 significant digits.
+
+    ``uuid`` fixes the HTML ids so the rendered table is the same on every run.
+    """
+
+    def colour(row: pd.Series) -> list[str]:
+        return [f"background-color: {_STATUS_COLOURS.get(row['status'], '')}"] * len(row)
+
+    return (
+        table.style.apply(colour, axis=1)
+        .format(
+            {"ntlab_value": "{:.6g}", "reference_value": "{:.6g}", "tolerance": "{:.3%}"},
+            na_rep="-",
+        )
+        .hide(axis="index")
+        .set_uuid(uuid)
+    )
