@@ -21,6 +21,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import ntlab
 from ntlab._optional import attempt_import
 from ntlab.errors import ConfigError, NtlabError
 from ntlab.reports.notebook import NotebookRun, find_notebook, output_stem, run_notebook
@@ -91,12 +92,17 @@ def _ray(jobs: list[tuple], workers: int) -> Iterable[NotebookRun]:
     ray = attempt_import("ray", purpose="running notebook grids on Ray")
     started = not ray.is_initialized()
     if started:
-        env = {k: os.environ[k] for k in ("PYTHONPATH", "NTLAB_HOME") if k in os.environ}
+        # workers (and the kernels they start) import the same ntlab as this process
+        root = str(Path(ntlab.__file__).resolve().parents[1])
+        path = os.pathsep.join(
+            [root] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
+        )
+        env = {"PYTHONPATH": path, **{k: os.environ[k] for k in ("NTLAB_HOME",) if k in os.environ}}
         ray.init(
             num_cpus=workers,
             include_dashboard=False,
             log_to_driver=False,
-            runtime_env={"env_vars": env} if env else None,
+            runtime_env={"env_vars": env},
         )
     try:
         task = ray.remote(num_cpus=1)(_run_one)
