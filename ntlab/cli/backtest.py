@@ -7,14 +7,32 @@ import json
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("backtest", help="backtest a strategy and print the summary", description=__doc__)
+    p = sub.add_parser(
+        "backtest", help="backtest a strategy and print the summary", description=__doc__
+    )
     p.add_argument("--strategy", required=True, help="registered strategy name (see --list)")
     p.add_argument("--data", default="sample:stocks", help="data spec (default sample:stocks)")
     p.add_argument("--symbols", help="comma-separated subset of the data's symbols")
-    p.add_argument("-p", "--param", action="append", metavar="NAME=VALUE", help="strategy parameter (repeatable)")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="strategy parameter (repeatable)",
+    )
     p.add_argument("--cash", type=float, default=100_000.0, help="initial cash (default 100000)")
-    p.add_argument("--fees", type=float, default=0.001, help="commission as a fraction of traded value (default 0.001)")
-    p.add_argument("--slippage", type=float, default=0.0005, help="slippage as a fraction of price (default 0.0005)")
+    p.add_argument(
+        "--fees",
+        type=float,
+        default=0.001,
+        help="commission as a fraction of traded value (default 0.001)",
+    )
+    p.add_argument(
+        "--slippage",
+        type=float,
+        default=0.0005,
+        help="slippage as a fraction of price (default 0.0005)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=_run)
 
@@ -29,12 +47,21 @@ def _run(args: argparse.Namespace) -> int:
     if args.symbols:
         data = data.select([s.strip() for s in args.symbols.split(",")])
     strategy = get(args.strategy, **parse_params(args.param))
-    result = run_vector(strategy, data, VectorSettings(init_cash=args.cash, fees=args.fees, slippage=args.slippage))
+    result = run_vector(
+        strategy, data, VectorSettings(init_cash=args.cash, fees=args.fees, slippage=args.slippage)
+    )
     if args.json:
-        print(json.dumps({"strategy": strategy.to_dict(), "data": data.name, "summary": result.summary()}, indent=2))
+        print(
+            json.dumps(
+                {"strategy": strategy.to_dict(), "data": data.name, "summary": result.summary()},
+                indent=2,
+            )
+        )
     else:
         print(f"data: {data.name} ({data.n_bars} bars x {data.n_symbols} symbols)")
         print(f"strategy: {strategy!r}")
-        print(f"costs: fees {args.fees:.2%} + slippage {args.slippage:.2%} per trade, fills at next bar's open")
+        print(
+            f"costs: fees {args.fees:.2%} + slippage {args.slippage:.2%} per trade, fills at next bar's open"
+        )
         print(result.summary_table())
     return 0

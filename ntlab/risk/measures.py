@@ -86,7 +86,9 @@ def volatility(returns: pd.Series | np.ndarray, periods: float = 252.0) -> float
     return float(np.std(r, ddof=1) * np.sqrt(periods))
 
 
-def sharpe_ratio(returns: pd.Series | np.ndarray, periods: float = 252.0, risk_free: float = 0.0) -> float:
+def sharpe_ratio(
+    returns: pd.Series | np.ndarray, periods: float = 252.0, risk_free: float = 0.0
+) -> float:
     """Annualised Sharpe ratio; ``risk_free`` is per bar. NaN-free input required.
 
     Returns NaN when the returns have zero variance (a flat series has no Sharpe).
@@ -100,7 +102,9 @@ def sharpe_ratio(returns: pd.Series | np.ndarray, periods: float = 252.0, risk_f
     return float(np.mean(r) / sd * np.sqrt(periods))
 
 
-def sortino_ratio(returns: pd.Series | np.ndarray, periods: float = 252.0, target: float = 0.0) -> float:
+def sortino_ratio(
+    returns: pd.Series | np.ndarray, periods: float = 252.0, target: float = 0.0
+) -> float:
     """Annualised Sortino ratio with downside deviation ``sqrt(mean(min(r - target, 0)^2))``."""
     r = _clean(returns) - target
     downside = np.sqrt(np.mean(np.minimum(r, 0.0) ** 2))

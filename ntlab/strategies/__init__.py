@@ -3,4 +3,13 @@
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
 from ntlab.strategies.registry import available, from_dict, get, register, strategy_class
 
-__all__ = ["Signals", "Strategy", "StrategyConfig", "available", "from_dict", "get", "register", "strategy_class"]
+__all__ = [
+    "Signals",
+    "Strategy",
+    "StrategyConfig",
+    "available",
+    "from_dict",
+    "get",
+    "register",
+    "strategy_class",
+]

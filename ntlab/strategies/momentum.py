@@ -73,10 +73,14 @@ class Momentum(Strategy):
             enter_short = valid & (zv < -cfg.entry_z) & cfg.allow_short
             exit_short = ~valid | (zv > -cfg.exit_z)
         target = hold_state_nb(enter_long, exit_long, enter_short, exit_short)
-        conf = np.where(valid, np.clip(np.abs(np.nan_to_num(zv)) / (2 * cfg.entry_z), 0.0, 1.0), 0.0)
+        conf = np.where(
+            valid, np.clip(np.abs(np.nan_to_num(zv)) / (2 * cfg.entry_z), 0.0, 1.0), 0.0
+        )
         conf = np.where(target != 0, conf, 0.0)
         target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)
+        stop, take = protective_levels(
+            target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct
+        )
         reasons = reason_frame(
             target_df,
             lambda r, c, t: (
