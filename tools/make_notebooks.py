@@ -133,8 +133,9 @@ for record in signals.to_records(close=data.close)[:3]:
         "md",
         """## 4. Backtest with costs
 
-Orders fill at the next bar's open, with commission and slippage. The tearsheet compares the
-strategy with an equal-weight buy-and-hold of the same symbols.""",
+ntlab's event engine: orders fill at the next bar's open in whole shares, with commission
+and slippage, and the strategy's stop-loss and take-profit levels are honoured. The
+tearsheet compares the strategy with an equal-weight buy-and-hold of the same symbols.""",
     ),
     (
         "code",
@@ -159,8 +160,10 @@ BACKTEST_REPORT = [
 
 A tearsheet for any strategy config: metrics against a buy-and-hold benchmark, equity,
 drawdown, monthly returns and the trades. Costs are on and orders fill at the next bar's
-open. Learned strategies are fitted on the first `train_fraction` of the bars and reported
-on the rest only.
+open. `engine = "event"` is ntlab's own engine (whole shares, the strategy's stop-loss and
+take-profit levels honoured, the same execution rules as paper trading); `"vector"` is the
+vectorbt path (fractional sizes, levels ignored). Learned strategies are fitted on the first
+`train_fraction` of the bars and reported on the rest only.
 
 ```bash
 ntlab report backtest_report -p strategy_config '{"strategy": "momentum", "lookback": 60}'
@@ -174,6 +177,7 @@ data_spec = "sample:stocks"
 symbols = None  # a list of symbols, or None for all of them
 start = None  # e.g. "2005-01-01T00:00Z"
 end = None
+engine = "event"  # "event" (ntlab's engine) or "vector" (vectorbt)
 cash = 100_000.0
 fees = 0.001
 slippage = 0.0005
@@ -203,14 +207,14 @@ if start or end:
     data = data.between(start, end)
 print(f"strategy: {strategy!r}")
 print(f"data:     {data}")
-print(f"costs:    fees {fees:.2%} + slippage {slippage:.2%} per trade, fills at the next open")
+print(f"engine:   {engine}; fees {fees:.2%} + slippage {slippage:.2%} per trade, fills at the next open")
 print(check_strategy(strategy, data))""",
         [CHECK],
     ),
     (
         "code",
         """result, data = run_config(
-    strategy, data=data, cash=cash, fees=fees, slippage=slippage, train_fraction=train_fraction
+    strategy, data=data, engine=engine, cash=cash, fees=fees, slippage=slippage, train_fraction=train_fraction
 )
 sheet = tearsheet(result, close=data.close)
 print(result.summary_table())""",
@@ -229,7 +233,10 @@ print(result.summary_table())""",
     ("md", "## Monthly returns"),
     ("code", "figures.monthly_heatmap(result)"),
     ("code", """(sheet.monthly * 100).round(2)""", [CHECK]),
-    ("md", "## Trades\n\nThe last trades, then the profit and loss per symbol."),
+    (
+        "md",
+        "## Trades\n\nThe last trades (`exit_reason`: signal, stop, take_profit, or open at the end), then the profit and loss per symbol.",
+    ),
     ("code", """sheet.trades.tail(trades_shown)""", [CHECK]),
     (
         "code",
@@ -305,8 +312,8 @@ parity_summary(table)""",
         "md",
         """## Strategies: measured Sharpe vs the seed's claims
 
-Default configs (nothing tuned), costs on, Sharpe measured on the second half of the data;
-learned strategies are fitted on the first half only.""",
+Default configs (nothing tuned), ntlab's event engine with costs on, Sharpe measured on the
+second half of the data; learned strategies are fitted on the first half only.""",
     ),
     (
         "code",

@@ -126,7 +126,7 @@ class ParityContext:
         return self._cached(f"market:{spec}", make)
 
     def backtest(self, strategy: str | None = None, spec: str | None = None) -> BacktestResult:
-        """Default-config backtest with costs (vectorbt path); learned strategies fit on the first half."""
+        """Default-config event backtest with costs; learned strategies fit on the first half."""
         from ntlab.reports.tearsheet import run_config
 
         name, spec = strategy or self.strategy, spec or self.data

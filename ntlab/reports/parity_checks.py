@@ -146,26 +146,45 @@ def metrics_vs_empyrical(ctx: ParityContext) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- indicators
 
-# name -> (ntlab function, ntlab call, TA-Lib call, output names); inputs are one symbol's
-# OHLCV as float Series ``o``. Recursive indicators are compared after a burn-in.
+# name -> (ntlab function, ntlab call, TA-Lib call, output names); ``o`` holds one symbol's
+# open/high/low/close/volume as float Series (ntlab) or arrays (TA-Lib). The whole series is
+# compared, warm-up included: the NaN positions must agree too.
+_HLC = ("high", "low", "close")
+
+
+def _hlc(o: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(o[k] for k in _HLC)
+
+
 INDICATORS: dict[str, tuple[str, Callable, Callable, tuple[str, ...]]] = {
     "SMA(20)": ("sma", lambda f, o: f(o["close"], 20), lambda t, o: t.SMA(o["close"], 20), ("sma",)),
     "EMA(20)": ("ema", lambda f, o: f(o["close"], 20), lambda t, o: t.EMA(o["close"], 20), ("ema",)),
+    "WMA(20)": ("wma", lambda f, o: f(o["close"], 20), lambda t, o: t.WMA(o["close"], 20), ("wma",)),
     "RSI(14)": ("rsi", lambda f, o: f(o["close"], 14), lambda t, o: t.RSI(o["close"], 14), ("rsi",)),
     "MACD(12,26,9)": (
         "macd", lambda f, o: f(o["close"], 12, 26, 9), lambda t, o: t.MACD(o["close"], 12, 26, 9),
-        ("macd", "signal", "hist"),
+        ("line", "signal", "hist"),
     ),
+    "ROC(10)": ("roc", lambda f, o: f(o["close"], 10), lambda t, o: t.ROC(o["close"], 10), ("roc",)),
+    "MOM(10)": ("momentum", lambda f, o: f(o["close"], 10), lambda t, o: t.MOM(o["close"], 10), ("mom",)),
     "Bollinger(20,2)": (
-        "bbands", lambda f, o: f(o["close"], 20, 2.0), lambda t, o: t.BBANDS(o["close"], 20, 2.0, 2.0),
+        "bollinger", lambda f, o: f(o["close"], 20, 2.0), lambda t, o: t.BBANDS(o["close"], 20, 2.0, 2.0),
         ("upper", "middle", "lower"),
     ),
-    "ATR(14)": (
-        "atr", lambda f, o: f(o["high"], o["low"], o["close"], 14),
-        lambda t, o: t.ATR(o["high"], o["low"], o["close"], 14), ("atr",),
+    "TRANGE": ("true_range", lambda f, o: f(*_hlc(o)), lambda t, o: t.TRANGE(*_hlc(o)), ("trange",)),
+    "ATR(14)": ("atr", lambda f, o: f(*_hlc(o), window=14), lambda t, o: t.ATR(*_hlc(o), 14), ("atr",)),
+    "STOCH(5,3,3)": (
+        "stoch", lambda f, o: f(*_hlc(o), fastk=5, slowk=3, slowd=3),
+        lambda t, o: t.STOCH(*_hlc(o), 5, 3, 0, 3, 0), ("k", "d"),
     ),
+    "CCI(14)": ("cci", lambda f, o: f(*_hlc(o), window=14), lambda t, o: t.CCI(*_hlc(o), 14), ("cci",)),
+    "ADX(14)": (
+        "adx", lambda f, o: f(*_hlc(o), window=14),
+        lambda t, o: (t.ADX(*_hlc(o), 14), t.PLUS_DI(*_hlc(o), 14), t.MINUS_DI(*_hlc(o), 14)),
+        ("adx", "+DI", "-DI"),
+    ),
+    "OBV": ("obv", lambda f, o: f(o["close"], o["volume"]), lambda t, o: t.OBV(o["close"], o["volume"]), ("obv",)),
 }  # fmt: skip
-BURN_IN = 250
 
 
 def _outputs(value: Any) -> list[np.ndarray]:
@@ -179,10 +198,13 @@ def _outputs(value: Any) -> list[np.ndarray]:
 
 @parity_check("indicators", "indicators vs TA-Lib")
 def indicators_vs_talib(ctx: ParityContext) -> pd.DataFrame:
-    """ntlab.indicators against TA-Lib on one real OHLC series."""
+    """ntlab.indicators against TA-Lib on one real OHLCV series, warm-up included."""
     talib = attempt_import("talib", purpose="the indicator parity check")
     frame = ctx.market().symbol_frame(ctx.symbol)
-    o = {k: frame[k].astype(float) for k in ("open", "high", "low", "close") if k in frame}
+    o = {
+        k: frame[k].astype(float) for k in ("open", "high", "low", "close", "volume") if k in frame
+    }
+    arrays = {k: v.to_numpy() for k, v in o.items()}
     tol = TOLERANCES["indicator"]
     rows = []
     for name, (attr, ours, theirs, outs) in INDICATORS.items():
@@ -195,19 +217,16 @@ def indicators_vs_talib(ctx: ParityContext) -> pd.DataFrame:
                 )
             )
             continue
-        a, b = (
-            _outputs(ours(fn, o)),
-            _outputs(theirs(talib, {k: v.to_numpy() for k, v in o.items()})),
-        )
+        a, b = _outputs(ours(fn, o)), _outputs(theirs(talib, arrays))
         for label, x, y in zip(outs, a, b):
             rows.append(
                 compare_curves(
                     f"{check} {label}" if len(outs) > 1 else check,
                     "TA-Lib",
-                    x[BURN_IN:],
-                    y[BURN_IN:],
+                    x,
+                    y,
                     tol,
-                    note=f"bars {BURN_IN}..{len(x)} (after a burn-in for recursive seeding)",
+                    note=f"all {len(x)} bars, warm-up NaNs included",
                 )  # fmt: skip
             )
     return rows_frame(rows)
@@ -216,10 +235,32 @@ def indicators_vs_talib(ctx: ParityContext) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- engines
 
 
-def _momentum_target(ctx: ParityContext) -> pd.DataFrame:
-    from ntlab.strategies import get
+def _bare_signals(ctx: ParityContext, md: Any) -> Any:
+    """The strategy's targets without stop/take-profit levels (the vector path ignores them)."""
+    from ntlab.strategies import Signals, get
 
-    return get(ctx.strategy).signals(ctx.market().select([ctx.symbol])).target
+    s = get(ctx.strategy).signals(md)
+    return Signals(s.strategy_id, s.target, s.confidence)
+
+
+def _event_settings(vector: Any) -> Any:
+    """Event-engine settings equal to a VectorSettings: fractional sizes at the fill price, same costs, no stops."""
+    from ntlab.execution.costs import Commission, Slippage
+    from ntlab.execution.policy import ExecutionPolicy
+
+    event = importlib.import_module("ntlab.backtest.event")
+    policy = ExecutionPolicy(
+        fractional=True,
+        size_at="fill",
+        commission=Commission(pct=vector.fees),
+        slippage=Slippage(pct=vector.slippage),
+    )
+    return event.EventSettings(init_cash=vector.init_cash, policy=policy, use_signal_stops=False)
+
+
+_ENGINE_NOTE = (
+    "fractional sizes at the fill price, fees 0.1%, slippage 0.05%, next-open fills, stops off"
+)
 
 
 @parity_check("backtest engines", "vector path vs backtrader")
@@ -227,56 +268,62 @@ def vector_vs_backtrader(ctx: ParityContext) -> pd.DataFrame:
     """ntlab's vectorbt path against backtrader: one symbol, same signals, fees, slippage, next-open fills."""
     from ntlab.backtest.vector import VectorSettings, run_vector
     from ntlab.reports._backtrader_ref import backtrader_equity
-    from ntlab.strategies import Signals
 
     md = ctx.market().select([ctx.symbol])
-    target = _momentum_target(ctx)
-    settings = VectorSettings(init_cash=100_000.0, fees=0.001, slippage=0.0005)
-    ours = run_vector(Signals(ctx.strategy, target, target.abs()), md, settings)
-    theirs = backtrader_equity(md.symbol_frame(ctx.symbol), target[ctx.symbol], settings)
-    n_trades = int(ours.n_trades)
+    signals = _bare_signals(ctx, md)
+    settings = VectorSettings()
+    ours = run_vector(signals, md, settings)
+    theirs = backtrader_equity(md.symbol_frame(ctx.symbol), signals.target[ctx.symbol], settings)
     return rows_frame([
         compare_curves(f"equity of {ctx.strategy} on {ctx.symbol}", "backtrader", ours.equity, theirs,
-                       TOLERANCES["portfolio_value"], note=f"{n_trades} trades, fees 0.1%, slippage 0.05%"),
+                       TOLERANCES["portfolio_value"], note=f"{ours.n_trades} trades, {_ENGINE_NOTE}"),
     ])  # fmt: skip
+
+
+_NO_EVENT = "ntlab.backtest.event.run_event is not in ntlab yet"
 
 
 @parity_check("backtest engines", "event engine vs vectorbt")
 def event_vs_vectorbt(ctx: ParityContext) -> pd.DataFrame:
     """ntlab's event engine against the vectorbt path on the same signals (equity curve)."""
     check = f"event engine equity of {ctx.strategy} on {ctx.data}"
-    run_event = find_ntlab(("ntlab.backtest.event", "ntlab.backtest"), "run_event")
+    run_event = find_ntlab(("ntlab.backtest.event",), "run_event")
     if run_event is None:
-        return rows_frame([not_available(check, "vectorbt", "ntlab.backtest.event.run_event is not in ntlab yet",
-                                         tolerance=TOLERANCES["portfolio_value"])])  # fmt: skip
-    from ntlab.strategies import get
+        return rows_frame(
+            [not_available(check, "vectorbt", _NO_EVENT, tolerance=TOLERANCES["portfolio_value"])]
+        )
+    from ntlab.backtest.vector import VectorSettings, run_vector
 
-    ours = run_event(get(ctx.strategy), ctx.market())
-    ref = ctx.backtest()
-    return rows_frame(
-        [compare_curves(check, "vectorbt", ours.equity, ref.equity, TOLERANCES["portfolio_value"])]
-    )
+    md = ctx.market()
+    signals, settings = _bare_signals(ctx, md), VectorSettings()
+    ours = run_event(signals, md, _event_settings(settings))
+    ref = run_vector(signals, md, settings)
+    return rows_frame([
+        compare_curves(check, "vectorbt", ours.equity, ref.equity, TOLERANCES["portfolio_value"],
+                       note=f"{md.n_symbols} symbols, {ours.n_trades} trades, {_ENGINE_NOTE}"),
+    ])  # fmt: skip
 
 
 @parity_check("backtest engines", "event engine vs backtrader")
 def event_vs_backtrader(ctx: ParityContext) -> pd.DataFrame:
     """ntlab's event engine against backtrader on one symbol (equity curve)."""
     check = f"event engine equity of {ctx.strategy} on {ctx.symbol}"
-    run_event = find_ntlab(("ntlab.backtest.event", "ntlab.backtest"), "run_event")
+    run_event = find_ntlab(("ntlab.backtest.event",), "run_event")
     if run_event is None:
-        return rows_frame([not_available(check, "backtrader", "ntlab.backtest.event.run_event is not in ntlab yet",
-                                         tolerance=TOLERANCES["portfolio_value"])])  # fmt: skip
+        return rows_frame(
+            [not_available(check, "backtrader", _NO_EVENT, tolerance=TOLERANCES["portfolio_value"])]
+        )
     from ntlab.backtest.vector import VectorSettings
     from ntlab.reports._backtrader_ref import backtrader_equity
-    from ntlab.strategies import Signals
 
     md = ctx.market().select([ctx.symbol])
-    target = _momentum_target(ctx)
-    ours = run_event(Signals(ctx.strategy, target, target.abs()), md)
-    theirs = backtrader_equity(md.symbol_frame(ctx.symbol), target[ctx.symbol], VectorSettings())
-    return rows_frame(
-        [compare_curves(check, "backtrader", ours.equity, theirs, TOLERANCES["portfolio_value"])]
-    )
+    signals, settings = _bare_signals(ctx, md), VectorSettings()
+    ours = run_event(signals, md, _event_settings(settings))
+    theirs = backtrader_equity(md.symbol_frame(ctx.symbol), signals.target[ctx.symbol], settings)
+    return rows_frame([
+        compare_curves(check, "backtrader", ours.equity, theirs, TOLERANCES["portfolio_value"],
+                       note=f"{ours.n_trades} trades, {_ENGINE_NOTE}"),
+    ])  # fmt: skip
 
 
 @parity_check("paper trading", "paper session vs backtest")
@@ -328,7 +375,8 @@ def _measured_sharpe(ctx: ParityContext, name: str) -> tuple[float, str]:
     r = test.returns.iloc[1:]
     learned = "fitted on the first half; " if is_learned(resolve_strategy(name)) else ""
     note = (
-        f"default config, {learned}fees 0.1% + slippage 0.05%, {ctx.data} test period "
+        f"default config, {learned}event engine (whole shares, stops honoured, fees 0.1% + "
+        f"slippage 0.05%, next-open fills), {ctx.data} test period "
         f"{r.index[0].date()}..{r.index[-1].date()}"
     )
     return sharpe_ratio(r, periods_per_year(r.index)), note  # type: ignore[arg-type]

@@ -8,7 +8,6 @@ notebook, so tests and dashboards get the raw values.
 from __future__ import annotations
 
 import calendar
-import re
 
 import numpy as np
 import pandas as pd
@@ -91,13 +90,12 @@ def metrics_table(result: BacktestResult, *, benchmark: pd.Series | None = None)
     -------
     DataFrame with index ``metric`` and a float column named after the strategy: the
     result's :meth:`~ntlab.backtest.BacktestResult.summary` plus exposure (share of bars
-    with a position), win rate and mean return of closed trades, best and worst bar.
+    with a position), mean return of closed trades, best and worst bar.
     """
     rows = _metric_rows(result.returns, result.summary())
     trades = trades_table(result)
-    closed = trades[trades["status"] == "closed"] if len(trades) else trades
+    closed = trades[trades["status"] == "closed"]
     rows["exposure"] = _exposure(result)
-    rows["win_rate"] = float((closed["pnl"] > 0).mean()) if len(closed) else float("nan")
     rows["avg_trade_return"] = float(closed["return"].mean()) if len(closed) else float("nan")
     table = pd.DataFrame({result.strategy: pd.Series(rows, dtype=float)})
     if benchmark is not None:
@@ -107,12 +105,13 @@ def metrics_table(result: BacktestResult, *, benchmark: pd.Series | None = None)
             strategy="benchmark",
             engine="buy-and-hold",
             equity=benchmark.astype(float),
-            trades=pd.DataFrame(),
+            trades=result.trades.iloc[:0],
             positions=pd.DataFrame(index=benchmark.index),
             init_cash=float(benchmark.iloc[0]),
         )
         rows = _metric_rows(bench.returns, bench.summary())
-        rows.pop("trades")
+        for key in ("trades", "win_rate", "profit_factor"):
+            rows.pop(key, None)
         table["benchmark"] = pd.Series(rows, dtype=float)
     table.index.name = "metric"
     return table
@@ -147,54 +146,35 @@ def benchmark_equity(close: pd.DataFrame, init_cash: float) -> pd.Series:
     return out
 
 
-_VBT_TRADE_COLUMNS = {
-    "Column": "symbol",
-    "Direction": "direction",
-    "Size": "size",
-    "Entry Timestamp": "entry_time",
-    "Avg Entry Price": "entry_price",
-    "Exit Timestamp": "exit_time",
-    "Avg Exit Price": "exit_price",
-    "PnL": "pnl",
-    "Return": "return",
-    "Status": "status",
-}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).lower()).strip("_")
-
-
 def trades_table(result: BacktestResult) -> pd.DataFrame:
-    """Trades of a backtest with readable, engine-independent columns.
+    """Trades of a backtest (either engine) with their holding time and status.
 
     Returns
     -------
-    DataFrame, one row per trade: ``symbol, direction, size, entry_time, entry_price,
-    exit_time, exit_price, fees, pnl, return, status, bars_held`` (lower-case strings for
-    direction and status). Other engine-specific columns are kept in snake case.
+    DataFrame, one row per round trip: the result's trade columns (``symbol, side,
+    entry_time, exit_time, entry_price, exit_price, quantity, pnl, return, exit_reason``)
+    with labels as plain strings, plus ``bars_held`` (bars from entry to exit) and
+    ``status`` (``"open"`` for a position still held at the end, else ``"closed"``).
     """
-    raw = result.trades
-    if raw is None or len(raw) == 0:
-        cols = list(_VBT_TRADE_COLUMNS.values()) + ["fees", "bars_held"]
-        return pd.DataFrame(columns=cols)
-    out = raw.rename(columns={k: v for k, v in _VBT_TRADE_COLUMNS.items() if k in raw.columns})
-    out = out.rename(
-        columns={c: _snake(c) for c in out.columns if c not in _VBT_TRADE_COLUMNS.values()}
-    )
-    if "entry_fees" in out.columns and "exit_fees" in out.columns:
-        out["fees"] = out.pop("entry_fees") + out.pop("exit_fees")
-    out["symbol"] = [s[-1] if isinstance(s, tuple) else s for s in out["symbol"]]
-    for col in ("direction", "status"):
+    out = result.trades.copy()
+    for col in ("symbol", "side", "exit_reason"):
         if col in out.columns:
-            out[col] = out[col].astype(str).str.lower()
+            out[col] = out[col].astype(str)
     index = result.equity.index
-    if {"entry_time", "exit_time"} <= set(out.columns):
-        entry = index.get_indexer(pd.DatetimeIndex(out["entry_time"]))
-        exit_ = index.get_indexer(pd.DatetimeIndex(out["exit_time"]))
-        out["bars_held"] = np.where((entry >= 0) & (exit_ >= 0), exit_ - entry, -1)
-    drop = [c for c in ("exit_trade_id", "position_id") if c in out.columns]
-    return out.drop(columns=drop).reset_index(drop=True)
+    entry = (
+        index.get_indexer(pd.DatetimeIndex(out["entry_time"]))
+        if len(out)
+        else np.zeros(0, dtype=int)
+    )
+    exit_ = (
+        index.get_indexer(pd.DatetimeIndex(out["exit_time"]))
+        if len(out)
+        else np.zeros(0, dtype=int)
+    )
+    out["bars_held"] = np.where((entry >= 0) & (exit_ >= 0), exit_ - entry, -1)
+    reason = out["exit_reason"] if "exit_reason" in out.columns else pd.Series("", index=out.index)
+    out["status"] = np.where(reason == "open", "open", "closed")
+    return out.reset_index(drop=True)
 
 
 def format_metrics(table: pd.DataFrame) -> pd.DataFrame:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +23,14 @@ from ntlab.reports.tables import benchmark_equity, metrics_table, monthly_return
 from ntlab.strategies import Strategy, from_dict, get
 
 __all__ = [
+    "ENGINES",
     "Tearsheet",
-    "tearsheet",
-    "run_config",
-    "resolve_strategy",
-    "out_of_sample",
+    "engine_settings",
     "is_learned",
+    "out_of_sample",
+    "resolve_strategy",
+    "run_config",
+    "tearsheet",
 ]
 
 
@@ -112,19 +115,27 @@ def is_learned(strategy: Strategy) -> bool:
 
 
 def out_of_sample(result: BacktestResult, start: pd.Timestamp) -> BacktestResult:
-    """The part of a backtest from ``start`` on, as its own result (equity not rebased)."""
+    """The part of a backtest from ``start`` on, as its own result (equity not rebased).
+
+    Trades entered before ``start`` are dropped; ``init_cash`` becomes the equity at ``start``.
+    """
     equity = result.equity.loc[start:]
     if len(equity) < 2:
         raise ConfigError(f"the test period from {start} holds fewer than 2 bars")
     trades = result.trades
-    if len(trades) and "Entry Timestamp" in trades.columns:
-        trades = trades[trades["Entry Timestamp"] >= start]
-    return BacktestResult(
-        strategy=result.strategy,
-        engine=result.engine,
+    if len(trades):
+        trades = trades[trades["entry_time"] >= start].reset_index(drop=True)
+    orders = result.orders
+    if len(orders) and "time" in orders.columns:
+        orders = orders[orders["time"] >= start].reset_index(drop=True)
+    return dataclasses.replace(
+        result,
         equity=equity,
-        trades=trades.reset_index(drop=True),
+        trades=trades,
+        orders=orders,
         positions=result.positions.loc[start:],
+        cash=None if result.cash is None else result.cash.loc[start:],
+        close=None if result.close is None else result.close.loc[start:],
         init_cash=float(equity.iloc[0]),
         settings={**result.settings, "test_start": start.isoformat()},
     )
@@ -141,6 +152,29 @@ def _load(data: str | MarketData, symbols: list[str] | None, start: Any, end: An
     return md
 
 
+ENGINES = ("event", "vector")
+
+
+def engine_settings(engine: str, *, cash: float, fees: float, slippage: float) -> Any:
+    """Settings of either engine with the same cash and percentage costs.
+
+    ``"event"``: ntlab's engine with its defaults (whole shares sized at the decision
+    close, the strategy's stop-loss/take-profit levels honoured). ``"vector"``: vectorbt
+    (fractional sizes at the fill price, levels ignored).
+    """
+    if engine == "vector":
+        from ntlab.backtest.vector import VectorSettings
+
+        return VectorSettings(init_cash=cash, fees=fees, slippage=slippage)
+    if engine == "event":
+        from ntlab.backtest.event import EventSettings
+        from ntlab.execution import Commission, ExecutionPolicy, Slippage
+
+        policy = ExecutionPolicy(commission=Commission(pct=fees), slippage=Slippage(pct=slippage))
+        return EventSettings(init_cash=cash, policy=policy)
+    raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
+
+
 def run_config(
     strategy: str | dict[str, Any] | Strategy,
     *,
@@ -148,32 +182,42 @@ def run_config(
     symbols: list[str] | None = None,
     start: Any = None,
     end: Any = None,
+    engine: str = "event",
     cash: float = 100_000.0,
     fees: float = 0.001,
     slippage: float = 0.0005,
     train_fraction: float = 0.5,
 ) -> tuple[BacktestResult, MarketData]:
-    """Backtest a strategy config with costs on a data spec (vectorbt path).
+    """Backtest a strategy config with costs on a data spec.
 
-    A learned strategy (one that overrides ``fit``) is fitted on the first
-    ``train_fraction`` of the bars only, and the result covers the remaining bars, so the
-    report never shows performance on data the strategy learned from.
+    Parameters
+    ----------
+    engine : {"event", "vector"}
+        See :func:`engine_settings`; orders fill at the next bar's open in both.
+    fees, slippage : float
+        Commission and slippage as fractions of traded value and price.
+    train_fraction : float
+        A learned strategy (one that overrides ``fit``) is fitted on this first share of
+        the bars only, and the result covers the remaining bars, so a report never shows
+        performance on data the strategy learned from.
 
     Returns
     -------
     (BacktestResult, MarketData)
         The result and the data it ran on (after symbol and date selection).
     """
-    from ntlab.backtest.vector import VectorSettings, run_vector
+    from ntlab.backtest import run_event, run_vector
 
+    run = run_event if engine == "event" else run_vector
+    settings = engine_settings(engine, cash=cash, fees=fees, slippage=slippage)
     strat = resolve_strategy(strategy)
     md = _load(data, symbols, start, end)
-    settings = VectorSettings(init_cash=cash, fees=fees, slippage=slippage)
     if not is_learned(strat):
-        return run_vector(strat, md, settings), md
+        return run(strat, md, settings), md
     if not 0 < train_fraction < 1:
         raise ConfigError("train_fraction must lie in (0, 1)")
     split = int(md.n_bars * train_fraction)
     strat.fit(md[:split])
-    full = run_vector(strat, md, settings)
+    # signals of the fitted strategy; the engines' look-ahead guard would use unfitted clones
+    full = run(strat.signals(md), md, settings)
     return out_of_sample(full, md.index[split]), md

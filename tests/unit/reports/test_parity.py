@@ -58,9 +58,8 @@ def test_registry_adds_checks_reports_errors_and_refuses_unknown_names(monkeypat
     table = run_parity(["one plus one", "broken"])
     assert list(table.columns) == COLUMNS and str(table["pass"].dtype) == "boolean"
     assert table["status"].tolist() == ["pass", "not available yet", "error"]
-    assert (
-        table["pass"].iloc[0] and pd.isna(table["pass"].iloc[1]) and table["pass"].iloc[2] == False
-    )  # noqa: E712
+    assert table["pass"].iloc[0] and pd.isna(table["pass"].iloc[1])
+    assert table["pass"].iloc[2] is not pd.NA and not table["pass"].iloc[2]
     assert "ValueError: boom" in table["note"].iloc[2] and (table["group"] == "demo").all()
     assert parity_summary(table).loc["demo"].to_dict() == {
         "pass": 1,
@@ -127,16 +126,24 @@ def test_live_metric_rows_pass_against_quantstats_and_empyrical(table):
     assert set(metrics["status"]) <= {"pass", "not available yet"}
 
 
-def test_live_engine_rows(table, stocks):
+def test_live_engine_and_indicator_rows(table, stocks):
     engines = table[table["group"] == "backtest engines"].set_index("check")
     row = engines.loc["equity of momentum on AAPL"]
     assert row["status"] == "pass" and row["reference"] == "backtrader"
-    from ntlab.strategies import get
+    from ntlab.strategies import Signals, get
 
-    ours = run_vector(get("momentum"), stocks.select(["AAPL"]))
+    s = get("momentum").signals(stocks.select(["AAPL"]))
+    ours = run_vector(Signals("m", s.target, s.confidence), stocks.select(["AAPL"]))
     assert row["ntlab_value"] == pytest.approx(ours.equity.iloc[-1], rel=1e-12)
-    assert set(engines["status"]) <= {"pass", "not available yet"}
-    assert set(table.loc[table["group"].isin(["indicators", "paper trading"]), "status"]) <= {
+    for check in (
+        "event engine equity of momentum on sample:stocks",
+        "event engine equity of momentum on AAPL",
+    ):
+        assert engines.loc[check, "status"] == "pass"
+    indicators = table[table["group"] == "indicators"]
+    assert len(indicators) >= 21 and (indicators["status"] == "pass").all()
+    assert indicators["note"].str.contains("warm-up NaNs included").all()
+    assert set(table.loc[table["group"] == "paper trading", "status"]) <= {
         "pass",
         "not available yet",
     }
@@ -149,7 +156,11 @@ def test_live_sharpe_rows_against_the_seed_claims(table, stocks):
     sharpe = table[table["group"] == "strategies"]
     assert len(sharpe) >= len(SEED_SHARPE)
     momentum = sharpe[sharpe["check"] == "Sharpe of Momentum Trading (momentum)"].iloc[0]
-    equity = run_vector(get("momentum"), stocks).equity
+    from ntlab.backtest import run_event
+
+    equity = run_event(
+        get("momentum"), stocks
+    ).equity  # default event engine: costs on, stops honoured
     second_half = equity.iloc[stocks.n_bars // 2 :].pct_change().dropna()
     assert momentum["ntlab_value"] == pytest.approx(empyrical.sharpe_ratio(second_half), rel=1e-9)
     assert (momentum["reference_value"], momentum["tolerance"]) == (2.84, 0.04)

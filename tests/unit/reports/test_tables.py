@@ -74,16 +74,32 @@ def test_trades_table_hand_computed():
     row = trades.iloc[0]
     buy, sell = 12 * 1.01, 14 * 0.99
     shares = 1000 / (buy * 1.001)
-    assert (row["symbol"], row["direction"], row["status"], row["bars_held"]) == (
+    assert (row["symbol"], row["side"], row["exit_reason"], row["status"], row["bars_held"]) == (
         "X",
         "long",
+        "signal",
         "closed",
         2,
     )
     assert row["entry_price"] == pytest.approx(buy) and row["exit_price"] == pytest.approx(sell)
-    assert row["size"] == pytest.approx(shares)
-    assert row["fees"] == pytest.approx(shares * buy * 0.001 + shares * sell * 0.001)
+    assert row["quantity"] == pytest.approx(shares)
     assert row["pnl"] == pytest.approx(shares * sell * 0.999 - 1000)
+
+
+def test_trades_table_of_the_event_engine_marks_open_positions(stocks):
+    from ntlab.backtest import run_event
+    from ntlab.strategies import get
+
+    res = run_event(
+        get("momentum"), stocks.select(["AAPL", "IBM"]).between("2011-01-01T00:00Z", None)
+    )
+    trades = trades_table(res)
+    assert len(trades) == res.n_trades > 5
+    assert trades["symbol"].map(type).eq(str).all()
+    assert set(trades["exit_reason"]) <= {"signal", "stop", "take_profit", "open"}
+    assert (trades["status"] == "open").sum() == (res.trades["exit_reason"] == "open").sum()
+    held = trades.loc[trades["status"] == "closed", "bars_held"]
+    assert (held > 0).all()
 
 
 def test_metrics_table_hand_computed():
@@ -93,7 +109,9 @@ def test_metrics_table_hand_computed():
     for key, value in res.summary().items():
         assert col[key] == pytest.approx(value, nan_ok=True)
     assert col["exposure"] == pytest.approx(2 / 5)  # held at the closes of bars 2 and 3
-    assert col["win_rate"] == 1.0
+    assert col["win_rate"] == 1.0 and col["avg_trade_return"] == pytest.approx(
+        0.999 * 14 * 0.99 / (12 * 1.01) - 1.001  # pnl / entry value (vectorbt)
+    )
     assert col["best_bar"] == pytest.approx(13.5 / 12.5 - 1)  # fully invested from bar 2 to bar 3
     assert col["worst_bar"] == pytest.approx(res.returns.min())
 

@@ -62,9 +62,26 @@ def test_learned_strategy_is_fitted_on_the_first_part_and_reported_on_the_rest(s
     split = int(md.n_bars * 0.6)
     assert strat.fitted_on_.equals(md.index[:split])
     assert result.equity.index[0] == md.index[split] and result.equity.index[-1] == md.index[-1]
-    assert (result.trades["Entry Timestamp"] >= md.index[split]).all()
+    assert (result.trades["entry_time"] >= md.index[split]).all() and result.engine == "event"
+    assert (result.orders["time"] >= md.index[split]).all()
     with pytest.raises(ConfigError, match="train_fraction"):
         run_config(_Learner(), data=md, train_fraction=1.0)
+
+
+def test_engine_settings_share_costs():
+    from ntlab.reports.tearsheet import engine_settings
+
+    event = engine_settings("event", cash=5e4, fees=0.002, slippage=0.001)
+    vector = engine_settings("vector", cash=5e4, fees=0.002, slippage=0.001)
+    assert (event.init_cash, event.policy.commission.pct, event.policy.slippage.pct) == (
+        5e4,
+        0.002,
+        0.001,
+    )
+    assert event.use_signal_stops and not event.policy.fractional
+    assert (vector.init_cash, vector.fees, vector.slippage) == (5e4, 0.002, 0.001)
+    with pytest.raises(ConfigError, match="engine must be one of"):
+        engine_settings("backtrader", cash=1, fees=0, slippage=0)
 
 
 def test_out_of_sample_needs_two_bars(stocks):
