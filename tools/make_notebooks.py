@@ -77,28 +77,31 @@ data.close.tail()""",
         "md",
         """## 2. Indicators
 
-Moving averages and RSI of the first symbol. Every indicator is causal: the value on a bar
-uses that bar and earlier ones only.""",
+Moving averages and RSI of the first symbol, from `ntlab.indicators` (numba kernels). Every
+indicator is causal: the value on a bar uses that bar and earlier ones only.""",
     ),
     (
         "code",
-        """# TODO(lead): use ntlab.indicators (sma, rsi) once the indicators branch is merged;
-# until then these are the pandas definitions (RSI with Wilder's smoothing, as TA-Lib).
+        """from ntlab.indicators import rsi, sma
+
 symbol = symbols[0]
-close = data.close[symbol].dropna()
-sma = pd.DataFrame({f"SMA({sma_fast})": close.rolling(sma_fast).mean(), f"SMA({sma_slow})": close.rolling(sma_slow).mean()})
-delta = close.diff()
-gain = delta.clip(lower=0).ewm(alpha=1 / rsi_period, adjust=False, min_periods=rsi_period).mean()
-loss = (-delta.clip(upper=0)).ewm(alpha=1 / rsi_period, adjust=False, min_periods=rsi_period).mean()
-rsi = (100 - 100 / (1 + gain / loss)).rename(f"RSI({rsi_period})")
-pd.concat([close.rename("close"), sma, rsi], axis=1).tail()""",
+close = data.close[symbol]
+averages = pd.DataFrame({f"SMA({sma_fast})": sma(close, sma_fast), f"SMA({sma_slow})": sma(close, sma_slow)})
+strength = rsi(close, rsi_period).rename(f"RSI({rsi_period})")
+pd.concat([close.rename("close"), averages, strength], axis=1).tail()""",
         [CHECK],
     ),
     (
+        "md",
+        """One call computes every symbol of a panel (the same index and columns come back), and
+the values agree with TA-Lib's (see `parity_report.ipynb`):""",
+    ),
+    ("code", "rsi(data.close, rsi_period).tail(3)", [CHECK]),
+    (
         "code",
         """(
-    figures.price_figure(close.to_frame(symbol), normalise=False, overlays=sma)
-    + rsi.tz_convert(None).hvplot.line(title=f"RSI({rsi_period}) of {symbol}", width=900, height=200, ylim=(0, 100))
+    figures.price_figure(close.to_frame(symbol), normalise=False, overlays=averages)
+    + strength.tz_convert(None).hvplot.line(title=f"RSI({rsi_period}) of {symbol}", width=900, height=200, ylim=(0, 100))
 ).cols(1)""",
     ),
     (
