@@ -67,14 +67,22 @@ ALTERNATIVE_PARAMS: dict[str, dict] = {
         "window": "48h",
         "min_count": 2,
         "shrinkage": 1.0,
+        "start": "2011-01-01T00:00Z",
+    },
+    "risk": {
+        "symbols": ["AAPL", "KO", "XOM"],
+        "shares": 50,
+        "start": "2012-01-01",
+        "level": 0.95,
+        "window": 120,
+        "n_paths": 2_000,
+        "seed": 7,
     },
 }
 
 #: Notebooks whose parameters cell papermill cannot fully read, with the fix. Listed ones
 #: xfail; once fixed their test fails until the entry is removed.
-KNOWN_PARAMETER_ISSUES: dict[str, str] = {
-    "news_sentiment": "`start, end = ...` on one line is invisible to papermill; write one assignment per line",
-}
+KNOWN_PARAMETER_ISSUES: dict[str, str] = {}
 
 
 def _code_cells(nb):
