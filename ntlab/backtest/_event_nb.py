@@ -149,6 +149,7 @@ def simulate_nb(
     initial_margin: float,
     borrow_per_bar: float,
     margin_per_bar: float,
+    stop_on_entry_bar: bool,
     start: int,
 ):
     """Run the book over every bar.
@@ -193,6 +194,9 @@ def simulate_nb(
         Gross exposure may reach ``equity / initial_margin`` (1 = cash account).
     borrow_per_bar, margin_per_bar : float
         Borrow fee on short market value and interest on negative cash, per bar.
+    stop_on_entry_bar : bool
+        Check protective levels on the bar a position is opened (after its fill);
+        False waits for the next bar, as backtrader's bracket orders do.
     start : int
         First bar of the book; decisions from bar ``start`` on are traded.
 
@@ -229,6 +233,7 @@ def simulate_nb(
     act_stop = np.full(m, np.nan)
     act_take = np.full(m, np.nan)
     entry_px = np.full(m, np.nan)
+    opened = np.full(m, -1, dtype=np.int64)  # bar at which the current position was opened
     idx = np.empty(m, dtype=np.int64)
     if start > 0:
         for j in range(m):
@@ -262,7 +267,9 @@ def simulate_nb(
                 # -- risk gate: the single place where an order's quantity passes the pre-trade check --
                 work[j] = q
                 if q != 0.0:
-                    key[j] = q * px
+                    key[j] = (
+                        t * weight_scale * eq_s - pos[j] * px
+                    )  # notional before rounding (ties keep column order)
                     wtype[j], wlim[j], wstop[j] = _new_order_nb(
                         q, pos[j], mark[j], entry_type, entry_offset, fill_at_close
                     )
@@ -272,7 +279,7 @@ def simulate_nb(
             if (step == 1) != fill_at_close:
                 for j in range(m):
                     pj = pos[j]
-                    if pj == 0.0:
+                    if pj == 0.0 or (opened[j] == i and not stop_on_entry_bar):
                         continue
                     side_pos = 1.0 if pj > 0.0 else -1.0
                     if has_levels and i > 0 and target[i - 1, j] * side_pos > 0.0:
@@ -366,6 +373,7 @@ def simulate_nb(
                     _push_nb(rec, n_rec, i, j, side * fq, p, f, REASON_SIGNAL)
                     n_rec += 1
                     if old == 0.0 or old * new < 0.0:
+                        opened[j] = i
                         entry_px[j] = p
                         act_stop[j] = np.nan
                         act_take[j] = np.nan

@@ -52,6 +52,10 @@ class EventSettings:
     borrow_rate, margin_rate : float
         Annual borrow fee on short market value, and annual interest on negative cash,
         charged per bar.
+    stop_on_entry_bar : bool
+        Check stop-loss/take-profit on the bar whose open filled the entry (the rest of
+        that bar comes after the fill). False waits for the next bar, as backtrader's
+        bracket orders do.
     """
 
     init_cash: float = 100_000.0
@@ -62,6 +66,7 @@ class EventSettings:
     initial_margin: float = 1.0
     borrow_rate: float = 0.0
     margin_rate: float = 0.0
+    stop_on_entry_bar: bool = True
 
     def __post_init__(self) -> None:
         if not (self.init_cash > 0 and np.isfinite(self.init_cash)):
@@ -93,6 +98,7 @@ class EventSettings:
             "initial_margin": self.initial_margin,
             "borrow_rate": self.borrow_rate,
             "margin_rate": self.margin_rate,
+            "stop_on_entry_bar": self.stop_on_entry_bar,
         }
 
 
@@ -123,6 +129,7 @@ def prepare(data: MarketData, settings: EventSettings) -> Prepared:
         float(settings.initial_margin),
         settings.borrow_rate / ppy,
         settings.margin_rate / ppy,
+        bool(settings.stop_on_entry_bar),
     )
     return Prepared(prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops)
 
