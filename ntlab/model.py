@@ -13,7 +13,7 @@ import math
 import uuid
 from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any, ClassVar, Self, get_type_hints
 
 from ntlab._time import iso_utc, now_utc, to_utc
@@ -35,32 +35,32 @@ __all__ = [
 ]
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     LONG = "long"
     SHORT = "short"
     CLOSE = "close"
 
 
-class OrderSide(str, Enum):
+class OrderSide(StrEnum):
     BUY = "buy"
     SELL = "sell"
 
 
-class OrderType(str, Enum):
+class OrderType(StrEnum):
     MARKET = "market"
     LIMIT = "limit"
     STOP = "stop"
     STOP_LIMIT = "stop_limit"
 
 
-class TimeInForce(str, Enum):
+class TimeInForce(StrEnum):
     DAY = "day"
     GTC = "gtc"
     IOC = "ioc"
     FOK = "fok"
 
 
-class OrderStatus(str, Enum):
+class OrderStatus(StrEnum):
     """Order states; the names follow Alpaca's, which the seed's four map onto."""
 
     PENDING_NEW = "pending_new"

@@ -70,12 +70,16 @@ def bars_payload(
 
 
 def bars_routes(
-    data: MarketData,
+    data: MarketData | Callable[[], MarketData],
     *,
     max_limit: int = 10_000,
     on_request: Callable[[str, dict[str, str]], None] | None = None,
 ) -> list:
-    """Starlette routes serving ``data`` as Alpaca stock and crypto bars (pages of at most ``max_limit``)."""
+    """Starlette routes serving ``data`` as Alpaca stock and crypto bars (pages of at most ``max_limit``).
+
+    ``data`` may be a callable returning the bars visible now (the local exchange serves
+    only bars up to its replay clock, never the future).
+    """
     routing = attempt_import("starlette.routing", purpose="the local exchange")
     responses = attempt_import("starlette.responses", purpose="the local exchange")
 
@@ -83,7 +87,8 @@ def bars_routes(
         params = dict(request.query_params)
         if on_request is not None:
             on_request(request.url.path, params)
-        status, body = bars_payload(data, params, max_limit=max_limit)
+        visible = data() if callable(data) else data
+        status, body = bars_payload(visible, params, max_limit=max_limit)
         return responses.JSONResponse(body, status_code=status)
 
     return [

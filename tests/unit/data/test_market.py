@@ -109,4 +109,4 @@ def test_selection_errors_and_slices():
     sub = md.between(md.index[3], md.index[7])
     assert sub.n_bars == 5
     with pytest.raises(DataError, match="no 'volume' field"):
-        MarketData.from_closes(md.close).volume
+        _ = MarketData.from_closes(md.close).volume
