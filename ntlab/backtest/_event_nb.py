@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ntlab.execution._fill_nb import (
+from ntlab.execution._fill_nb import (  # the shared execution kernels
     MARKET,
     MARKET_ON_CLOSE,
     P_LOT,
@@ -22,6 +22,7 @@ from ntlab.execution._fill_nb import (
     order_qty_nb,
     protective_exit_nb,
 )
+from ntlab.risk._gate_nb import APPROVED, REDUCES_EXPOSURE, check_orders_nb, latch_breaker_nb
 
 __all__ = [
     "simulate_nb",
@@ -40,6 +41,11 @@ N_REC = 6
 
 REASON_SIGNAL, REASON_STOP, REASON_TAKE, REASON_OPEN = 0, 1, 2, 3
 
+# risk limits vector read by the gate (``ntlab.risk.RiskLimits.kernel_args``; inf = none)
+G_POS_VALUE, G_POS_FRACTION, G_LEVERAGE, G_SECTOR_FRACTION = 0, 1, 2, 3
+G_DAILY_LOSS, G_DAILY_LOSS_VALUE, G_DRAWDOWN = 4, 5, 6
+N_GATE = 7
+
 _EPS = 1e-9
 
 
@@ -48,7 +54,7 @@ def _reserve_nb(rec: np.ndarray, n: int, extra: int) -> np.ndarray:
     """``rec`` with room for ``extra`` more rows (doubling when full)."""
     if n + extra <= rec.shape[0]:
         return rec
-    grown = np.empty((max(2 * rec.shape[0], n + extra), N_REC), dtype=np.float64)
+    grown = np.empty((max(2 * rec.shape[0], n + extra), rec.shape[1]), dtype=np.float64)
     grown[:n] = rec[:n]
     return grown
 
@@ -128,6 +134,25 @@ def _snap_nb(new: float, old: float) -> float:
 
 
 @njit(cache=True)
+def _gate_nb(
+    new_q: np.ndarray,
+    pos: np.ndarray,
+    px: np.ndarray,
+    sector_ids: np.ndarray,
+    equity: float,
+    limits: np.ndarray,
+    halt: int,
+    lot: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bar's new orders through ``ntlab.risk``'s pre-trade gate (reductions first)."""
+    no_corr = np.full(new_q.shape[0], -np.inf)
+    return check_orders_nb(
+        new_q, pos, px, sector_ids, equity, limits[G_POS_VALUE], limits[G_POS_FRACTION],
+        limits[G_LEVERAGE], limits[G_SECTOR_FRACTION], no_corr, np.inf, halt, lot,
+    )  # fmt: skip
+
+
+@njit(cache=True)
 def simulate_nb(
     open_: np.ndarray,
     high: np.ndarray,
@@ -150,6 +175,9 @@ def simulate_nb(
     borrow_per_bar: float,
     margin_per_bar: float,
     stop_on_entry_bar: bool,
+    limits: np.ndarray,
+    sector_ids: np.ndarray,
+    new_day: np.ndarray,
     start: int,
 ):
     """Run the book over every bar.
@@ -197,6 +225,15 @@ def simulate_nb(
     stop_on_entry_bar : bool
         Check protective levels on the bar a position is opened (after its fill);
         False waits for the next bar, as backtrader's bracket orders do.
+    limits : ndarray of shape (N_GATE,) or (0,)
+        Risk limits for ``ntlab.risk``'s pre-trade gate (``G_*`` slots, inf = none); empty
+        = no gate. New orders of a bar pass ``check_orders_nb`` together (valued at their
+        sizing prices), and the circuit breaker (``latch_breaker_nb``) is updated at every
+        close from the equity, its peak and the day's starting equity.
+    sector_ids : ndarray of shape (n_symbols,)
+        Integer sector of each symbol for the sector limit.
+    new_day : ndarray of shape (n_bars,), bool
+        True where a bar starts a new trading day (clears a daily-loss halt).
     start : int
         First bar of the book; decisions from bar ``start`` on are traded.
 
@@ -209,6 +246,8 @@ def simulate_nb(
         Commission paid, borrow fees and margin interest.
     marks : ndarray of shape (n_symbols,)
         Last valid close of each symbol (0 where it never had one).
+    gate_records : ndarray of shape (n_cut, 5)
+        Orders the gate cut or refused: bar, symbol, requested and allowed quantity, code.
     """
     n, m = close.shape
     lot = params[P_LOT]
@@ -235,6 +274,14 @@ def simulate_nb(
     entry_px = np.full(m, np.nan)
     opened = np.full(m, -1, dtype=np.int64)  # bar at which the current position was opened
     idx = np.empty(m, dtype=np.int64)
+    gated = limits.shape[0] == N_GATE
+    halt = APPROVED
+    peak = init_cash
+    day_start = init_cash
+    new_q = np.zeros(m)
+    px_all = np.zeros(m)
+    grec = np.empty((16, 5))
+    n_grec = 0
     if start > 0:
         for j in range(m):
             if np.isfinite(close[start - 1, j]):
@@ -255,6 +302,7 @@ def simulate_nb(
                         eq_s += pos[j] * _bar_price_nb(
                             open_[i, j], close[i, j], fill_at_close, mark[j]
                         )
+            n_new = 0
             for j in range(m):
                 t = target[r, j]
                 if t == prev_t[j]:
@@ -264,15 +312,38 @@ def simulate_nb(
                 if size_at_fill:
                     px = _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
                 q = order_qty_nb(t, weight_scale, eq_s, px, pos[j], lot)
-                # -- risk gate: the single place where an order's quantity passes the pre-trade check --
                 work[j] = q
+                if gated:
+                    new_q[j] = q
+                    n_new += 1
                 if q != 0.0:
-                    key[j] = (
-                        t * weight_scale * eq_s - pos[j] * px
-                    )  # notional before rounding (ties keep column order)
+                    # sort key: the notional before rounding, as vectorbt (ties keep column order)
+                    key[j] = t * weight_scale * eq_s - pos[j] * px
                     wtype[j], wlim[j], wstop[j] = _new_order_nb(
                         q, pos[j], mark[j], entry_type, entry_offset, fill_at_close
                     )
+            # -- the risk gate: the single place where new orders' quantities pass ntlab.risk's check --
+            if gated and n_new > 0:
+                for j in range(m):
+                    px_all[j] = mark[j]
+                    if size_at_fill:
+                        px_all[j] = _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
+                allowed, codes = _gate_nb(new_q, pos, px_all, sector_ids, eq_s, limits, halt, lot)
+                for j in range(m):
+                    if new_q[j] == 0.0:
+                        continue
+                    ok = codes[j] == APPROVED or codes[j] == REDUCES_EXPOSURE
+                    if allowed[j] != new_q[j] or not ok:
+                        if n_grec >= grec.shape[0]:
+                            grec = _reserve_nb(grec, n_grec, grec.shape[0])
+                        grec[n_grec, 0] = i
+                        grec[n_grec, 1] = j
+                        grec[n_grec, 2] = new_q[j]
+                        grec[n_grec, 3] = allowed[j]
+                        grec[n_grec, 4] = codes[j]
+                        n_grec += 1
+                    work[j] = allowed[j]
+                    new_q[j] = 0.0
 
         for step in range(2):
             # (3) protective exits inside the bar: after the open fills, or before the close fills
@@ -401,7 +472,15 @@ def simulate_nb(
             totals[2] += fee
         equity[i] = cash + long_v - short_v
         cash_out[i] = cash
-    return equity, cash_out, positions, rec[:n_rec].copy(), totals, mark
+        if gated:
+            if new_day[i] and i > start:
+                day_start = equity[i - 1]
+            peak = max(peak, equity[i])
+            halt = latch_breaker_nb(
+                halt, new_day[i], equity[i], day_start, peak,
+                limits[G_DAILY_LOSS], limits[G_DAILY_LOSS_VALUE], limits[G_DRAWDOWN],
+            )  # fmt: skip
+    return equity, cash_out, positions, rec[:n_rec].copy(), totals, mark, grec[:n_grec].copy()
 
 
 @njit(cache=True)

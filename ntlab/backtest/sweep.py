@@ -187,7 +187,7 @@ def evaluate(
         raise ConfigError(
             f"{strategy.name}: signals of shape {signals.target.shape} for data of shape {(n, m)}"
         )
-    equity, _, _, rec, _, _ = simulate(signals, data, settings, start=start, prepared=prep)
+    equity, _, _, rec, _, _, _ = simulate(signals, data, settings, start=start, prepared=prep)
     n_trades = len(trades_nb(rec, m, n - 1, np.zeros(m)))
     return score_equity(equity[max(start - 1, 0) :], n_trades, ppy)
 

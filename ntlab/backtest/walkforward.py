@@ -155,7 +155,7 @@ def walk_forward(
         chosen = type(base)(config=base.config.replace(**best))
         train_score = float(res.table[metric].max())
         window = data[a:d]
-        equity, _, _, rec, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
+        equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
         seg_end = seg_ends[k]
         oos = equity[c - a - 1 : seg_end - a]  # from the bar before the test window (= init_cash)
         pieces.append(oos[1:] / oos[:-1] - 1.0)

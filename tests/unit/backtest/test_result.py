@@ -37,6 +37,8 @@ def test_summary_uses_the_risk_measures(result):
     r = result.equity.pct_change().fillna(0.0)
     ppy = measures.periods_per_year(result.equity.index)
     assert s["sharpe"] == pytest.approx(measures.sharpe_ratio(r, ppy))
+    assert s["calmar"] == pytest.approx(measures.calmar_ratio(r, ppy))
+    assert s["max_drawdown_bars"] == measures.max_drawdown_duration(r)
     assert s["max_drawdown"] == pytest.approx(measures.max_drawdown(r))
     assert s["total_return"] == pytest.approx(result.final_equity / result.init_cash - 1)
     pnl = result.trades["pnl"]
