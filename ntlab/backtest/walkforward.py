@@ -128,8 +128,10 @@ def walk_forward(
         Training score to maximise (one of ``METRICS``).
     settings : EventSettings, optional
         Event-engine settings for both the sweeps and the out-of-sample runs.
-    n_random, seed, engine, progress
+    n_random, seed, engine
         Passed to :func:`ntlab.backtest.sweep` for each fold.
+    progress : bool
+        One tqdm bar over the folds.
     """
     if metric not in METRICS:
         raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
@@ -146,10 +148,14 @@ def walk_forward(
         for k, (_, _, _, d) in enumerate(bounds)
     ]
     rows, pieces = [], []
-    for k, (a, b, c, d) in enumerate(bounds):
+    tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
+    folds = tqdm(
+        list(enumerate(bounds)), desc=f"walk-forward {base.name}", disable=not progress, leave=False
+    )
+    for k, (a, b, c, d) in folds:
         res = sweep(
             base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
-            engine=engine, progress=progress, allow_lookahead=True,
+            engine=engine, progress=False, allow_lookahead=True,
         )  # fmt: skip
         best = res.best()
         chosen = type(base)(config=base.config.replace(**best))
