@@ -14,6 +14,7 @@ from ntlab.backtest import (
 )
 from ntlab.backtest._sma_cross import SmaCross
 from ntlab.backtest.event import simulate
+from ntlab.backtest.sweep import METRICS
 from ntlab.backtest.walkforward import fold_bounds
 from ntlab.errors import ConfigError
 
@@ -38,15 +39,7 @@ def test_sweep_scores_equal_full_backtests_and_invalid_combos_are_skipped(bars):
     assert len(res.table) == 7
     row = res.table[(res.table.fast == 5) & (res.table.slow == 20)].iloc[0]
     full = run_event(SmaCross(fast=5, slow=20), bars).summary()
-    for key in (
-        "total_return",
-        "sharpe",
-        "sortino",
-        "max_drawdown",
-        "volatility",
-        "trades",
-        "final_equity",
-    ):
+    for key in METRICS:
         assert row[key] == pytest.approx(full[key], rel=1e-9), key
     best = res.best("total_return")
     assert best == res.table.loc[res.table.total_return.idxmax(), ["fast", "slow"]].to_dict()

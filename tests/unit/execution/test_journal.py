@@ -20,17 +20,8 @@ def _request(cid="c1", qty=10, side="buy"):
 
 def _order(cid, status, filled=0.0, price=None):
     return Order(
-        order_id=f"b-{cid}",
-        client_order_id=cid,
-        symbol="AAPL",
-        side="buy",
-        quantity=10,
-        order_type="market",
-        time_in_force="day",
-        status=status,
-        submitted_at=T,
-        filled_qty=filled,
-        filled_avg_price=price,
+        order_id=f"b-{cid}", client_order_id=cid, symbol="AAPL", side="buy", quantity=10, order_type="market",
+        time_in_force="day", status=status, submitted_at=T, filled_qty=filled, filled_avg_price=price,
     )
 
 
@@ -41,16 +32,7 @@ def test_request_state_fill_round_trip(tmp_path):
     assert j.orders("s1", open_only=True)[0].status == "unsent"
     j.record_order(_order("c1", "new"))
     j.record_order(_order("c1", "partially_filled", 4, 100.0))
-    fill = Fill(
-        order_id="b-c1",
-        client_order_id="c1",
-        symbol="AAPL",
-        side="buy",
-        quantity=4,
-        price=100.0,
-        timestamp=T,
-        fill_id="f1",
-    )
+    fill = Fill(order_id="b-c1", client_order_id="c1", symbol="AAPL", side="buy", quantity=4, price=100.0, timestamp=T, fill_id="f1")
     assert j.record_fill(fill) is True
     assert j.record_fill(fill) is False  # the same fill twice is journaled once
     j.record_order(_order("c1", "filled", 10, 100.5))
@@ -94,9 +76,7 @@ def test_committed_writes_survive_kill_9(tmp_path):
         os.kill(os.getpid(), signal.SIGKILL)
         """
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ}
-    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ})
     assert proc.returncode == -signal.SIGKILL and "written" in proc.stdout
     j = Journal(path)
     assert [o.client_order_id for o in j.orders("s")] == [f"c{i}" for i in range(200)]
