@@ -7,7 +7,10 @@ and slippage, may be capped by a share of the bar's volume, and must fit the buy
 power (``equity / initial_margin``). Stop-loss and take-profit levels from
 ``Signals.stop_loss/take_profit`` are checked against each bar's high and low; when a
 bar touches both the stop counts, and a bar that gaps through the stop fills at the
-open. Shorts pay a borrow fee, negative cash pays margin interest.
+open. Shorts pay a borrow fee, negative cash pays margin interest. With ``limits``, new
+orders pass ``ntlab.risk``'s pre-trade gate kernels (position, leverage, sector caps and
+the daily-loss / drawdown circuit breaker), the same ones :class:`ntlab.risk.RiskGate`
+runs in live sessions.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ntlab.backtest._common import as_layout, layout_of, price_arrays, resolve_signals
-from ntlab.backtest._event_nb import REASON_OPEN, REASON_STOP, REASON_TAKE, simulate_nb, trades_nb
+from ntlab.backtest._event_nb import REASON_OPEN, REASON_STOP, REASON_TAKE, simulate_nb
+from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError

@@ -18,8 +18,8 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
-from ntlab.backtest._event_nb import trades_nb
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
+from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.data.market import MarketData

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
-from ntlab.backtest._event_nb import trades_nb
+from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
 from ntlab.backtest.sweep import METRICS, resolve_strategy, score_equity, sweep
 from ntlab.data.market import MarketData
