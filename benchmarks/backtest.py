@@ -223,6 +223,23 @@ def vectorbt_sweep(data: MarketData):
     return len(pf.total_return()) // data.n_symbols
 
 
+def interleaved_best(contenders: dict, rounds: int) -> dict[str, float]:
+    """Best wall time of each contender, running them in turn every round (one warm-up call each).
+
+    On a shared machine the load changes from second to second; taking turns gives every
+    contender the same conditions, so the ratios between them are fairer than back-to-back runs.
+    """
+    for fn in contenders.values():
+        fn()
+    best = dict.fromkeys(contenders, float("inf"))
+    for _ in range(rounds):
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
 def _row(work: str, engine: str, seconds: float, cells: int, symbols: int, **extra) -> dict:
     return {
         "work": work,
@@ -243,30 +260,31 @@ def main() -> None:
     target = SmaCross(fast=20, slow=50).signals(data).target.to_numpy()
 
     t0 = time.perf_counter()
-    results = {
-        "ntlab event (guard off)": (
-            best_time(lambda: ntlab_event(data), repeat=15),
-            ntlab_event(data),
-        ),
-        "ntlab event (guard on)": (
-            best_time(lambda: ntlab_event(data, guard=True), repeat=7),
-            None,
-        ),
-        "ntlab vector (vectorbt inside)": (
-            best_time(lambda: ntlab_vector(data), repeat=5),
-            ntlab_vector(data),
-        ),
-        "vectorbt full pipeline": (
-            best_time(lambda: vectorbt_pipeline(data), repeat=5),
-            vectorbt_pipeline(data),
-        ),
-        "bare numba loop": (best_time(lambda: bare_loop(data, target), repeat=15), None),
+    main_runs = interleaved_best(
+        {
+            "ntlab event (guard off)": lambda: ntlab_event(data),
+            "ntlab event (guard on)": lambda: ntlab_event(data, guard=True),
+            "ntlab vector (vectorbt inside)": lambda: ntlab_vector(data),
+            "vectorbt full pipeline": lambda: vectorbt_pipeline(data),
+            "bare numba loop": lambda: bare_loop(data, target),
+        },
+        rounds=10,
+    )
+    outputs = {
+        "ntlab event (guard off)": ntlab_event(data),
+        "ntlab vector (vectorbt inside)": ntlab_vector(data),
+        "vectorbt full pipeline": vectorbt_pipeline(data),
     }
+    results = {name: (seconds, outputs.get(name)) for name, seconds in main_runs.items()}
     results.update({name: (seconds, None) for name, seconds in ntlab_parts(data).items()})
-    bt_seconds = best_time(lambda: backtrader_pipeline(small), repeat=2, warmup=0)
-    ntlab_small = best_time(lambda: ntlab_event(small), repeat=15)
-    sweep_ntlab = best_time(lambda: ntlab_sweep(pair), repeat=3)
-    sweep_vbt = best_time(lambda: vectorbt_sweep(pair), repeat=3)
+    small_runs = interleaved_best(
+        {"bt": lambda: backtrader_pipeline(small), "ntlab": lambda: ntlab_event(small)}, rounds=3
+    )
+    bt_seconds, ntlab_small = small_runs["bt"], small_runs["ntlab"]
+    sweeps = interleaved_best(
+        {"ntlab": lambda: ntlab_sweep(pair), "vbt": lambda: vectorbt_sweep(pair)}, rounds=3
+    )
+    sweep_ntlab, sweep_vbt = sweeps["ntlab"], sweeps["vbt"]
     combos = ntlab_sweep(pair)
     assert combos == vectorbt_sweep(pair) == 1225
 
@@ -309,7 +327,8 @@ def main() -> None:
         )
     )
     notes = (
-        f"{__doc__.split('Run from')[0].strip()} Best wall time of several runs after a warm-up call; "
+        f"{__doc__.split('Run from')[0].strip()} Best wall time of several rounds after a warm-up call, "
+        f"the contenders of each table section taking turns every round; "
         f"vs_vectorbt = vectorbt's time / this row's time (> 1: faster than vectorbt). "
         f"Load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
         f"(the machine is shared; absolute numbers are noisy, ratios within one run less so). "
