@@ -111,7 +111,7 @@ def run_vector(
         group_by=True,
         call_seq="auto",
         ffill_val_price=True,
-        freq=pd.infer_freq(data.index[:10]) or "1D",
+        freq="1D",  # only vectorbt's own stats use it; ntlab scores with ntlab.risk
     )
     equity = pf.value()
     equity.name = "equity"
