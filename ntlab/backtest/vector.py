@@ -122,7 +122,9 @@ def run_vector(
         engine="vectorbt",
         equity=equity,
         trades=_trades(pf.trades.values, data.index, symbols),
-        positions=pf.assets(),
+        positions=pd.DataFrame(
+            pf.assets().to_numpy(), index=data.index, columns=pd.Index(data.symbols, name="symbol")
+        ),
         init_cash=cfg.init_cash,
         settings={**asdict(cfg), "stops": "not modelled by the vector path"},
         orders=pd.DataFrame(

@@ -69,6 +69,14 @@ ALTERNATIVE_PARAMS: dict[str, dict] = {
         "shrinkage": 1.0,
         "start": "2011-01-01T00:00Z",
     },
+    "strategy_research": {
+        "STRATEGY": "momentum",
+        "DATA": "sample:indices",
+        "GRID": {"lookback": [20, 60], "entry_z": [1.0, 1.5]},
+        "METRIC": "sortino",
+        "TRAIN": 504,
+        "TEST": 126,
+    },
     "risk": {
         "symbols": ["AAPL", "KO", "XOM"],
         "shares": 50,
