@@ -16,7 +16,11 @@ Metrics, over every (symbol, origin, step):
 - directional accuracy: share of forecasts whose sign of ``forecast - P[o]`` matches that of
   ``actual - P[o]``, over rows where both are non-zero (undefined for the random walk);
 - coverage: share of actual prices inside ``[lower, upper]`` (models with intervals);
-- interval width: mean ``(upper - lower) / forecast``.
+- interval width: mean ``(upper - lower) / forecast``;
+- ``dm_pvalue``: two-sided p-value of a Diebold-Mariano test that the method's MAE equals
+  the random walk's: the per-origin mean of ``|e_method| - |e_naive|`` (over symbols and
+  steps) regressed on a constant with a Newey-West (HAC) variance of ``h - 1`` lags, since
+  forecasts ``h`` steps ahead from consecutive origins overlap (statsmodels OLS).
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, DataError
 from ntlab.forecast._panel import as_prices
 
-__all__ = ["baselines", "accuracy_report", "verdict", "BASELINES"]
+__all__ = ["baselines", "accuracy_report", "verdict", "dm_pvalue", "BASELINES"]
 
 BASELINES = ("naive", "seasonal_naive", "drift")
 _NEEDED = {"model", "symbol", "origin", "step", "last_price", "forecast", "actual"}
@@ -96,6 +101,11 @@ def _mase_scale(values: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.nd
     return (cum[rows, cols] - cum[first, cols]) / count
 
 
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    keys = ["symbol", "origin", "step"]
+    return len(a) == len(b) and all((a[k].to_numpy() == b[k].to_numpy()).all() for k in keys)
+
+
 def _metrics(forecast, actual, last, scale, lower=None, upper=None) -> dict[str, float]:
     err = forecast - actual
     said, went = np.sign(forecast - last), np.sign(actual - last)
@@ -113,6 +123,32 @@ def _metrics(forecast, actual, last, scale, lower=None, upper=None) -> dict[str,
         out["coverage"] = float(np.mean((lower <= actual) & (actual <= upper)))
         out["interval_width"] = float(np.mean((upper - lower) / forecast))
     return out
+
+
+def dm_pvalue(errors: np.ndarray, naive_errors: np.ndarray, origins: np.ndarray, h: int) -> float:
+    """Diebold-Mariano p-value for equal mean absolute error (see the module notes).
+
+    Parameters
+    ----------
+    errors, naive_errors : ndarray of shape (n,)
+        Forecast errors of the method and of the random walk on the same rows.
+    origins : ndarray of shape (n,)
+        Origin of each row; the loss difference is averaged per origin first.
+    h : int
+        Horizon; the HAC variance uses ``h - 1`` lags.
+    """
+    sm = attempt_import("statsmodels.api", purpose="the Diebold-Mariano test")
+    diff = (
+        pd.Series(np.abs(errors) - np.abs(naive_errors))
+        .groupby(np.asarray(origins))
+        .mean()
+        .sort_index()
+    )
+    d = diff.to_numpy()
+    if len(d) < 3 or not np.any(d != d[0]):
+        return np.nan
+    fit = sm.OLS(d, np.ones(len(d))).fit(cov_type="HAC", cov_kwds={"maxlags": max(h - 1, 0)})
+    return float(fit.pvalues[0])
 
 
 def accuracy_report(
@@ -137,14 +173,15 @@ def accuracy_report(
     -------
     DataFrame indexed by method (the models, then ``naive``, ``seasonal_naive``, ``drift``)
     with columns ``mae, rmse, mase, directional_accuracy, coverage, interval_width,
-    skill_vs_naive, n``; ``skill_vs_naive = 1 - MAE / MAE(naive)`` (> 0 beats the random
-    walk). ``attrs`` holds ``level``, ``up_share`` (share of rows where the price rose),
+    skill_vs_naive, dm_pvalue, n``; ``skill_vs_naive = 1 - MAE / MAE(naive)`` (> 0 beats the
+    random walk), ``dm_pvalue`` tests whether that difference could be chance. Every model
+    must have forecasts for the same rows (symbol, origin, step) in the same order. ``attrs`` holds ``level``, ``up_share`` (share of rows where the price rose),
     ``n_symbols`` and ``n_origins``.
     """
     frame = as_prices(prices)
     values = frame.to_numpy()
     models = list(dict.fromkeys(cv["model"]))
-    table = {}
+    table, errors = {}, {}
     first_rows = None
     for name in models:
         part = cv[cv["model"] == name]
@@ -159,28 +196,30 @@ def accuracy_report(
             part["lower"].to_numpy() if has_band else None,
             part["upper"].to_numpy() if has_band else None,
         )
+        errors[name] = part["forecast"].to_numpy() - part["actual"].to_numpy()
         if first_rows is None:
             first_rows, first_scale = part, scale
+        elif not _same_rows(part, first_rows):
+            raise DataError(
+                f"model {name!r} has forecasts for other (symbol, origin, step) rows than {models[0]!r}"
+            )
     if first_rows is None:
         raise DataError("the walk-forward frame is empty")
     base = baselines(frame, first_rows, season_length=season_length)
     actual, last = first_rows["actual"].to_numpy(), first_rows["last_price"].to_numpy()
     for name in BASELINES:
         table[name] = _metrics(base[name].to_numpy(), actual, last, first_scale)
+        errors[name] = base[name].to_numpy() - actual
     report = pd.DataFrame(table).T
     report["skill_vs_naive"] = 1.0 - report["mae"] / report.loc["naive", "mae"]
-    report = report[
-        [
-            "mae",
-            "rmse",
-            "mase",
-            "directional_accuracy",
-            "coverage",
-            "interval_width",
-            "skill_vs_naive",
-            "n",
-        ]
+    horizon = int(first_rows["step"].max())
+    order = first_rows["origin"].to_numpy()
+    report["dm_pvalue"] = [
+        np.nan if name == "naive" else dm_pvalue(errors[name], errors["naive"], order, horizon)
+        for name in report.index
     ]
+    columns = ["mae", "rmse", "mase", "directional_accuracy", "coverage", "interval_width"]
+    report = report[[*columns, "skill_vs_naive", "dm_pvalue", "n"]]
     report["n"] = report["n"].astype(int)
     report.index.name = "method"
     moved = actual != last
@@ -218,6 +257,10 @@ def verdict(report: pd.DataFrame) -> str:
         base_mae = report.loc[best_base, "mae"]
         vs_best = "beats" if row["mae"] < base_mae else "does not beat"
         text = f"{name} {rw} (MASE {row['mase']:.3f} vs {naive['mase']:.3f}), and {vs_best} the best baseline ({best_base})."
+        p = row["dm_pvalue"]
+        if np.isfinite(p):
+            sig = "statistically significant" if p < 0.05 else "not statistically significant"
+            text += f" The difference from the random walk is {sig} (Diebold-Mariano p = {p:.3f})."
         da = row["directional_accuracy"]
         if np.isfinite(da):
             text += (

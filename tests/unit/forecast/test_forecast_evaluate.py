@@ -7,6 +7,7 @@ from utilsforecast import losses
 
 from ntlab.errors import DataError
 from ntlab.forecast import accuracy_report, baselines, verdict
+from ntlab.forecast.evaluate import dm_pvalue
 
 INDEX = pd.date_range("2024-01-01", periods=12, freq="B", tz="UTC")
 PRICES = pd.DataFrame(
@@ -126,3 +127,31 @@ def test_verdict_tells_who_wins_from_the_numbers():
     awful["lower"], awful["upper"] = awful["forecast"] - 1, awful["forecast"] + 1
     text = verdict(accuracy_report(awful, PRICES, level=80))
     assert "net does NOT beat the random walk" in text and "(too narrow)" in text
+
+
+def _newey_west_p(d, lags):
+    """Two-sided p-value of mean(d) = 0 with a Bartlett-kernel (Newey-West) variance, by hand."""
+    from scipy import stats
+
+    n, u = len(d), d - d.mean()
+    s = u @ u / n
+    for k in range(1, lags + 1):
+        s += 2 * (1 - k / (lags + 1)) * (u[k:] @ u[:-k]) / n
+    return 2 * stats.norm.sf(abs(d.mean() / np.sqrt(s / n)))
+
+
+def test_diebold_mariano_matches_a_hand_written_newey_west():
+    rng = np.random.default_rng(3)
+    origins = np.repeat(np.arange(40), 6)  # 40 origins x (2 symbols x 3 steps)
+    naive = rng.normal(0, 1, origins.size)
+    better = naive * 0.8 + rng.normal(0, 0.2, origins.size)
+    d = pd.Series(np.abs(better) - np.abs(naive)).groupby(origins).mean().to_numpy()
+    assert dm_pvalue(better, naive, origins, h=3) == pytest.approx(_newey_west_p(d, 2), rel=1e-9)
+    assert np.isnan(dm_pvalue(naive, naive, origins, h=3))  # identical forecasts: nothing to test
+
+
+def test_models_must_share_rows():
+    cv = _cv()
+    other = cv.assign(model="other").iloc[::-1]
+    with pytest.raises(DataError, match="other"):
+        accuracy_report(pd.concat([cv, other]), PRICES)
