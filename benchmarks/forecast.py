@@ -62,7 +62,8 @@ def speed_row(model: str, n_symbols: int, device: str, folder: Path) -> dict[str
     config = ForecasterConfig(
         model=model, h=H, input_size=INPUT_SIZE, max_steps=STEPS, device=device
     )
-    fc = Forecaster(config).fit(data)
+    fits = [Forecaster(config).fit(data) for _ in range(2)]  # best of two: the machine is shared
+    fc = min(fits, key=lambda f: f.fit_seconds_)
     path = fc.save(folder / f"{model}-{n_symbols}-{device}")
     t0 = time.perf_counter()
     loaded = Forecaster.load(path, device=device)
@@ -157,7 +158,7 @@ def run_speed() -> None:
     notes = (
         f"Daily closes of the sp500_20 sample, last {BARS} bars; h={H}, input_size={INPUT_SIZE}, "
         f"hidden_size=64, {STEPS} training steps (transformer comparison: 30), torch on 1 thread "
-        "(ntlab's default). Warm predict = end-to-end `Forecaster.predict` on all symbols "
+        "(ntlab's default); fit time is the best of two fits. Warm predict = end-to-end `Forecaster.predict` on all symbols "
         "(validation, windows, network, back to prices), best of 20 alternating rounds; "
         "`neuralforecast_over_fast` > 1 means ntlab's direct path is faster than routing the same "
         "windows through `NeuralForecast.predict`; `max_rel_diff` is the largest relative difference "

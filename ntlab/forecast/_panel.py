@@ -7,6 +7,7 @@ price, its log, or its one-bar log return; :func:`to_prices` undoes the transfor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -167,10 +168,11 @@ def to_series(
             if frames
             else None
         )
+        values = prices.to_numpy()
         out = [
             _series_of(
                 s,
-                prices[s].to_numpy(),
+                values[:, j],
                 prices.index,
                 None if stacked is None else stacked[:, j, :],
                 trim_end=trim_end,
@@ -260,11 +262,18 @@ def future_index(index: pd.DatetimeIndex, h: int) -> pd.DatetimeIndex:
     Daily bars without weekend bars continue on weekdays (holidays are not known); other
     bars continue at the median spacing.
     """
-    last = index[-1]
     if len(index) < 2:
         raise DataError("need at least two timestamps to infer the bar spacing of future forecasts")
-    step = pd.Series(index[-250:]).diff().median()
-    weekdays = index[-250:].day_of_week
-    if pd.Timedelta(hours=20) <= step <= pd.Timedelta(days=4) and (weekdays < 5).all():
-        return pd.DatetimeIndex([last + pd.offsets.BDay(k) for k in range(1, h + 1)])
-    return pd.DatetimeIndex([last + k * step for k in range(1, h + 1)])
+    recent = index[-250:]
+    step = int(np.median(np.diff(recent.asi8)))
+    daily = pd.Timedelta(hours=20).value <= step <= pd.Timedelta(days=4).value and bool(
+        (recent.day_of_week < 5).all()
+    )
+    return _future(index[-1], step, daily, h)
+
+
+@functools.lru_cache(maxsize=256)
+def _future(last: pd.Timestamp, step: int, daily: bool, h: int) -> pd.DatetimeIndex:
+    if daily:
+        return pd.date_range(last, periods=h + 1, freq="B")[1:]
+    return pd.DatetimeIndex([last + k * pd.Timedelta(step) for k in range(1, h + 1)])

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
+from ntlab._time import to_utc
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, DataError, NtlabError
 from ntlab.forecast import _nf
@@ -29,6 +30,8 @@ from ntlab.forecast._device import resolve_device, resolve_precision, torch_thre
 from ntlab.forecast._panel import (
     Features,
     Series,
+    as_features,
+    as_prices,
     future_index,
     needed_prices,
     to_prices,
@@ -47,6 +50,24 @@ _META = "forecaster.json"
 
 class NotFittedError(NtlabError, ValueError):
     """A Forecaster was used before ``fit`` (or ``load``)."""
+
+
+def _positions(index: pd.DatetimeIndex, origins: Any) -> np.ndarray:
+    """Row positions of ``origins`` (timestamps of ``index`` or integer positions), sorted."""
+    values = list(origins)
+    if not values:
+        raise ConfigError("origins is empty")
+    if all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        at = np.asarray(values, dtype=np.int64)
+        bad = (at < 0) | (at >= len(index))
+    else:
+        at = index.get_indexer(pd.DatetimeIndex([to_utc(v, what="origin") for v in values]))
+        bad = at < 0
+    if bad.any():
+        raise DataError(
+            f"origin(s) {[values[i] for i in np.flatnonzero(bad)][:3]} are not bars of the data"
+        )
+    return np.sort(at)
 
 
 def model_confidence(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -193,21 +214,38 @@ class Forecaster:
                 raw = _nf.predict_nf(self.nf_, y, x)
         return np.sort(raw[..., _nf.quantile_order(model)].astype(np.float64), axis=-1)
 
-    def _windows(
-        self, items: Sequence[tuple[Series, np.ndarray]]
-    ) -> tuple[np.ndarray, np.ndarray | None]:
+    def _forecast(
+        self, items: Sequence[tuple[Series, np.ndarray]], steps: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Price forecasts from windows ending at positions ``ends`` of each series.
+
+        Returns ``last`` of shape (n,) and ``point, lower, upper`` of shape (n, steps), rows
+        in the order of ``items`` and, within an item, of its ends.
+        """
         cfg = self.config
         need = needed_prices(cfg.input_size, cfg.target)
         for s, ends in items:
             if len(ends) and ends.min() + 1 < need:
                 raise DataError(
-                    f"{s.symbol}: {ends.min() + 1} bars of history, but the model needs input_size="
-                    f"{cfg.input_size} ({need} prices for target {cfg.target!r}); give more history"
+                    f"{s.symbol}: {max(int(ends.min()) + 1, 0)} bars of history, but the model needs "
+                    f"input_size={cfg.input_size} ({need} prices for target {cfg.target!r}); give more history"
                 )
         parts = [windows(s, ends, cfg.input_size, cfg.target) for s, ends in items]
         y = np.concatenate([p[0] for p in parts])
         x = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
-        return y, x
+        q = self.quantiles(y, x)[:, :steps]
+        last = np.concatenate([s.prices[ends] for s, ends in items])
+        return (last, *to_prices(q, last, cfg.target))
+
+    def _series(self, data: Data, features: Features) -> list[Series]:
+        self._check_fitted()
+        series, names = to_series(data, features, trim_end=False)
+        if tuple(names) != self.feature_names_:
+            raise DataError(
+                f"the model was trained with features {list(self.feature_names_)} but got {list(names)}; "
+                "give the same features"
+            )
+        return series
 
     def predict(
         self, data: Data, features: Features = None, *, h: int | None = None
@@ -227,19 +265,10 @@ class Forecaster:
         -------
         list of ForecastOutput, one per symbol, in input order.
         """
-        self._check_fitted()
         steps = self._horizon(h)
-        series, names = to_series(data, features, trim_end=False)
-        if tuple(names) != self.feature_names_:
-            raise DataError(
-                f"the model was trained with features {list(self.feature_names_)} but got {list(names)}; "
-                "give the same features"
-            )
-        ends = [np.array([len(s.prices) - 1]) for s in series]
-        y, x = self._windows(list(zip(series, ends)))
-        q = self.quantiles(y, x)[:, :steps]
-        last = np.array([s.prices[-1] for s in series])
-        point, lower, upper = to_prices(q, last, self.config.target)
+        series = self._series(data, features)
+        items = [(s, np.array([len(s.prices) - 1])) for s in series]
+        last, point, lower, upper = self._forecast(items, steps)
         conf = model_confidence(point, lower, upper)
         return [
             ForecastOutput(
@@ -257,6 +286,52 @@ class Forecaster:
             )
             for i, s in enumerate(series)
         ]
+
+    def predict_at(
+        self,
+        data: MarketData | pd.DataFrame | pd.Series,
+        origins: Sequence[Any] | pd.DatetimeIndex,
+        features: Features = None,
+    ) -> pd.DataFrame:
+        """Forecasts from many origins of a price panel in one batch, each from bars up to it.
+
+        This is what a walk-forward strategy needs: fit on ``data[:k]``, then forecast at
+        every later bar without refitting.
+
+        Parameters
+        ----------
+        data : MarketData, DataFrame of shape (n_bars, n_symbols), or Series
+        origins : timestamps in ``data``'s index (or integer row positions)
+            The forecast from origin ``t`` reads rows up to and including ``t`` only.
+        features : as in :meth:`fit`
+
+        Returns
+        -------
+        DataFrame with one row per (symbol, origin, step), columns ``model, symbol, origin,
+        step, last_price, forecast, lower, upper``.
+        """
+        prices = as_prices(data)
+        at = _positions(prices.index, origins)
+        frames = as_features(data, prices, features)
+        stop = int(at.max()) + 1
+        series = self._series(
+            prices.iloc[:stop], {k: f.iloc[:stop] for k, f in frames.items()} or None
+        )
+        items = [(s, at - prices.index.get_loc(s.index[0])) for s in series]
+        last, point, lower, upper = self._forecast(items, self.config.h)
+        h, n_sym, n_org = self.config.h, len(series), len(at)
+        return pd.DataFrame(
+            {
+                "model": self.config.model,
+                "symbol": np.repeat([s.symbol for s in series], n_org * h),
+                "origin": prices.index[np.tile(np.repeat(at, h), n_sym)],
+                "step": np.tile(np.arange(1, h + 1), n_sym * n_org),
+                "last_price": np.repeat(last, h),
+                "forecast": point.ravel(),
+                "lower": lower.ravel(),
+                "upper": upper.ravel(),
+            }
+        )
 
     # ------------------------------------------------------------------ evaluation
     def cross_validation(
@@ -286,8 +361,13 @@ class Forecaster:
         self._check_fitted()
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
-        with _nf.quiet():
-            self.nf_.save(str(folder / "nf"), save_dataset=False, overwrite=True)
+        model = self.nf_.models[0]
+        model.to("cpu")  # write host tensors whatever the device
+        try:
+            with _nf.quiet():
+                self.nf_.save(str(folder / "nf"), save_dataset=False, overwrite=True)
+        finally:
+            model.to(self.device_)
         meta = {
             "format": _FORMAT,
             "config": self.config.to_dict(),

@@ -287,6 +287,11 @@ class ForecastOutput:
     def upper(self) -> np.ndarray:
         return self.confidence_intervals[:, 1]
 
+    @property
+    def expected_returns(self) -> np.ndarray:
+        """Simple return from ``last_price`` to each point forecast, shape (h,)."""
+        return self.predictions / self.last_price - 1.0
+
     def to_frame(self) -> pd.DataFrame:
         """DataFrame of shape (h, 3): ``forecast``, ``lower``, ``upper`` indexed by timestamp."""
         return pd.DataFrame(

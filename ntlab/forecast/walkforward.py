@@ -14,7 +14,7 @@ import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, DataError
-from ntlab.forecast._panel import Features, as_features, as_prices, to_prices, to_series
+from ntlab.forecast._panel import Features, as_features, as_prices
 from ntlab.forecast.config import ForecasterConfig
 
 __all__ = ["walk_forward", "origins"]
@@ -99,69 +99,27 @@ def walk_forward(
 
     prices = as_prices(data)
     frames = as_features(data, prices, features)
-    h = config.h
-    at = origins(len(prices), h, n_windows, step_size)
-    out = []
+    at = origins(len(prices), config.h, n_windows, step_size)
+
+    def rows(stop: int) -> tuple[pd.DataFrame, dict[str, pd.DataFrame] | None]:
+        return prices.iloc[:stop], ({k: f.iloc[:stop] for k, f in frames.items()} or None)
+
+    parts = []
     for block in _blocks(n_windows, refit):
-        first, last = at[block[0]], at[block[-1]]
-
-        def rows(stop: int) -> tuple[pd.DataFrame, dict[str, pd.DataFrame] | None]:
-            return prices.iloc[:stop], ({k: f.iloc[:stop] for k, f in frames.items()} or None)
-
-        model = Forecaster(config).fit(*rows(first + 1))
-        # the block's windows come from rows [0, last]; each window ends at its own origin
-        series, _ = to_series(*rows(last + 1), trim_end=False)
         block_origins = at[block.start : block.stop]
-        items = []
-        for s in series:
-            offset = prices.index.get_loc(s.index[0])
-            items.append((s, block_origins - offset))
-        y, x = model._windows(items)
-        q = model.quantiles(y, x)
-        last_prices = np.concatenate([s.prices[ends] for s, ends in items])
-        point, lower, upper = to_prices(q, last_prices, config.target)
-        out.append(
-            _frame(
-                config,
-                prices,
-                [s.symbol for s in series],
-                block_origins,
-                last_prices,
-                point,
-                lower,
-                upper,
-            )
-        )
-    frame = pd.concat(out, ignore_index=True)
+        model = Forecaster(config).fit(*rows(block_origins[0] + 1))
+        # the block's forecasts read rows up to their own origin only (predict_at slices them)
+        seen, seen_features = rows(block_origins[-1] + 1)
+        parts.append(model.predict_at(seen, block_origins, seen_features))
+    frame = pd.concat(parts, ignore_index=True)
     frame = frame.sort_values(["symbol", "origin", "step"], kind="stable", ignore_index=True)
-    frame.attrs["level"] = float(config.level)
-    return frame
-
-
-def _frame(config, prices, symbols, at, last_prices, point, lower, upper) -> pd.DataFrame:
-    h = config.h
-    n_sym, n_org = len(symbols), len(at)
-    steps = np.arange(1, h + 1)
-    target_rows = at[:, None] + steps[None, :]  # (n_org, h)
-    cols = prices.columns.get_indexer(symbols)
-    actual = prices.to_numpy()[target_rows[None, :, :], cols[:, None, None]]  # (n_sym, n_org, h)
+    target = prices.index.get_indexer(pd.DatetimeIndex(frame["origin"])) + frame["step"].to_numpy()
+    actual = prices.to_numpy()[target, prices.columns.get_indexer(frame["symbol"])]
     if np.isnan(actual).any():
         raise DataError(
             "a symbol has no price at a bar after an origin; walk-forward needs gap-free prices"
         )
-    shape = (n_sym, n_org, h)
-    return pd.DataFrame(
-        {
-            "model": config.model,
-            "symbol": np.repeat(symbols, n_org * h),
-            "origin": prices.index[np.tile(np.repeat(at, h), n_sym)],
-            "step": np.tile(steps, n_sym * n_org),
-            "timestamp": prices.index[np.tile(target_rows.ravel(), n_sym)],
-            "last_price": np.repeat(last_prices, h),
-            "forecast": point.reshape(shape).ravel(),
-            "lower": lower.reshape(shape).ravel(),
-            "upper": upper.reshape(shape).ravel(),
-            "actual": actual.ravel(),
-        },
-        columns=COLUMNS,
-    )
+    frame.insert(4, "timestamp", prices.index[target])
+    frame["actual"] = actual
+    frame.attrs["level"] = float(config.level)
+    return frame

@@ -66,6 +66,38 @@ def test_it_forecasts_a_symbol_it_was_not_trained_on_from_forecast_inputs(fitted
     assert out.to_dict()["timestamps"][0] > msft.index[-1].value // 1000
 
 
+def test_predict_at_many_origins_equals_predicting_each_prefix(fitted, prices):
+    at = [prices.index[-40], prices.index[-7], prices.index[-1]]
+    frame = fitted.predict_at(prices, at)
+    assert len(frame) == 3 * 3 * 3 and list(frame["origin"].unique()) == at
+    for t in at:
+        k = prices.index.get_loc(t) + 1
+        for o in fitted.predict(prices[:k]):
+            rows = frame[(frame["symbol"] == o.symbol) & (frame["origin"] == t)]
+            np.testing.assert_allclose(rows["forecast"], o.predictions, rtol=1e-6)
+            np.testing.assert_allclose(rows[["lower", "upper"]], o.confidence_intervals, rtol=1e-6)
+            np.testing.assert_allclose(o.expected_returns, o.predictions / o.last_price - 1)
+    with pytest.raises(DataError, match="not bars of the data"):
+        fitted.predict_at(prices, [pd.Timestamp("1999-01-04", tz="UTC")])
+
+
+def test_fit_on_forecast_inputs_with_features(tiny):
+    from ntlab.data import load_sample
+
+    close = load_sample("sp500_20").close.iloc[-80:]
+    inputs = [
+        ForecastInput.from_series(
+            close[s], pd.DataFrame({"ret": np.log(close[s]).diff().fillna(0.0)})
+        )
+        for s in ("KO", "PEP")
+    ]
+    fc = Forecaster(tiny("lstm")).fit(inputs)
+    assert fc.symbols_ == ("KO", "PEP") and fc.feature_names_ == ("ret",)
+    assert [o.symbol for o in fc.predict(inputs)] == ["KO", "PEP"]
+    with pytest.raises(ConfigError, match="carries its own features"):
+        fc.predict(inputs, features={"ret": close})
+
+
 @pytest.mark.parametrize("model", ["nhits", "lstm", "transformer"])
 def test_fast_path_gives_neuralforecasts_predict_numbers(model, prices, tiny):
     fc = Forecaster(tiny(model)).fit(prices)
