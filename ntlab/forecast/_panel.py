@@ -265,7 +265,7 @@ def future_index(index: pd.DatetimeIndex, h: int) -> pd.DatetimeIndex:
     if len(index) < 2:
         raise DataError("need at least two timestamps to infer the bar spacing of future forecasts")
     recent = index[-250:]
-    step = int(np.median(np.diff(recent.asi8)))
+    step = int(np.median(np.diff(recent.as_unit("ns").asi8)))  # nanoseconds
     daily = pd.Timedelta(hours=20).value <= step <= pd.Timedelta(days=4).value and bool(
         (recent.day_of_week < 5).all()
     )
