@@ -264,12 +264,14 @@ def future_index(index: pd.DatetimeIndex, h: int) -> pd.DatetimeIndex:
     """
     if len(index) < 2:
         raise DataError("need at least two timestamps to infer the bar spacing of future forecasts")
-    recent = index[-250:]
-    step = int(np.median(np.diff(recent.as_unit("ns").asi8)))  # nanoseconds
-    daily = pd.Timedelta(hours=20).value <= step <= pd.Timedelta(days=4).value and bool(
-        (recent.day_of_week < 5).all()
-    )
+    ns = index[-250:].as_unit("ns").asi8
+    step = int(np.median(np.diff(ns)))
+    weekday = (ns // 86_400_000_000_000 + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
+    daily = _DAY_MIN <= step <= _DAY_MAX and bool((weekday < 5).all())
     return _future(index[-1], step, daily, h)
+
+
+_DAY_MIN, _DAY_MAX = pd.Timedelta(hours=20).value, pd.Timedelta(days=4).value
 
 
 @functools.lru_cache(maxsize=256)

@@ -67,7 +67,7 @@ def _positions(index: pd.DatetimeIndex, origins: Any) -> np.ndarray:
         raise DataError(
             f"origin(s) {[values[i] for i in np.flatnonzero(bad)][:3]} are not bars of the data"
         )
-    return np.sort(at)
+    return np.unique(at)
 
 
 def model_confidence(point: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -335,25 +335,17 @@ class Forecaster:
 
     # ------------------------------------------------------------------ evaluation
     def cross_validation(
-        self,
-        data: MarketData | pd.DataFrame | pd.Series,
-        *,
-        n_windows: int = 10,
-        step_size: int = 1,
-        refit: bool | int = False,
-        features: Features = None,
+        self, data: MarketData | pd.DataFrame | pd.Series, **options: Any
     ) -> pd.DataFrame:
-        """Walk-forward forecasts over rolling origins; see :func:`ntlab.forecast.walk_forward`."""
+        """Walk-forward forecasts of this configuration over rolling origins.
+
+        ``options`` (``n_windows``, ``step_size``, ``refit``, ``features``) are those of
+        :func:`ntlab.forecast.walk_forward`, which documents the returned frame. Fresh models
+        are trained; this Forecaster is left as it is.
+        """
         from ntlab.forecast.walkforward import walk_forward
 
-        return walk_forward(
-            self.config,
-            data,
-            n_windows=n_windows,
-            step_size=step_size,
-            refit=refit,
-            features=features,
-        )
+        return walk_forward(self.config, data, **options)
 
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> Path:
