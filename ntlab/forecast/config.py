@@ -15,10 +15,10 @@ __all__ = ["ForecasterConfig", "MODELS", "TARGETS", "DEVICES", "PRECISIONS"]
 #: ntlab model name -> neuralforecast class name.
 #: The transformer is PatchTST: it feeds the attention layers patches of the input window
 #: (``input_size / stride`` tokens instead of ``input_size``), which makes it the fastest
-#: of neuralforecast's transformers to train on a CPU (about 4x faster than TFT and 8x
-#: faster than VanillaTransformer at the same width in our measurement, see
-#: benchmarks/results/forecast.md), and it is a strong long-horizon model (Nie et al., 2023).
-#: Its price: it takes no exogenous features.
+#: of neuralforecast's transformers to train on a CPU: 3 to 9x faster than TFT and
+#: VanillaTransformer at the same width, batch and steps over three runs on a shared
+#: 2-core machine (benchmarks/results/forecast.md holds one). It is also a strong long-horizon model
+#: (Nie et al., 2023). Its price: it takes no exogenous features (TFT would).
 MODELS = {"nhits": "NHITS", "lstm": "LSTM", "transformer": "PatchTST"}
 
 #: What the network models: the price itself, its logarithm, or one-bar log returns.
