@@ -77,6 +77,15 @@ ALTERNATIVE_PARAMS: dict[str, dict] = {
         "TRAIN": 504,
         "TEST": 126,
     },
+    "forecasting": {
+        "sample": "stocks",
+        "symbols": ["IBM", "MSFT"],
+        "bars": 500,
+        "model": "transformer",
+        "target": "log_return",
+        "max_steps": 20,
+        "n_windows": 20,
+    },
     "risk": {
         "symbols": ["AAPL", "KO", "XOM"],
         "shares": 50,
