@@ -72,7 +72,7 @@ class Momentum(Strategy):
             exit_long = ~valid | (zv < cfg.exit_z)
             enter_short = valid & (zv < -cfg.entry_z) & cfg.allow_short
             exit_short = ~valid | (zv > -cfg.exit_z)
-        target = hold_state_nb(enter_long, exit_long, enter_short, exit_short)
+        target = hold_state_nb(enter_long, exit_long, enter_short, exit_short, np.zeros(zv.shape[1]))
         conf = np.where(valid, np.clip(np.abs(np.nan_to_num(zv)) / (2 * cfg.entry_z), 0.0, 1.0), 0.0)
         conf = np.where(target != 0, conf, 0.0)
         target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
