@@ -107,7 +107,7 @@ class SignalRow:
 
 
 class Ring:
-    """The last ``capacity`` rows of a (time, symbols) panel, always as a contiguous view.
+    """The last ``capacity`` rows of a (time, symbols, ...) panel, always as a contiguous view.
 
     Rows before the first ``append`` are NaN, which window kernels treat as "not enough
     data", exactly like the first rows of a batch panel.
@@ -115,9 +115,9 @@ class Ring:
 
     __slots__ = ("_buf", "_end", "capacity")
 
-    def __init__(self, capacity: int, n_symbols: int) -> None:
+    def __init__(self, capacity: int, n_symbols: int, *extra: int) -> None:
         self.capacity = int(capacity)
-        self._buf = np.full((2 * self.capacity, n_symbols), np.nan)
+        self._buf = np.full((2 * self.capacity, n_symbols, *extra), np.nan)
         self._end = self.capacity
 
     def append(self, row: np.ndarray) -> None:
@@ -134,7 +134,7 @@ class Ring:
         return self._buf[self._end - k : self._end]
 
     def ago(self, lag: int) -> np.ndarray:
-        """The row ``lag`` bars before the last (``ago(0)`` is the last row)."""
+        """The row ``lag`` bars before the last (``ago(0)`` is the last row); a writable view."""
         return self._buf[self._end - 1 - lag]
 
 
