@@ -1,0 +1,275 @@
+"""Oscillator kernels: RSI, MACD, ROC, momentum (batch over rows + streaming steps).
+
+Same layout and gap protocol as ``_ma_nb``. Operation order follows TA-Lib 0.8: RSI's
+Wilder averages multiply by 1/w and test ``gain + loss > 0``; MACD seeds the fast EMA
+at the slow EMA's first bar (TA-Lib's convention) and uses fused multiply-add.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ntlab.indicators._common_nb import empty_nb, fma_nb, nan_fill_nb, span1_nb
+from ntlab.indicators._ma_nb import ema_col_nb
+
+__all__ = ["rsi_nb", "macd_nb", "roc_nb", "mom_nb", "rsi_step_nb", "macd_step_nb", "roc_step_nb"]
+
+
+@njit(cache=True, inline="always")
+def _rsi_value(gain, loss):
+    t = loss + gain
+    return (gain / t) * 100.0 if t > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _rsi_col(x, s, e, w, o):
+    nan_fill_nb(o, s, min(s + w, e))
+    if e - s <= w:
+        for i in range(s, e):
+            if x[i] != x[i]:
+                return False
+        return True
+    inv = 1.0 / w
+    wm1 = float(w - 1)
+    gain = 0.0
+    loss = 0.0
+    prev = x[s]
+    if prev != prev:
+        return False
+    for i in range(s + 1, s + w + 1):
+        v = x[i]
+        if v != v:
+            return False
+        d = v - prev
+        prev = v
+        g = d if d > 0.0 else 0.0
+        gain += g
+        loss += g - d
+    gain *= inv
+    loss *= inv
+    o[s + w] = _rsi_value(gain, loss)
+    for i in range(s + w + 1, e):
+        v = x[i]
+        if v != v:
+            return False
+        d = v - prev
+        prev = v
+        g = d if d > 0.0 else 0.0
+        gain = (gain * wm1 + g) * inv
+        loss = ((g - d) + loss * wm1) * inv
+        o[i] = _rsi_value(gain, loss)
+    return True
+
+
+@njit(cache=True)
+def rsi_nb(x, w):
+    """Wilder RSI of each row (TA-Lib seeding: mean gain/loss of the first w changes)."""
+    m, n = x.shape
+    out = empty_nb(m, n)
+    ok = np.ones(m, dtype=np.bool_)
+    for j in range(m):
+        s, e = span1_nb(x[j])
+        nan_fill_nb(out[j], 0, s)
+        nan_fill_nb(out[j], e, n)
+        ok[j] = _rsi_col(x[j], s, e, w, out[j])
+    return out, ok
+
+
+@njit(cache=True)
+def _macd_col(x, s, e, fast, slow, sig, line, signal, hist):
+    first = s + slow - 1  # first bar of both EMAs
+    start = first + sig - 1  # first output bar
+    for arr in (line, signal, hist):
+        nan_fill_nb(arr, s, min(start, e))
+    kf = 2.0 / (fast + 1)
+    ks = 2.0 / (slow + 1)
+    kg = 2.0 / (sig + 1)
+    # slow EMA seeded on x[s:s+slow], fast EMA seeded on x[first-fast+1:first+1]
+    if not ema_col_nb(x, s, e, slow, ks, line):
+        return False
+    if e - s < slow:
+        return True
+    tf = 0.0
+    for i in range(first - fast + 1, first + 1):
+        tf += x[i]
+    pf = tf / fast
+    ps = line[first]
+    total = 0.0
+    pg = 0.0
+    for i in range(first, e):
+        if i > first:
+            v = x[i]
+            pf = fma_nb(v - pf, kf, pf)
+            ps = line[i]
+        d = pf - ps
+        c = i - first
+        if c < sig - 1:
+            total += d
+            line[i] = np.nan
+            continue
+        if c == sig - 1:
+            pg = (total + d) / sig
+        else:
+            pg = fma_nb(d - pg, kg, pg)
+        line[i] = d
+        signal[i] = pg
+        hist[i] = d - pg
+    return True
+
+
+@njit(cache=True)
+def macd_nb(x, fast, slow, sig):
+    """MACD line, signal and histogram of each row (TA-Lib MACD conventions)."""
+    m, n = x.shape
+    line = empty_nb(m, n)
+    signal = empty_nb(m, n)
+    hist = empty_nb(m, n)
+    ok = np.ones(m, dtype=np.bool_)
+    for j in range(m):
+        s, e = span1_nb(x[j])
+        for arr in (line[j], signal[j], hist[j]):
+            nan_fill_nb(arr, 0, s)
+            nan_fill_nb(arr, e, n)
+        ok[j] = _macd_col(x[j], s, e, fast, slow, sig, line[j], signal[j], hist[j])
+    return line, signal, hist, ok
+
+
+@njit(cache=True)
+def roc_nb(x, w, kind):
+    """Change over w bars: kind 0 = x - x[-w] (MOM), 1 = percent ROC (TA-Lib, 0 when x[-w] == 0),
+    2 = simple return x / x[-w] - 1, 3 = log return log(x / x[-w])."""
+    m, n = x.shape
+    out = empty_nb(m, n)
+    ok = np.ones(m, dtype=np.bool_)
+    for j in range(m):
+        xj = x[j]
+        o = out[j]
+        s, e = span1_nb(xj)
+        nan_fill_nb(o, 0, min(s + w, e))
+        nan_fill_nb(o, e, n)
+        bad = False
+        for i in range(s, e):
+            bad |= xj[i] != xj[i]
+        if bad:
+            ok[j] = False
+            continue
+        if kind == 0:
+            for i in range(s + w, e):
+                o[i] = xj[i] - xj[i - w]
+        elif kind == 1:
+            for i in range(s + w, e):
+                p = xj[i - w]
+                o[i] = ((xj[i] / p) - 1.0) * 100.0 if p != 0.0 else 0.0
+        elif kind == 2:
+            for i in range(s + w, e):
+                o[i] = xj[i] / xj[i - w] - 1.0
+        else:
+            for i in range(s + w, e):
+                o[i] = np.log(xj[i] / xj[i - w])
+    return out, ok
+
+
+mom_nb = roc_nb
+
+
+# ---------------------------------------------------------------- streaming steps
+
+
+@njit(cache=True)
+def rsi_step_nb(F, I, R, X, O, w):
+    """F[0] = gain, F[1] = loss, F[2] = previous value."""
+    inv = 1.0 / w
+    wm1 = float(w - 1)
+    for j in range(X.shape[1]):
+        v = X[0, j]
+        if v != v:
+            O[0, j] = np.nan
+            continue
+        c = I[0, j]
+        I[0, j] = c + 1
+        if c == 0:
+            F[2, j] = v
+            O[0, j] = np.nan
+            continue
+        d = v - F[2, j]
+        F[2, j] = v
+        g = d if d > 0.0 else 0.0
+        if c <= w:
+            F[0, j] += g
+            F[1, j] += g - d
+            if c < w:
+                O[0, j] = np.nan
+                continue
+            F[0, j] *= inv
+            F[1, j] *= inv
+        else:
+            F[0, j] = (F[0, j] * wm1 + g) * inv
+            F[1, j] = ((g - d) + F[1, j] * wm1) * inv
+        O[0, j] = _rsi_value(F[0, j], F[1, j])
+
+
+@njit(cache=True)
+def macd_step_nb(F, I, R, X, O, fast, slow, sig):
+    """F: 0 slow EMA (seed total first), 1 fast EMA (seed total first), 2 signal (seed total first)."""
+    kf = 2.0 / (fast + 1)
+    ks = 2.0 / (slow + 1)
+    kg = 2.0 / (sig + 1)
+    for j in range(X.shape[1]):
+        v = X[0, j]
+        O[0, j] = np.nan
+        O[1, j] = np.nan
+        O[2, j] = np.nan
+        if v != v:
+            continue
+        c = I[0, j]
+        I[0, j] = c + 1
+        if c < slow - 1:
+            F[0, j] += v
+            if c >= slow - fast:
+                F[1, j] += v
+            continue
+        if c == slow - 1:
+            F[0, j] = (F[0, j] + v) / slow
+            F[1, j] = (F[1, j] + v) / fast
+        else:
+            F[0, j] = fma_nb(v - F[0, j], ks, F[0, j])
+            F[1, j] = fma_nb(v - F[1, j], kf, F[1, j])
+        d = F[1, j] - F[0, j]
+        q = c - (slow - 1)
+        if q < sig - 1:
+            F[2, j] += d
+            continue
+        if q == sig - 1:
+            F[2, j] = (F[2, j] + d) / sig
+        else:
+            F[2, j] = fma_nb(d - F[2, j], kg, F[2, j])
+        O[0, j] = d
+        O[1, j] = F[2, j]
+        O[2, j] = d - F[2, j]
+
+
+@njit(cache=True)
+def roc_step_nb(F, I, R, X, O, w, kind):
+    """R[0] = last w + 1 values; kinds as in :func:`roc_nb`."""
+    L = w + 1
+    for j in range(X.shape[1]):
+        v = X[0, j]
+        if v != v:
+            O[0, j] = np.nan
+            continue
+        c = I[0, j]
+        R[0, c % L, j] = v
+        I[0, j] = c + 1
+        if c < w:
+            O[0, j] = np.nan
+            continue
+        p = R[0, (c + 1) % L, j]
+        if kind == 0:
+            O[0, j] = v - p
+        elif kind == 1:
+            O[0, j] = ((v / p) - 1.0) * 100.0 if p != 0.0 else 0.0
+        elif kind == 2:
+            O[0, j] = v / p - 1.0
+        else:
+            O[0, j] = np.log(v / p)
