@@ -1,11 +1,8 @@
 """Numba kernels shared by the strategies (arrays in, arrays out).
 
-Window kernels come in pairs: ``rolling_xxx_nb(x, w)`` gives every row of a panel and
-``xxx_last_nb(tail, w)`` only the last row of a trailing window. Both call the same
-inlined per-window function, so a live stream that keeps the last ``w`` rows gets
-bit-for-bit the value the batch kernel gives for that bar.
-
-A window that holds any NaN gives NaN (like pandas' ``rolling(w, min_periods=w)``).
+Window kernels (``..._last_nb``) compute the value of the last row of a trailing
+window, so a live stream that keeps the last rows and a batch loop that passes the
+same rows get the same numbers. A window holding any NaN gives NaN.
 """
 
 from __future__ import annotations
@@ -15,11 +12,6 @@ from numba import njit
 
 __all__ = [
     "hold_state_nb",
-    "rolling_zscore_nb",
-    "zscore_last_nb",
-    "rolling_mean_std_nb",
-    "mean_std_last_nb",
-    "rolling_ols_nb",
     "ols_last_nb",
     "entry_levels_nb",
     "logistic_proba_nb",
@@ -79,56 +71,12 @@ def _window_mean_std(x, i, w, j):
     return mean, np.sqrt(ss / (w - 1))
 
 
-@njit(cache=True)
-def rolling_mean_std_nb(x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rolling mean and sample std over ``w`` rows; two arrays of shape (n, m)."""
-    n, m = x.shape
-    mean = np.empty((n, m))
-    std = np.empty((n, m))
-    for j in range(m):
-        for i in range(n):
-            mean[i, j], std[i, j] = _window_mean_std(x, i, w, j)
-    return mean, std
-
-
-@njit(cache=True)
-def mean_std_last_nb(tail: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """The last row of :func:`rolling_mean_std_nb` from a trailing window (>= w rows)."""
-    n, m = tail.shape
-    mean = np.empty(m)
-    std = np.empty(m)
-    for j in range(m):
-        mean[j], std[j] = _window_mean_std(tail, n - 1, w, j)
-    return mean, std
-
-
 @njit(cache=True, inline="always")
 def _z(x, i, w, j):
     mean, std = _window_mean_std(x, i, w, j)
     if std > 0.0:
         return (x[i, j] - mean) / std
     return np.nan
-
-
-@njit(cache=True)
-def rolling_zscore_nb(x: np.ndarray, w: int) -> np.ndarray:
-    """``(x - rolling mean) / rolling std`` over ``w`` rows, shape (n, m); NaN where std is 0."""
-    n, m = x.shape
-    out = np.empty((n, m))
-    for j in range(m):
-        for i in range(n):
-            out[i, j] = _z(x, i, w, j)
-    return out
-
-
-@njit(cache=True)
-def zscore_last_nb(tail: np.ndarray, w: int) -> np.ndarray:
-    """The last row of :func:`rolling_zscore_nb` from a trailing window, shape (m,)."""
-    n, m = tail.shape
-    out = np.empty(m)
-    for j in range(m):
-        out[j] = _z(tail, n - 1, w, j)
-    return out
 
 
 @njit(cache=True, inline="always")
@@ -155,17 +103,6 @@ def _window_ols(y, x, i, w):
         return np.nan, np.nan
     beta = sxy / sxx
     return my - beta * mx, beta
-
-
-@njit(cache=True)
-def rolling_ols_nb(y: np.ndarray, x: np.ndarray, w: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rolling OLS ``y = a + b x`` over ``w`` rows for 1-D series; (a, b) each of shape (n,)."""
-    n = y.shape[0]
-    a = np.empty(n)
-    b = np.empty(n)
-    for i in range(n):
-        a[i], b[i] = _window_ols(y, x, i, w)
-    return a, b
 
 
 @njit(cache=True)
