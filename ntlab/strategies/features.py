@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ntlab.indicators import bollinger, macd, returns, rolling_zscore, rsi
+from ntlab.indicators import bollinger, macd, returns, rolling_volatility, rolling_zscore, rsi
 from ntlab.indicators import stream as ist
 from ntlab.indicators.oscillators import macd_warmup
 
@@ -26,7 +26,13 @@ __all__ = [
     "MomentumFeatureStream",
     "band_features",
     "BandFeatureStream",
+    "ML_FEATURES",
+    "ml_features",
+    "MLFeatureStream",
 ]
+
+#: Columns of :func:`ml_features`, in order.
+ML_FEATURES = ("momentum_z", "rsi_centred", "macd_hist_rel", "ret_5", "ret_20", "vol_20")
 
 
 def _or_nan(fn: Callable[..., Any], x: pd.DataFrame, warmup: int, *args: Any, outputs: int = 1) -> list[np.ndarray]:
@@ -102,3 +108,35 @@ class BandFeatureStream:
     def update(self, close: np.ndarray) -> dict[str, np.ndarray]:
         bb = self._bb.update(close)
         return {"pb": bb.percent_b, "middle": bb.middle, "lower": bb.lower, "upper": bb.upper, "rsi": self._rsi.update(close)}
+
+
+def _stack_ml(f: dict[str, np.ndarray], close: np.ndarray, r5: np.ndarray, r20: np.ndarray, v20: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        parts = [f["z"], (f["rsi"] - 50.0) / 50.0, f["hist"] / close, r5, r20, v20]
+    return np.stack(parts, axis=-1)
+
+
+def ml_features(close: pd.DataFrame, p: MomentumParams) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """:func:`momentum_features` and the model features :data:`ML_FEATURES`, an array of
+    shape (n_bars, n_symbols, 6): momentum z, (RSI - 50) / 50, MACD histogram / close,
+    5- and 20-bar returns, 20-bar volatility of log returns."""
+    f = momentum_features(close, p)
+    (r5,) = _or_nan(returns, close, 5, 5)
+    (r20,) = _or_nan(returns, close, 20, 20)
+    (v20,) = _or_nan(rolling_volatility, close, 20, 20)
+    return f, _stack_ml(f, close.to_numpy(dtype=float), r5, r20, v20)
+
+
+class MLFeatureStream:
+    """One bar at a time, the rows :func:`ml_features` gives for that bar."""
+
+    def __init__(self, p: MomentumParams, n_symbols: int) -> None:
+        self._momentum = MomentumFeatureStream(p, n_symbols)
+        self._r5 = ist.Returns(5, n_symbols=n_symbols)
+        self._r20 = ist.Returns(20, n_symbols=n_symbols)
+        self._v20 = ist.Volatility(20, n_symbols=n_symbols)
+
+    def update(self, close: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        f = self._momentum.update(close)
+        X = _stack_ml(f, close, self._r5.update(close), self._r20.update(close), self._v20.update(close))
+        return f, X

@@ -35,7 +35,7 @@ entry close.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -54,6 +54,7 @@ from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
 from ntlab.strategies.examples import Example
 from ntlab.strategies.filings import available_ns, read_filings
+from ntlab.strategies.inputs import SideInputs
 from ntlab.strategies.levels import changed_reasons, protective_levels
 from ntlab.strategies.live import EntryLevels, Ring, SignalRow, SignalStream, Streaming
 from ntlab.strategies.registry import register
@@ -289,10 +290,11 @@ def _finish(strategy: Mirror, data: MarketData, target: np.ndarray, conf: np.nda
 
 
 @register
-class Mirror(Streaming, Strategy):
+class Mirror(SideInputs, Streaming, Strategy):
     """Mirror trading (see the module docstring). ``filings=`` takes a DataFrame directly."""
 
     name = "mirror"
+    side_inputs = ("filings",)
     Config = MirrorConfig
     examples: ClassVar[tuple[Example, ...]] = (
         Example(
@@ -311,10 +313,6 @@ class Mirror(Streaming, Strategy):
         ),
     )
 
-    def __init__(self, config: MirrorConfig | None = None, *, filings: pd.DataFrame | None = None, **params: Any) -> None:
-        super().__init__(config, **params)
-        self._filings = filings
-
     @property
     def Stream(self) -> type[SignalStream]:  # type: ignore[override]  # noqa: N802
         return FilingsStream if self.config.mode == "filings" else PatternStream
@@ -324,20 +322,16 @@ class Mirror(Streaming, Strategy):
         cfg = self.config
         return 1 if cfg.mode == "filings" else cfg.pattern_len + cfg.horizon + cfg.min_matches
 
-    def clone(self) -> Self:
-        twin = super().clone()
-        twin._filings = self._filings
-        return twin
-
     def filings_table(self, symbols: list[str]) -> _FilingsTable:
         """The validated filings as arrays for ``symbols`` (from ``filings=`` or ``filings_path``)."""
         cfg = self.config
-        if self._filings is None and not cfg.filings_path:
+        filings = self.side_input("filings")
+        if filings is None and not cfg.filings_path:
             raise ConfigError(
                 "mirror (filings mode) needs filings: give filings=<DataFrame> or filings_path=<csv>; "
                 "filings_path='example' uses the illustrative (not real) data/filings_example.csv"
             )
-        frame = read_filings(self._filings if self._filings is not None else cfg.filings_path)
+        frame = read_filings(filings if filings is not None else cfg.filings_path)
         return _FilingsTable(frame, symbols, cfg)
 
     def signals(self, data: MarketData) -> Signals:
