@@ -85,8 +85,16 @@ class SentimentSource:
             news = read_news(path)
         return score_news(dedupe(list(news)))
 
+    def prefetch(self, index: pd.DatetimeIndex, symbols: list[str]) -> None:
+        """Compute the rows for ``index`` in one call; later ``values`` of one of these
+        times (same symbols) read them. Each row still uses only news before its time."""
+        self._cache = (list(symbols), {t: k for k, t in enumerate(index)}, self.values(index, symbols))
+
     def values(self, index: pd.DatetimeIndex, symbols: list[str]) -> np.ndarray:
         """Sentiment in [-1, 1] of shape (len(index), len(symbols)); NaN = no opinion."""
+        cache = getattr(self, "_cache", None)
+        if cache is not None and cache[0] == list(symbols) and len(index) == 1 and index[0] in cache[1]:
+            return cache[2][[cache[1][index[0]]]]
         if self.scored is None or len(index) == 0:
             return np.full((len(index), len(symbols)), np.nan)
         from ntlab.sentiment import sentiment_series

@@ -163,10 +163,15 @@ class SignalStream(abc.ABC):
     history : MarketData
         Bars already seen (may be empty of bars but must name the symbols); the stream
         replays them so its state equals that of a batch run over ``history``.
+    bar_times : DatetimeIndex, optional
+        Batch runs only: the times of every bar that will be fed, so that a causal side
+        source (e.g. the news sentiment, which at bar t uses only news before t) can be
+        computed in one call instead of one per bar.
     """
 
-    def __init__(self, strategy: Strategy, history: MarketData) -> None:
+    def __init__(self, strategy: Strategy, history: MarketData, *, bar_times: pd.DatetimeIndex | None = None) -> None:
         self.strategy = strategy
+        self.bar_times = bar_times
         self.symbols = tuple(history.symbols)
         self.n_symbols = len(self.symbols)
         self.fields = tuple(history.fields)
@@ -299,7 +304,7 @@ def signals_by_stream(stream_class: type[SignalStream], strategy: Strategy, data
     """
     from ntlab.strategies.base import Signals
 
-    stream = stream_class(strategy, data[:0])
+    stream = stream_class(strategy, data[:0], bar_times=data.index)
     arrays = {f: data.field(f).to_numpy(dtype=float) for f in stream.fields}
     rows = [stream._advance(ts, {f: a[i] for f, a in arrays.items()}) for i, ts in enumerate(data.index)]
     m = len(stream.symbols)
