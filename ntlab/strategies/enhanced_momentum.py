@@ -134,9 +134,9 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
     examples: ClassVar[tuple[Example, ...]] = (
         Example(
             "stocks",
-            start="2003-01-01",
-            end="2007-12-31",
-            params={"news_path": "example", "allow_short": True, "refit_every": 126},
+            start="2004-01-01",
+            end="2006-12-31",
+            params={"news_path": "example", "allow_short": True, "first_fit": 200, "refit_every": 200},
             note="illustrative (random, not real) news for the stocks sample",
         ),
     )

@@ -271,12 +271,13 @@ class StackingEnsemble(_Ensemble):
     examples: ClassVar[tuple[Example, ...]] = (
         Example(
             "stocks",
-            start="2003-01-01",
-            end="2007-12-31",
+            start="2004-01-01",
+            end="2006-12-31",
             params={
                 "members": ("momentum", {"strategy": "mean_reversion", "allow_short": True}),
                 "allow_short": True,
-                "refit_every": 126,
+                "first_fit": 200,
+                "refit_every": 200,
             },
         ),
     )
@@ -292,6 +293,7 @@ class StackingEnsemble(_Ensemble):
         conf = np.zeros(close.shape)
         for i in range(close.shape[0]):
             p = model.step(_member_features(t[:, i], c[:, i]), close[i])
+            p[~np.isfinite(close[i])] = np.nan  # no price, no trade
             tg, cf = _stack_decide(p[None], self.config, state["target"])
             target[i], conf[i], state["target"] = tg[0], cf[0], tg[0]
         return target, conf

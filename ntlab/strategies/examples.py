@@ -39,6 +39,9 @@ class Example:
         ``build(data) -> MarketData`` applied after slicing (e.g. to add a basket).
     slow : bool
         The shared tests mark it ``slow``.
+    trades : bool
+        The shared tests expect real trades on it (False for plumbing-only examples,
+        e.g. a neural net trained for a handful of steps).
     note : str
         Why this data suits the strategy.
     """
@@ -51,6 +54,7 @@ class Example:
     params: Mapping[str, Any] = field(default_factory=dict)
     build: Callable[[MarketData], MarketData] | None = None
     slow: bool = False
+    trades: bool = True
     note: str = ""
 
     def data(self) -> MarketData:

@@ -163,6 +163,7 @@ class NeuralArbitrage(NeuralStrategy):
             end="2006-12-31",
             params={"model": "nhits", "train_bars": 250, "first_fit": 250, "refit_every": 200, "max_steps": 20, "hidden_size": 16, "entry_z": 0.75},
             slow=True,
+            trades=False,
             note="NHITS, tiny",
         ),
     )

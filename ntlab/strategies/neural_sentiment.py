@@ -134,6 +134,7 @@ class NeuralSentiment(SideInputs, NeuralStrategy):
                 "min_confidence": 0.1,
             },
             slow=True,
+            trades=False,
             note="LSTM, tiny",
         ),
     )

@@ -109,6 +109,7 @@ class NeuralTrend(NeuralStrategy):
             end="2004-03-31",
             params={"model": "nhits", "train_bars": 150, "first_fit": 150, "refit_every": 120, "max_steps": 20, "hidden_size": 16, "allow_short": True},
             slow=True,
+            trades=False,
             note="NHITS, tiny",
         ),
     )

@@ -269,15 +269,15 @@ class Pairs(Streaming, Strategy):
         Example(
             "sp500_20",
             start="2015-01-01",
-            end="2017-12-31",
-            params={"formation": 126, "reselect_every": 42, "recheck_every": 21, "max_candidates": 12},
+            end="2016-12-31",
+            params={"formation": 126, "reselect_every": 42, "recheck_every": 21, "max_candidates": 8},
             note="20 large caps, daily closes; short formation so a 3-year slice has several reselections",
         ),
         Example(
             "sp500_20",
             start="2016-01-01",
             end="2017-12-31",
-            params={"formation": 126, "reselect_every": 42, "max_candidates": 12, "hedge": "kalman"},
+            params={"formation": 126, "reselect_every": 63, "max_candidates": 8, "hedge": "kalman"},
             note="the Kalman hedge ratio",
         ),
     )
