@@ -95,7 +95,7 @@ class SignalRow:
                     direction=direction,
                     confidence=float(self.confidence[c]),
                     timestamp=self.timestamp.to_pydatetime(),
-                    entry_price=level(close),
+                    entry_price=None if close is None or np.isnan(close[c]) else float(close[c]),
                     stop_loss=level(self.stop_loss),
                     take_profit=level(self.take_profit),
                     quantity=None,
