@@ -14,7 +14,9 @@ __all__ = [
     "mirror_hold_nb",
     "pattern_vectors_nb",
     "pattern_vector_nb",
+    "pattern_vectors_last_nb",
     "pattern_match_nb",
+    "pattern_norms_nb",
     "pattern_predict_nb",
 ]
 
@@ -117,7 +119,8 @@ def _zfill(src, out, start):
 def pattern_vector_nb(close: np.ndarray, volume: np.ndarray, out: np.ndarray) -> None:
     """Shape vector of one symbol's last bars into ``out`` (NaN when undefined).
 
-    ``close`` has L+1 values, ``volume`` L values or none. Blocks, each standardised:
+    ``close`` has L+1 values, ``volume`` L values or none; ``out`` is float32 (the
+    similarity search reads a lot of vectors). Blocks, each standardised:
     the cumulative log-return path (L), the absolute log returns (L, the volatility
     profile), the log volumes (L, when given). ``out`` has 2L or 3L slots.
     """
@@ -146,11 +149,24 @@ def pattern_vector_nb(close: np.ndarray, volume: np.ndarray, out: np.ndarray) ->
 
 
 @njit(cache=True)
+def pattern_vectors_last_nb(close: np.ndarray, volume: np.ndarray, has_volume: bool, out: np.ndarray) -> None:
+    """Shape vectors of the last row for every symbol into ``out`` (m, d), float32.
+
+    ``close`` holds the last L+1 rows (L+1, m), ``volume`` the last L rows (or is empty).
+    """
+    m = close.shape[1]
+    empty = np.empty(0)
+    for j in range(m):
+        vol = volume[:, j].copy() if has_volume else empty
+        pattern_vector_nb(close[:, j].copy(), vol, out[j])
+
+
+@njit(cache=True)
 def pattern_vectors_nb(close: np.ndarray, volume: np.ndarray, L: int, has_volume: bool) -> np.ndarray:
-    """Shape vectors of every bar, shape (n, m, 2L or 3L); NaN for the first L bars."""
+    """Shape vectors of every bar, float32 of shape (n, m, 2L or 3L); NaN for the first L bars."""
     n, m = close.shape
     d = 3 * L if has_volume else 2 * L
-    out = np.full((n, m, d), np.nan)
+    out = np.full((n, m, d), np.nan, dtype=np.float32)
     empty = np.empty(0)
     for i in range(L, n):
         for j in range(m):
@@ -160,15 +176,57 @@ def pattern_vectors_nb(close: np.ndarray, volume: np.ndarray, L: int, has_volume
 
 
 @njit(cache=True)
+def pattern_norms_nb(vectors: np.ndarray) -> np.ndarray:
+    """Euclidean norms of shape vectors (..., d) -> (...); NaN for undefined vectors."""
+    flat = vectors.reshape(-1, vectors.shape[-1])
+    out = np.empty(flat.shape[0])
+    for r in range(flat.shape[0]):
+        acc = 0.0
+        for c in range(flat.shape[1]):
+            acc += flat[r, c] * flat[r, c]
+        out[r] = np.sqrt(acc)
+    return out.reshape(vectors.shape[:-1])
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"})
+def _similarities(vectors, norms, outcomes, i, lo, hi):
+    """Cosine similarity of row i to rows lo..hi-1 per symbol, shape (hi - lo, m); NaN
+    where a vector or outcome is undefined. Rows outer, symbols inner: memory is read
+    in order, and the float32 dot products vectorise."""
+    m, d = vectors.shape[1], vectors.shape[2]
+    sims = np.full((max(hi - lo, 0), m), np.nan)
+    for s in range(lo, hi):
+        for j in range(m):
+            qn = norms[i, j]
+            vn = norms[s, j]
+            if qn != qn or vn != vn or outcomes[s, j] != outcomes[s, j]:
+                continue
+            dot = np.float32(0.0)
+            for c in range(d):
+                dot += vectors[i, j, c] * vectors[s, j, c]
+            sims[s - lo, j] = dot / (qn * vn)
+    return sims
+
+
+@njit(cache=True)
 def pattern_match_nb(
-    vectors: np.ndarray, outcomes: np.ndarray, i: int, library: int, horizon: int, top_k: int, min_sim: float
+    vectors: np.ndarray,
+    norms: np.ndarray,
+    outcomes: np.ndarray,
+    i: int,
+    library: int,
+    horizon: int,
+    top_k: int,
+    min_sim: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Similarity-weighted outcome of the best past matches of row i, per symbol.
 
-    Candidates for symbol j are rows s with ``i - library <= s <= i - horizon`` (their
-    outcome was known at row i), a defined vector and outcome, and cosine similarity
-    >= ``min_sim`` to row i. The ``top_k`` most similar (earlier row first on ties) are
-    averaged with their similarities as weights.
+    ``vectors`` (n, m, d) float32 shape vectors and their ``norms`` (n, m)
+    (:func:`pattern_norms_nb`). Candidates for symbol j are rows s with
+    ``i - library <= s <= i - horizon`` (their outcome was known at row i), a defined
+    vector and outcome, and cosine similarity >= ``min_sim`` to row i. The ``top_k``
+    most similar (earlier row first on ties) are averaged with their similarities as
+    weights.
 
     Returns
     -------
@@ -176,32 +234,18 @@ def pattern_match_nb(
         Weighted share of positive outcomes and weighted mean outcome (NaN with no
         match), and the number of matches used.
     """
-    m, d = vectors.shape[1], vectors.shape[2]
+    m = vectors.shape[1]
+    lo = max(0, i - library)
+    sims = _similarities(vectors, norms, outcomes, i, lo, i - horizon + 1)
     p_up = np.full(m, np.nan)
     mean = np.full(m, np.nan)
     used = np.zeros(m)
     best_sim = np.empty(top_k)
     best_out = np.empty(top_k)
     for j in range(m):
-        q = vectors[i, j]
-        if q[0] != q[0]:
-            continue
-        qn = 0.0
-        for c in range(d):
-            qn += q[c] * q[c]
-        qn = np.sqrt(qn)
         count = 0
-        for s in range(max(0, i - library), i - horizon + 1):
-            o = outcomes[s, j]
-            v = vectors[s, j]
-            if o != o or v[0] != v[0]:
-                continue
-            dot = 0.0
-            vn = 0.0
-            for c in range(d):
-                dot += q[c] * v[c]
-                vn += v[c] * v[c]
-            sim = dot / (qn * np.sqrt(vn))
+        for r in range(sims.shape[0]):
+            sim = sims[r, j]
             if not sim >= min_sim:
                 continue
             if count < top_k:
@@ -216,7 +260,7 @@ def pattern_match_nb(
                 best_out[pos] = best_out[pos - 1]
                 pos -= 1
             best_sim[pos] = sim
-            best_out[pos] = o
+            best_out[pos] = outcomes[lo + r, j]
         if count == 0:
             continue
         w = 0.0
@@ -239,9 +283,10 @@ def pattern_predict_nb(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`pattern_match_nb` for every row; three arrays of shape (n, m)."""
     n, m = outcomes.shape
+    norms = pattern_norms_nb(vectors)
     p_up = np.full((n, m), np.nan)
     mean = np.full((n, m), np.nan)
     used = np.zeros((n, m))
     for i in range(n):
-        p_up[i], mean[i], used[i] = pattern_match_nb(vectors, outcomes, i, library, horizon, top_k, min_sim)
+        p_up[i], mean[i], used[i] = pattern_match_nb(vectors, norms, outcomes, i, library, horizon, top_k, min_sim)
     return p_up, mean, used

@@ -115,9 +115,9 @@ class Ring:
 
     __slots__ = ("_buf", "_end", "capacity")
 
-    def __init__(self, capacity: int, n_symbols: int, *extra: int) -> None:
+    def __init__(self, capacity: int, n_symbols: int, *extra: int, dtype: type = np.float64) -> None:
         self.capacity = int(capacity)
-        self._buf = np.full((2 * self.capacity, n_symbols, *extra), np.nan)
+        self._buf = np.full((2 * self.capacity, n_symbols, *extra), np.nan, dtype=dtype)
         self._end = self.capacity
 
     def append(self, row: np.ndarray) -> None:

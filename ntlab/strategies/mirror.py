@@ -46,8 +46,9 @@ from ntlab.strategies._mirror_nb import (
     filing_score_nb,
     mirror_hold_nb,
     pattern_match_nb,
+    pattern_norms_nb,
     pattern_predict_nb,
-    pattern_vector_nb,
+    pattern_vectors_last_nb,
     pattern_vectors_nb,
 )
 from ntlab.strategies._nb import hold_state_nb
@@ -138,8 +139,10 @@ class _FilingsTable:
     def explain(self, symbol: str, t: pd.Timestamp, score: float, target: float) -> str:
         if target == 0:
             return f"filings score {score:+.2f} below exit: close"
-        f = self.frame
-        recent = f[(f["symbol"] == symbol) & (f["available"] < t)].tail(3)
+        if not hasattr(self, "_by_symbol"):
+            self._by_symbol = {s: g for s, g in self.frame.groupby("symbol", sort=False)}
+        group = self._by_symbol.get(symbol)
+        recent = group[group["available"] < t].tail(3) if group is not None else self.frame.iloc[:0]
         who = "; ".join(f"{r.institution} {r.action} {r.size:.1%} ({r.filing_date})" for r in recent.itertuples())
         return f"mirror filings score {score:+.2f}: {who}"
 
@@ -239,9 +242,10 @@ class PatternStream(SignalStream):
         d = 3 * L if self._has_vol else 2 * L
         self._close = Ring(max(L + 1, cfg.horizon + 1), m)
         self._volume = Ring(L, m)
-        self._vectors = Ring(cfg.library_bars + 1, m, d)
+        self._vectors = Ring(cfg.library_bars + 1, m, d, dtype=np.float32)
+        self._norms = Ring(cfg.library_bars + 1, m)
         self._outcomes = Ring(cfg.library_bars + 1, m)
-        self._vec = np.full((m, d), np.nan)
+        self._vec = np.full((m, d), np.nan, dtype=np.float32)
         self._target = np.zeros(m)
         self._levels = EntryLevels(m, cfg.stop_loss_pct, cfg.take_profit_pct)
 
@@ -249,22 +253,27 @@ class PatternStream(SignalStream):
         cfg = self.strategy.config
         L, h = cfg.pattern_len, cfg.horizon
         self._close.append(bar["close"])
-        closes = self._close.tail(L + 1)
         if self._has_vol:
             self._volume.append(bar["volume"])
-            vols = self._volume.tail(L)
-        empty = np.empty(0)
-        for j in range(self.n_symbols):
-            pattern_vector_nb(closes[:, j].copy(), vols[:, j].copy() if self._has_vol else empty, self._vec[j])
+        vols = self._volume.tail(L) if self._has_vol else np.empty((0, 0))
+        pattern_vectors_last_nb(self._close.tail(L + 1), vols, self._has_vol, self._vec)
         if self.n_seen < L:
             self._vec[:] = np.nan
         self._vectors.append(self._vec)
+        self._norms.append(pattern_norms_nb(self._vec))
         self._outcomes.append(np.full(self.n_symbols, np.nan))
         if self.n_seen >= h:
             with np.errstate(invalid="ignore", divide="ignore"):
                 self._outcomes.ago(h)[:] = np.log(self._close.ago(0) / self._close.ago(h))
         p_up, mean, used = pattern_match_nb(
-            self._vectors.tail(), self._outcomes.tail(), cfg.library_bars, cfg.library_bars, h, cfg.top_k, cfg.min_similarity
+            self._vectors.tail(),
+            self._norms.tail(),
+            self._outcomes.tail(),
+            cfg.library_bars,
+            cfg.library_bars,
+            h,
+            cfg.top_k,
+            cfg.min_similarity,
         )
         target = _pattern_decide(p_up[None], mean[None], used[None], cfg, self._target)[0]
         reasons = changed_reasons(target, self._target, lambda r, c, t: _pattern_reason(cfg, p_up[c], mean[c], used[c], t))

@@ -9,6 +9,7 @@ from ntlab.strategies._mirror_nb import (
     filing_score_nb,
     mirror_hold_nb,
     pattern_match_nb,
+    pattern_norms_nb,
     pattern_predict_nb,
     pattern_vector_nb,
     pattern_vectors_nb,
@@ -150,12 +151,12 @@ def test_pattern_vector_matches_numpy():
     rng = np.random.default_rng(5)
     close = 50 * np.exp(np.cumsum(rng.normal(0, 0.02, 11)))
     vol = rng.uniform(1e5, 2e5, 10)
-    out = np.empty(30)
+    out = np.empty(30, dtype=np.float32)
     pattern_vector_nb(close, vol, out)
-    np.testing.assert_allclose(out, _ref_vector(close, vol), rtol=1e-12)
-    out2 = np.empty(20)
+    np.testing.assert_allclose(out, _ref_vector(close, vol), rtol=1e-6, atol=1e-6)
+    out2 = np.empty(20, dtype=np.float32)
     pattern_vector_nb(close, np.empty(0), out2)
-    np.testing.assert_allclose(out2, _ref_vector(close, None), rtol=1e-12)
+    np.testing.assert_allclose(out2, _ref_vector(close, None), rtol=1e-6, atol=1e-6)
     pattern_vector_nb(np.full(11, 5.0), np.empty(0), out2)  # flat: undefined
     assert np.isnan(out2).all()
 
@@ -170,17 +171,17 @@ def test_pattern_match_by_brute_force():
     out = np.full((n, m), np.nan)
     out[:-h] = np.log(close[h:] / close[:-h])
     i, lib, k = 100, 60, 7
-    p_up, mean, used = pattern_match_nb(vec, out, i, lib, h, k, 0.0)
+    p_up, mean, used = pattern_match_nb(vec, pattern_norms_nb(vec), out, i, lib, h, k, 0.0)
     for j in range(m):
         cand = np.arange(i - lib, i - h + 1)
-        sims = cosine_similarity(vec[i, j][None], vec[cand, j])[0]
+        sims = cosine_similarity(vec[i, j][None].astype(float), vec[cand, j].astype(float))[0]
         keep = sims >= 0.0
         cand, sims = cand[keep], sims[keep]
         top = np.argsort(-sims, kind="stable")[:k]
         w, o = sims[top], out[cand[top], j]
         assert used[j] == len(top)
-        assert p_up[j] == pytest.approx(w[o > 0].sum() / w.sum(), rel=1e-9)
-        assert mean[j] == pytest.approx((w * o).sum() / w.sum(), rel=1e-9)
+        assert p_up[j] == pytest.approx(w[o > 0].sum() / w.sum(), rel=1e-6)  # float32 vectors
+        assert mean[j] == pytest.approx((w * o).sum() / w.sum(), rel=1e-6)
     allp, allm, allu = pattern_predict_nb(vec, out, lib, h, k, 0.0)
     np.testing.assert_allclose(allp[i], p_up)
     assert np.isnan(allp[: L + h]).all()  # nothing known yet: no opinion
