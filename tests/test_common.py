@@ -33,7 +33,10 @@ CASES = list(_cases())
 
 
 def _setup(name, example):
-    if example.params.get("model") in NEEDS_FORECAST and importlib.util.find_spec("ntlab.forecast") is None:
+    if (
+        example.params.get("model") in NEEDS_FORECAST
+        and importlib.util.find_spec("ntlab.forecast") is None
+    ):
         pytest.skip("ntlab.forecast (neuralforecast models) is not in this checkout")
     strategy = strategy_class(name)(**example.params)
     return strategy, example.data()
@@ -42,8 +45,19 @@ def _setup(name, example):
 def test_every_strategy_has_example_data():
     names = {c.values[0] for c in CASES}
     assert names == set(available())
-    assert {"momentum", "mean_reversion", "mirror", "pairs", "enhanced_momentum", "neural_sentiment",
-            "neural_trend", "neural_arbitrage", "weighted_ensemble", "voting_ensemble", "stacking_ensemble"} <= names
+    assert {
+        "momentum",
+        "mean_reversion",
+        "mirror",
+        "pairs",
+        "enhanced_momentum",
+        "neural_sentiment",
+        "neural_trend",
+        "neural_arbitrage",
+        "weighted_ensemble",
+        "voting_ensemble",
+        "stacking_ensemble",
+    } <= names
 
 
 def _stream_start(strategy, n):

@@ -149,7 +149,9 @@ def pattern_vector_nb(close: np.ndarray, volume: np.ndarray, out: np.ndarray) ->
 
 
 @njit(cache=True)
-def pattern_vectors_last_nb(close: np.ndarray, volume: np.ndarray, has_volume: bool, out: np.ndarray) -> None:
+def pattern_vectors_last_nb(
+    close: np.ndarray, volume: np.ndarray, has_volume: bool, out: np.ndarray
+) -> None:
     """Shape vectors of the last row for every symbol into ``out`` (m, d), float32.
 
     ``close`` holds the last L+1 rows (L+1, m), ``volume`` the last L rows (or is empty).
@@ -162,7 +164,9 @@ def pattern_vectors_last_nb(close: np.ndarray, volume: np.ndarray, has_volume: b
 
 
 @njit(cache=True)
-def pattern_vectors_nb(close: np.ndarray, volume: np.ndarray, L: int, has_volume: bool) -> np.ndarray:
+def pattern_vectors_nb(
+    close: np.ndarray, volume: np.ndarray, L: int, has_volume: bool
+) -> np.ndarray:
     """Shape vectors of every bar, float32 of shape (n, m, 2L or 3L); NaN for the first L bars."""
     n, m = close.shape
     d = 3 * L if has_volume else 2 * L
@@ -279,7 +283,12 @@ def pattern_match_nb(
 
 @njit(cache=True)
 def pattern_predict_nb(
-    vectors: np.ndarray, outcomes: np.ndarray, library: int, horizon: int, top_k: int, min_sim: float
+    vectors: np.ndarray,
+    outcomes: np.ndarray,
+    library: int,
+    horizon: int,
+    top_k: int,
+    min_sim: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`pattern_match_nb` for every row; three arrays of shape (n, m)."""
     n, m = outcomes.shape
@@ -288,5 +297,7 @@ def pattern_predict_nb(
     mean = np.full((n, m), np.nan)
     used = np.zeros((n, m))
     for i in range(n):
-        p_up[i], mean[i], used[i] = pattern_match_nb(vectors, norms, outcomes, i, library, horizon, top_k, min_sim)
+        p_up[i], mean[i], used[i] = pattern_match_nb(
+            vectors, norms, outcomes, i, library, horizon, top_k, min_sim
+        )
     return p_up, mean, used

@@ -113,7 +113,12 @@ def ols_last_nb(y: np.ndarray, x: np.ndarray, w: int) -> tuple[float, float]:
 
 @njit(cache=True)
 def entry_levels_nb(
-    target: np.ndarray, close: np.ndarray, stop_pct: float, take_pct: float, init_side: np.ndarray, init_entry: np.ndarray
+    target: np.ndarray,
+    close: np.ndarray,
+    stop_pct: float,
+    take_pct: float,
+    init_side: np.ndarray,
+    init_entry: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stop-loss and take-profit fixed at each position's entry close, shape (n, m) each.
 
@@ -163,7 +168,9 @@ def logistic_proba_nb(X: np.ndarray, coef: np.ndarray, intercept: float) -> np.n
 
 
 @njit(cache=True)
-def pair_z_last_nb(y: np.ndarray, x: np.ndarray, hedge_window: int, z_window: int) -> tuple[float, float]:
+def pair_z_last_nb(
+    y: np.ndarray, x: np.ndarray, hedge_window: int, z_window: int
+) -> tuple[float, float]:
     """Spread z-score and hedge ratio of the last bar of a pair (1-D log prices, >= both windows).
 
     The hedge ratio b is the OLS slope of y on x over the last ``hedge_window`` rows; the
@@ -180,7 +187,9 @@ def pair_z_last_nb(y: np.ndarray, x: np.ndarray, hedge_window: int, z_window: in
 
 
 @njit(cache=True)
-def kalman_pair_nb(y: np.ndarray, x: np.ndarray, state: np.ndarray, delta: float, obs_var: float) -> np.ndarray:
+def kalman_pair_nb(
+    y: np.ndarray, x: np.ndarray, state: np.ndarray, delta: float, obs_var: float
+) -> np.ndarray:
     """Kalman filter of ``y = a + b x`` with (a, b) a random walk; updates ``state`` in place.
 
     ``state`` is ``[a, b, P00, P01, P11]`` (zeros for a fresh filter). State noise is

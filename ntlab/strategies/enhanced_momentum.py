@@ -82,45 +82,67 @@ class EnhancedMomentumConfig(StrategyConfig):
                 raise ConfigError(f"enhanced_momentum: {message}")
 
         need(self.lookback >= 1 and self.z_window >= 2, "need lookback >= 1 and z_window >= 2")
-        need(self.entry_z > 0 and self.exit_z < self.entry_z, "need entry_z > 0 and exit_z < entry_z")
-        need(self.horizon >= 1 and self.refit_every >= 1 and self.train_bars > self.horizon, "need horizon >= 1, refit_every >= 1, train_bars > horizon")
+        need(
+            self.entry_z > 0 and self.exit_z < self.entry_z, "need entry_z > 0 and exit_z < entry_z"
+        )
+        need(
+            self.horizon >= 1 and self.refit_every >= 1 and self.train_bars > self.horizon,
+            "need horizon >= 1, refit_every >= 1, train_bars > horizon",
+        )
         need(self.first_fit >= 1 and self.C > 0, "need first_fit >= 1 and C > 0")
         weights = (self.w_momentum, self.w_ml, self.w_sentiment)
         need(min(weights) >= 0 and sum(weights) > 0, "weights must be >= 0 with a positive sum")
-        need(-1 <= self.exit_blend < self.entry_blend <= 1, "need -1 <= exit_blend < entry_blend <= 1")
+        need(
+            -1 <= self.exit_blend < self.entry_blend <= 1,
+            "need -1 <= exit_blend < entry_blend <= 1",
+        )
         need(0 <= self.opposition_penalty <= 1, "opposition_penalty must lie in [0, 1]")
         need(self.sentiment_min_count >= 1, "sentiment_min_count must be >= 1")
         for name in ("stop_loss_pct", "take_profit_pct"):
             need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
 
     def settings(self) -> WalkForwardSettings:
-        return WalkForwardSettings(self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C)
+        return WalkForwardSettings(
+            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
+        )
 
 
-def _decide(z: np.ndarray, p: np.ndarray, sent: np.ndarray, cfg: EnhancedMomentumConfig, init: np.ndarray):
+def _decide(
+    z: np.ndarray, p: np.ndarray, sent: np.ndarray, cfg: EnhancedMomentumConfig, init: np.ndarray
+):
     """Targets, confidence and blend (n, m) from z, P(up) and sentiment (n, m)."""
     s = np.nan_to_num(sent)
     mom = np.clip(np.nan_to_num(z) / (2 * cfg.entry_z), -1, 1)
     ml = np.nan_to_num(2 * p - 1)
-    b = (cfg.w_momentum * mom + cfg.w_ml * ml + cfg.w_sentiment * s) / (cfg.w_momentum + cfg.w_ml + cfg.w_sentiment)
+    b = (cfg.w_momentum * mom + cfg.w_ml * ml + cfg.w_sentiment * s) / (
+        cfg.w_momentum + cfg.w_ml + cfg.w_sentiment
+    )
     with np.errstate(invalid="ignore"):
         fitted = np.isfinite(p) & np.isfinite(z)
         enter_long = fitted & (z > cfg.entry_z) & (p > 0.5) & (b > cfg.entry_blend)
-        enter_short = fitted & (z < -cfg.entry_z) & (p < 0.5) & (b < -cfg.entry_blend) & cfg.allow_short
+        enter_short = (
+            fitted & (z < -cfg.entry_z) & (p < 0.5) & (b < -cfg.entry_blend) & cfg.allow_short
+        )
         exit_long = ~(z >= cfg.exit_z) | (b < cfg.exit_blend)
         exit_short = ~(z <= -cfg.exit_z) | (b > -cfg.exit_blend)
     target = hold_state_nb(enter_long, exit_long, enter_short, exit_short, init)
-    conf = np.minimum(1.0, np.abs(b)) * np.where(s * target < 0, 1 - cfg.opposition_penalty * np.abs(s), 1.0)
+    conf = np.minimum(1.0, np.abs(b)) * np.where(
+        s * target < 0, 1 - cfg.opposition_penalty * np.abs(s), 1.0
+    )
     return target, np.where(target != 0, conf, 0.0), b
 
 
-def _explain(cfg: EnhancedMomentumConfig, z: float, p: float, s: float, b: float, target: float) -> str:
+def _explain(
+    cfg: EnhancedMomentumConfig, z: float, p: float, s: float, b: float, target: float
+) -> str:
     if target == 0:
         return f"momentum z={z:+.2f}, blend {b:+.2f}: close"
     side = "long" if target > 0 else "short"
     text = f"{side}: momentum z={z:+.2f}, model P(up over {cfg.horizon} bars)={p:.2f}"
     if np.isfinite(s):
-        text += f", news sentiment {s:+.2f}" + (" (opposes: confidence lowered)" if s * target < 0 else "")
+        text += f", news sentiment {s:+.2f}" + (
+            " (opposes: confidence lowered)" if s * target < 0 else ""
+        )
     return text + f", blend {b:+.2f}"
 
 
@@ -136,7 +158,12 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
             "stocks",
             start="2004-01-01",
             end="2006-12-31",
-            params={"news_path": "example", "allow_short": True, "first_fit": 200, "refit_every": 200},
+            params={
+                "news_path": "example",
+                "allow_short": True,
+                "first_fit": 200,
+                "refit_every": 200,
+            },
             note="illustrative (random, not real) news for the stocks sample",
         ),
     )
@@ -147,7 +174,13 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
 
     def _sentiment(self):
         cfg = self.config
-        return sentiment_source(self, cfg.news_path, cfg.sentiment_window, cfg.sentiment_half_life, cfg.sentiment_min_count)
+        return sentiment_source(
+            self,
+            cfg.news_path,
+            cfg.sentiment_window,
+            cfg.sentiment_half_life,
+            cfg.sentiment_min_count,
+        )
 
     def signals(self, data: MarketData) -> Signals:
         cfg = self.config
@@ -155,13 +188,23 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
         f, X = ml_features(data.close, MomentumParams.of(cfg))
         close = data.close.to_numpy(dtype=float)
         model = WalkForwardClassifier(cfg.settings(), m, len(ML_FEATURES))
-        p = np.vstack([model.step(X[i], close[i]) for i in range(data.n_bars)]) if data.n_bars else np.empty((0, m))
+        p = (
+            np.vstack([model.step(X[i], close[i]) for i in range(data.n_bars)])
+            if data.n_bars
+            else np.empty((0, m))
+        )
         sent = self._sentiment().values(data.index, data.symbols)
         target, conf, b = _decide(f["z"], p, sent, cfg, np.zeros(m))
         prev = np.vstack([np.zeros((1, m)), target[:-1]])
-        reasons = changed_reasons(target, prev, lambda r, c, t: _explain(cfg, f["z"][r, c], p[r, c], sent[r, c], b[r, c], t))
+        reasons = changed_reasons(
+            target,
+            prev,
+            lambda r, c, t: _explain(cfg, f["z"][r, c], p[r, c], sent[r, c], b[r, c], t),
+        )
         target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)
+        stop, take = protective_levels(
+            target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct
+        )
         return Signals(
             self.name,
             target_df,
@@ -194,10 +237,14 @@ class EnhancedMomentumStream(SignalStream):
         sent = self._sentiment.values(pd.DatetimeIndex([timestamp]), list(self.symbols))[0]
         target, conf, b = _decide(f["z"][None], p[None], sent[None], cfg, self._target)
         target, conf, b = target[0], conf[0], b[0]
-        reasons = changed_reasons(target, self._target, lambda r, c, t: _explain(cfg, f["z"][c], p[c], sent[c], b[c], t))
+        reasons = changed_reasons(
+            target, self._target, lambda r, c, t: _explain(cfg, f["z"][c], p[c], sent[c], b[c], t)
+        )
         self._target = target
         stop, take = self._levels.step(target, close)
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 EnhancedMomentum.Stream = EnhancedMomentumStream

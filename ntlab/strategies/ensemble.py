@@ -50,16 +50,24 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class EnsembleConfig(StrategyConfig):
-    members: tuple[Any, ...] = ("momentum", "mean_reversion", {"strategy": "mirror", "mode": "pattern"})
+    members: tuple[Any, ...] = (
+        "momentum",
+        "mean_reversion",
+        {"strategy": "mirror", "mode": "pattern"},
+    )
     stop_loss_pct: float = 0.05
     take_profit_pct: float = 0.10
 
     def validate(self) -> None:
         if len(self.members) < 2:
-            raise ConfigError("ensemble: give at least two members (names or {'strategy': name, ...} dicts)")
+            raise ConfigError(
+                "ensemble: give at least two members (names or {'strategy': name, ...} dicts)"
+            )
         for k, m in enumerate(self.members):
             if not (isinstance(m, str) or (isinstance(m, dict) and "strategy" in m)):
-                raise ConfigError(f"ensemble: member {k} must be a strategy name or a dict with a 'strategy' key, got {m!r}")
+                raise ConfigError(
+                    f"ensemble: member {k} must be a strategy name or a dict with a 'strategy' key, got {m!r}"
+                )
         for name in ("stop_loss_pct", "take_profit_pct"):
             if not 0 < getattr(self, name) < 1:
                 raise ConfigError(f"ensemble: {name} must lie in (0, 1)")
@@ -75,8 +83,12 @@ class WeightedEnsembleConfig(EnsembleConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.weights and (len(self.weights) != len(self.members) or sum(abs(w) for w in self.weights) == 0):
-            raise ConfigError("weighted_ensemble: weights need one non-zero entry per member (or none for equal weights)")
+        if self.weights and (
+            len(self.weights) != len(self.members) or sum(abs(w) for w in self.weights) == 0
+        ):
+            raise ConfigError(
+                "weighted_ensemble: weights need one non-zero entry per member (or none for equal weights)"
+            )
         if not 0 < self.min_abs <= 1:
             raise ConfigError("weighted_ensemble: min_abs must lie in (0, 1]")
 
@@ -103,13 +115,22 @@ class StackingEnsembleConfig(EnsembleConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.horizon < 1 or self.refit_every < 1 or self.train_bars <= self.horizon or self.first_fit < 1:
-            raise ConfigError("stacking_ensemble: need horizon >= 1, refit_every >= 1, train_bars > horizon, first_fit >= 1")
+        if (
+            self.horizon < 1
+            or self.refit_every < 1
+            or self.train_bars <= self.horizon
+            or self.first_fit < 1
+        ):
+            raise ConfigError(
+                "stacking_ensemble: need horizon >= 1, refit_every >= 1, train_bars > horizon, first_fit >= 1"
+            )
         if not 0 <= self.edge < 0.5 or self.C <= 0:
             raise ConfigError("stacking_ensemble: need 0 <= edge < 0.5 and C > 0")
 
     def settings(self) -> WalkForwardSettings:
-        return WalkForwardSettings(self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C)
+        return WalkForwardSettings(
+            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
+        )
 
 
 # ----------------------------------------------------------------------------- combiners
@@ -118,7 +139,9 @@ def _weights(cfg: WeightedEnsembleConfig) -> np.ndarray:
     return w / np.abs(w).sum()
 
 
-def _combine_weighted(t: np.ndarray, c: np.ndarray, cfg: WeightedEnsembleConfig) -> tuple[np.ndarray, np.ndarray]:
+def _combine_weighted(
+    t: np.ndarray, c: np.ndarray, cfg: WeightedEnsembleConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """t, c of shape (k, n, m) -> target, confidence of shape (n, m)."""
     w = _weights(cfg)[:, None, None]
     s = (w * t).sum(axis=0)
@@ -128,7 +151,9 @@ def _combine_weighted(t: np.ndarray, c: np.ndarray, cfg: WeightedEnsembleConfig)
     return target, np.where(target != 0, np.clip(conf, 0, 1), 0.0)
 
 
-def _combine_vote(t: np.ndarray, c: np.ndarray, cfg: VotingEnsembleConfig) -> tuple[np.ndarray, np.ndarray]:
+def _combine_vote(
+    t: np.ndarray, c: np.ndarray, cfg: VotingEnsembleConfig
+) -> tuple[np.ndarray, np.ndarray]:
     k = t.shape[0]
     longs, shorts = (t > 0).sum(axis=0), (t < 0).sum(axis=0)
     target = np.where(longs > cfg.quorum * k, 1.0, np.where(shorts > cfg.quorum * k, -1.0, 0.0))
@@ -143,7 +168,9 @@ def _member_features(t: np.ndarray, c: np.ndarray) -> np.ndarray:
     return np.concatenate([t, c], axis=0).T.copy()
 
 
-def _stack_decide(p: np.ndarray, cfg: StackingEnsembleConfig, init: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _stack_decide(
+    p: np.ndarray, cfg: StackingEnsembleConfig, init: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         enter_long = p >= 0.5 + cfg.edge
         enter_short = (p <= 0.5 - cfg.edge) & cfg.allow_short
@@ -171,7 +198,12 @@ class _Ensemble(Streaming, Strategy):
                 "members": (
                     {"strategy": "momentum", "allow_short": True},
                     {"strategy": "mean_reversion", "allow_short": True},
-                    {"strategy": "mirror", "mode": "pattern", "allow_short": True, "library_bars": 250},
+                    {
+                        "strategy": "mirror",
+                        "mode": "pattern",
+                        "allow_short": True,
+                        "library_bars": 250,
+                    },
                 )
             },
         ),
@@ -184,7 +216,9 @@ class _Ensemble(Streaming, Strategy):
     def warmup(self) -> int:
         return max(m.warmup for m in self.members())
 
-    def _combine(self, t: np.ndarray, c: np.ndarray, close: np.ndarray, state: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _combine(
+        self, t: np.ndarray, c: np.ndarray, close: np.ndarray, state: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Members' targets and confidences (k, n, m) and closes (n, m) -> target and
         confidence (n, m); ``state`` carries what a stream needs between bars."""
         raise NotImplementedError
@@ -194,13 +228,19 @@ class _Ensemble(Streaming, Strategy):
         outs = [m.signals(data) for m in members]
         t = np.stack([o.target.to_numpy(dtype=float) for o in outs])
         c = np.stack([o.confidence.to_numpy(dtype=float) for o in outs])
-        target, conf = self._combine(t, c, data.close.to_numpy(dtype=float), self._initial_state(data.n_symbols))
+        target, conf = self._combine(
+            t, c, data.close.to_numpy(dtype=float), self._initial_state(data.n_symbols)
+        )
         m = data.n_symbols
         prev = np.vstack([np.zeros((1, m)), target[:-1]])
         names = [s.name for s in members]
-        reasons = changed_reasons(target, prev, lambda r, col, v: _reason(names, t[:, r, col], v, self.label))
+        reasons = changed_reasons(
+            target, prev, lambda r, col, v: _reason(names, t[:, r, col], v, self.label)
+        )
         target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(target_df, data.close, self.config.stop_loss_pct, self.config.take_profit_pct)  # type: ignore[attr-defined]
+        stop, take = protective_levels(
+            target_df, data.close, self.config.stop_loss_pct, self.config.take_profit_pct
+        )  # type: ignore[attr-defined]
         return Signals(
             self.name,
             target_df,
@@ -234,10 +274,16 @@ class EnsembleStream(SignalStream):
         c = np.stack([r.confidence for r in rows])[:, None, :]
         target, conf = self.strategy._combine(t, c, bar["close"][None, :], self._state)
         target, conf = target[0], conf[0]
-        reasons = changed_reasons(target, self._target, lambda r, col, v: _reason(self._names, t[:, 0, col], v, self.strategy.label))
+        reasons = changed_reasons(
+            target,
+            self._target,
+            lambda r, col, v: _reason(self._names, t[:, 0, col], v, self.strategy.label),
+        )
         self._target = target
         stop, take = self._levels.step(target, bar["close"])
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 @register
@@ -284,7 +330,10 @@ class StackingEnsemble(_Ensemble):
 
     def _initial_state(self, n_symbols: int) -> Any:
         k = len(self.config.members)
-        return {"model": WalkForwardClassifier(self.config.settings(), n_symbols, 2 * k), "target": np.zeros(n_symbols)}
+        return {
+            "model": WalkForwardClassifier(self.config.settings(), n_symbols, 2 * k),
+            "target": np.zeros(n_symbols),
+        }
 
     def _combine(self, t, c, close, state):
         """Bar by bar through the walk-forward meta-model (the stream's state carries it)."""

@@ -35,7 +35,9 @@ __all__ = [
 ML_FEATURES = ("momentum_z", "rsi_centred", "macd_hist_rel", "ret_5", "ret_20", "vol_20")
 
 
-def _or_nan(fn: Callable[..., Any], x: pd.DataFrame, warmup: int, *args: Any, outputs: int = 1) -> list[np.ndarray]:
+def _or_nan(
+    fn: Callable[..., Any], x: pd.DataFrame, warmup: int, *args: Any, outputs: int = 1
+) -> list[np.ndarray]:
     """Outputs of an indicator as arrays; all NaN when ``x`` is too short for it."""
     if len(x) <= warmup:
         return [np.full(x.shape, np.nan) for _ in range(outputs)]
@@ -57,12 +59,23 @@ class MomentumParams:
 
     @classmethod
     def of(cls, cfg: Any) -> MomentumParams:
-        return cls(cfg.lookback, cfg.z_window, cfg.rsi_window, cfg.macd_fast, cfg.macd_slow, cfg.macd_signal)
+        return cls(
+            cfg.lookback,
+            cfg.z_window,
+            cfg.rsi_window,
+            cfg.macd_fast,
+            cfg.macd_slow,
+            cfg.macd_signal,
+        )
 
     @property
     def warmup(self) -> int:
         """Bars before every feature is defined."""
-        return max(self.lookback + self.z_window - 1, self.rsi_window, macd_warmup(self.macd_fast, self.macd_slow, self.macd_signal))
+        return max(
+            self.lookback + self.z_window - 1,
+            self.rsi_window,
+            macd_warmup(self.macd_fast, self.macd_slow, self.macd_signal),
+        )
 
 
 def momentum_features(close: pd.DataFrame, p: MomentumParams) -> dict[str, np.ndarray]:
@@ -91,7 +104,9 @@ class MomentumFeatureStream:
         return {"z": z, "rsi": self._rsi.update(close), "hist": self._macd.update(close).hist}
 
 
-def band_features(close: pd.DataFrame, window: int, k: float, rsi_window: int) -> dict[str, np.ndarray]:
+def band_features(
+    close: pd.DataFrame, window: int, k: float, rsi_window: int
+) -> dict[str, np.ndarray]:
     """``pb`` (Bollinger %B), ``middle``, ``lower``, ``upper`` and ``rsi``, shape (n_bars, n_symbols)."""
     upper, middle, lower, pb = _or_nan(bollinger, close, window - 1, window, k, outputs=4)
     (r,) = _or_nan(rsi, close, rsi_window, rsi_window)
@@ -107,10 +122,18 @@ class BandFeatureStream:
 
     def update(self, close: np.ndarray) -> dict[str, np.ndarray]:
         bb = self._bb.update(close)
-        return {"pb": bb.percent_b, "middle": bb.middle, "lower": bb.lower, "upper": bb.upper, "rsi": self._rsi.update(close)}
+        return {
+            "pb": bb.percent_b,
+            "middle": bb.middle,
+            "lower": bb.lower,
+            "upper": bb.upper,
+            "rsi": self._rsi.update(close),
+        }
 
 
-def _stack_ml(f: dict[str, np.ndarray], close: np.ndarray, r5: np.ndarray, r20: np.ndarray, v20: np.ndarray) -> np.ndarray:
+def _stack_ml(
+    f: dict[str, np.ndarray], close: np.ndarray, r5: np.ndarray, r20: np.ndarray, v20: np.ndarray
+) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         parts = [f["z"], (f["rsi"] - 50.0) / 50.0, f["hist"] / close, r5, r20, v20]
     return np.stack(parts, axis=-1)
@@ -138,5 +161,7 @@ class MLFeatureStream:
 
     def update(self, close: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         f = self._momentum.update(close)
-        X = _stack_ml(f, close, self._r5.update(close), self._r20.update(close), self._v20.update(close))
+        X = _stack_ml(
+            f, close, self._r5.update(close), self._r20.update(close), self._v20.update(close)
+        )
         return f, X

@@ -62,7 +62,9 @@ def _available(dates: pd.Series) -> pd.Series:
         except ValueError as exc:
             if isinstance(exc, ValidationError):
                 raise
-            raise ValidationError(f"filings row {k}: filing_date {text!r} is not a date or timestamp") from exc
+            raise ValidationError(
+                f"filings row {k}: filing_date {text!r} is not a date or timestamp"
+            ) from exc
         out.append(ts.tz_convert("UTC"))
     return pd.Series(pd.DatetimeIndex(out), index=dates.index)
 
@@ -94,13 +96,19 @@ def read_filings(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     bad = ~df["action"].isin(ACTIONS)
     if bad.any():
         k = int(np.argmax(bad.to_numpy()))
-        raise ValidationError(f"filings row {k}: action {df['action'].iloc[k]!r} is not one of {ACTIONS}")
+        raise ValidationError(
+            f"filings row {k}: action {df['action'].iloc[k]!r} is not one of {ACTIONS}"
+        )
     size = pd.to_numeric(df["size"], errors="coerce").to_numpy(dtype=float)
     bad_size = ~((size > 0) & (size <= 1))
     if bad_size.any():
         k = int(np.argmax(bad_size))
-        raise ValidationError(f"filings row {k}: size {df['size'].iloc[k]!r} must be a fraction in (0, 1]")
-    df = df.assign(size=size, symbol=df["symbol"].astype(str), institution=df["institution"].astype(str))
+        raise ValidationError(
+            f"filings row {k}: size {df['size'].iloc[k]!r} must be a fraction in (0, 1]"
+        )
+    df = df.assign(
+        size=size, symbol=df["symbol"].astype(str), institution=df["institution"].astype(str)
+    )
     df["available"] = _available(df["filing_date"])
     return df.sort_values("available", kind="stable").reset_index(drop=True)
 
@@ -110,7 +118,9 @@ def available_ns(filings: pd.DataFrame) -> np.ndarray:
     return pd.DatetimeIndex(filings["available"]).as_unit("ns").asi8
 
 
-def illustrative_filings(data: MarketData, *, seed: int = 7, filing_lag_days: int = 45) -> pd.DataFrame:
+def illustrative_filings(
+    data: MarketData, *, seed: int = 7, filing_lag_days: int = 45
+) -> pd.DataFrame:
     """A seeded random filings table for ``data``'s symbols, independent of prices.
 
     Four fictional filers report each calendar quarter, ``filing_lag_days`` after the
@@ -121,10 +131,19 @@ def illustrative_filings(data: MarketData, *, seed: int = 7, filing_lag_days: in
     so a backtest on these filings measures noise, not skill.
     """
     rng = np.random.default_rng(seed)
-    filers = ("Example Value Partners", "Sample Growth Fund", "Demo Quant LP", "Placeholder Pension Plan")
+    filers = (
+        "Example Value Partners",
+        "Sample Growth Fund",
+        "Demo Quant LP",
+        "Placeholder Pension Plan",
+    )
     close = data.close
     first, last = data.index[0], data.index[-1]
-    quarter_ends = pd.date_range(first.tz_convert(_NY).normalize().tz_localize(None), last.tz_convert(_NY).tz_localize(None), freq="QE")
+    quarter_ends = pd.date_range(
+        first.tz_convert(_NY).normalize().tz_localize(None),
+        last.tz_convert(_NY).tz_localize(None),
+        freq="QE",
+    )
     held = {(f, s): False for f in filers for s in data.symbols}
     rows = []
     for qe in quarter_ends:
@@ -140,7 +159,15 @@ def illustrative_filings(data: MarketData, *, seed: int = 7, filing_lag_days: in
                 if not held[(f, s)]:
                     action = "new" if u < 0.15 else None
                 else:
-                    action = "increased" if u < 0.2 else "reduced" if u < 0.4 else "sold" if u < 0.5 else None
+                    action = (
+                        "increased"
+                        if u < 0.2
+                        else "reduced"
+                        if u < 0.4
+                        else "sold"
+                        if u < 0.5
+                        else None
+                    )
                 size = round(float(rng.uniform(0.005, 0.08)), 4)
                 if action is None:
                     continue

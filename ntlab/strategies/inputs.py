@@ -76,24 +76,37 @@ class SentimentSource:
 
         if isinstance(news, pd.DataFrame):
             if "score" not in news.columns:
-                raise DataError("news frame has no 'score' column; score it with ntlab.sentiment.score_news")
+                raise DataError(
+                    "news frame has no 'score' column; score it with ntlab.sentiment.score_news"
+                )
             return news
         if isinstance(news, (str, Path)):
             path = EXAMPLE_NEWS if str(news) == "example" else Path(news)
             if not path.is_file():
-                raise DataError(f"news file {path} not found; the illustrative example ships in the source checkout")
+                raise DataError(
+                    f"news file {path} not found; the illustrative example ships in the source checkout"
+                )
             news = read_news(path)
         return score_news(dedupe(list(news)))
 
     def prefetch(self, index: pd.DatetimeIndex, symbols: list[str]) -> None:
         """Compute the rows for ``index`` in one call; later ``values`` of one of these
         times (same symbols) read them. Each row still uses only news before its time."""
-        self._cache = (list(symbols), {t: k for k, t in enumerate(index)}, self.values(index, symbols))
+        self._cache = (
+            list(symbols),
+            {t: k for k, t in enumerate(index)},
+            self.values(index, symbols),
+        )
 
     def values(self, index: pd.DatetimeIndex, symbols: list[str]) -> np.ndarray:
         """Sentiment in [-1, 1] of shape (len(index), len(symbols)); NaN = no opinion."""
         cache = getattr(self, "_cache", None)
-        if cache is not None and cache[0] == list(symbols) and len(index) == 1 and index[0] in cache[1]:
+        if (
+            cache is not None
+            and cache[0] == list(symbols)
+            and len(index) == 1
+            and index[0] in cache[1]
+        ):
             return cache[2][[cache[1][index[0]]]]
         if self.scored is None or len(index) == 0:
             return np.full((len(index), len(symbols)), np.nan)
@@ -105,10 +118,14 @@ class SentimentSource:
         if hi <= lo:
             return np.full((len(index), len(symbols)), np.nan)
         news = self.scored.iloc[lo:hi]
-        return sentiment_series(news, index, symbols=symbols, **self.params).value.to_numpy(dtype=float)
+        return sentiment_series(news, index, symbols=symbols, **self.params).value.to_numpy(
+            dtype=float
+        )
 
 
-def sentiment_source(strategy: Any, news_path: str, window: str, half_life: str, min_count: int) -> SentimentSource:
+def sentiment_source(
+    strategy: Any, news_path: str, window: str, half_life: str, min_count: int
+) -> SentimentSource:
     """The strategy's news (``news=`` object first, else ``news_path``) as a source."""
     news = strategy.side_input("news")
     if news is None and news_path:

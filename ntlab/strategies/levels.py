@@ -58,4 +58,6 @@ def reason_frame(target: pd.DataFrame, explain: Callable[[int, int, float], str]
     """Reasoning strings where the target changes ('' elsewhere); ``explain(row, col, target)``."""
     t = target.to_numpy(dtype=float)
     prev = np.vstack([np.zeros((1, t.shape[1])), t[:-1]])
-    return pd.DataFrame(changed_reasons(t, prev, explain), index=target.index, columns=target.columns)
+    return pd.DataFrame(
+        changed_reasons(t, prev, explain), index=target.index, columns=target.columns
+    )

@@ -62,6 +62,7 @@ class SignalRow:
     @classmethod
     def from_signals(cls, signals: Signals, row: int = -1) -> SignalRow:
         """Row ``row`` of a batch :class:`~ntlab.strategies.Signals`."""
+
         def pick(frame: pd.DataFrame | None, dtype: Any = float) -> np.ndarray | None:
             return None if frame is None else frame.iloc[row].to_numpy(dtype=dtype)
 
@@ -83,8 +84,10 @@ class SignalRow:
             t = float(self.target[c])
             direction = Direction.LONG if t > 0 else Direction.SHORT if t < 0 else Direction.CLOSE
 
-            def level(arr: np.ndarray | None, c: int = c) -> float | None:
-                if arr is None or direction is Direction.CLOSE or np.isnan(arr[c]):
+            def level(
+                arr: np.ndarray | None, c: int = c, flat: bool = direction is Direction.CLOSE
+            ) -> float | None:
+                if arr is None or flat or np.isnan(arr[c]):
                     return None
                 return float(arr[c])
 
@@ -115,7 +118,9 @@ class Ring:
 
     __slots__ = ("_buf", "_end", "capacity")
 
-    def __init__(self, capacity: int, n_symbols: int, *extra: int, dtype: type = np.float64) -> None:
+    def __init__(
+        self, capacity: int, n_symbols: int, *extra: int, dtype: type = np.float64
+    ) -> None:
         self.capacity = int(capacity)
         self._buf = np.full((2 * self.capacity, n_symbols, *extra), np.nan, dtype=dtype)
         self._end = self.capacity
@@ -169,7 +174,9 @@ class SignalStream(abc.ABC):
         computed in one call instead of one per bar.
     """
 
-    def __init__(self, strategy: Strategy, history: MarketData, *, bar_times: pd.DatetimeIndex | None = None) -> None:
+    def __init__(
+        self, strategy: Strategy, history: MarketData, *, bar_times: pd.DatetimeIndex | None = None
+    ) -> None:
         self.strategy = strategy
         self.bar_times = bar_times
         self.symbols = tuple(history.symbols)
@@ -182,7 +189,7 @@ class SignalStream(abc.ABC):
         self._replay(history)
 
     # ---------------------------------------------------------------- subclass hooks
-    def _setup(self, history: MarketData) -> None:
+    def _setup(self, history: MarketData) -> None:  # noqa: B027  (an optional hook)
         """Create the state (ring buffers, indicator streams) before the replay."""
 
     def _replay(self, history: MarketData) -> None:
@@ -213,7 +220,9 @@ class SignalStream(abc.ABC):
         """
         ts = pd.Timestamp(timestamp)
         if ts.tzinfo is None:
-            raise DataError(f"{self.strategy.name} stream: timestamp {ts} is naive; give it a time zone (UTC)")
+            raise DataError(
+                f"{self.strategy.name} stream: timestamp {ts} is naive; give it a time zone (UTC)"
+            )
         ts = ts.tz_convert("UTC")
         missing = [f for f in self.fields if f not in values]
         unknown = [f for f in values if f not in FIELDS]
@@ -248,11 +257,18 @@ class SignalStream(abc.ABC):
     def push(self, data: MarketData) -> list[SignalRow]:
         """Feed every bar of ``data`` (same symbols and fields) in order; their signals."""
         if tuple(data.symbols) != self.symbols:
-            raise DataError(f"{self.strategy.name} stream: push() needs the symbols {list(self.symbols)[:5]}...")
+            raise DataError(
+                f"{self.strategy.name} stream: push() needs the symbols {list(self.symbols)[:5]}..."
+            )
         arrays = {f: data.field(f).to_numpy(dtype=float) for f in self.fields}
-        return [self.update(ts, **{f: a[i] for f, a in arrays.items()}) for i, ts in enumerate(data.index)]
+        return [
+            self.update(ts, **{f: a[i] for f, a in arrays.items()})
+            for i, ts in enumerate(data.index)
+        ]
 
-    def _row(self, ts: pd.Timestamp, target: np.ndarray, confidence: np.ndarray, **rest: Any) -> SignalRow:
+    def _row(
+        self, ts: pd.Timestamp, target: np.ndarray, confidence: np.ndarray, **rest: Any
+    ) -> SignalRow:
         return SignalRow(self.strategy.name, ts, self.symbols, target, confidence, **rest)
 
 
@@ -278,7 +294,10 @@ class RecomputeStream(SignalStream):
         for f in self.fields:
             self._arrays[f].append(bar[f])
         index = pd.DatetimeIndex(self._times)
-        fields = {f: pd.DataFrame(np.vstack(v), index=index, columns=list(self.symbols)) for f, v in self._arrays.items()}
+        fields = {
+            f: pd.DataFrame(np.vstack(v), index=index, columns=list(self.symbols))
+            for f, v in self._arrays.items()
+        }
         data = MarketData(fields, meta=self._history.meta, name=self._history.name, validate=False)
         return SignalRow.from_signals(self.strategy.clone().signals(data))
 
@@ -296,7 +315,9 @@ class Streaming:
         return self.Stream(self, history)  # type: ignore[arg-type]
 
 
-def signals_by_stream(stream_class: type[SignalStream], strategy: Strategy, data: MarketData) -> Signals:
+def signals_by_stream(
+    stream_class: type[SignalStream], strategy: Strategy, data: MarketData
+) -> Signals:
     """Batch signals computed by feeding every bar of ``data`` through a fresh stream.
 
     For strategies whose state machine is easiest to state bar by bar (pairs, pattern
@@ -306,13 +327,17 @@ def signals_by_stream(stream_class: type[SignalStream], strategy: Strategy, data
 
     stream = stream_class(strategy, data[:0], bar_times=data.index)
     arrays = {f: data.field(f).to_numpy(dtype=float) for f in stream.fields}
-    rows = [stream._advance(ts, {f: a[i] for f, a in arrays.items()}) for i, ts in enumerate(data.index)]
+    rows = [
+        stream._advance(ts, {f: a[i] for f, a in arrays.items()}) for i, ts in enumerate(data.index)
+    ]
     m = len(stream.symbols)
 
     def stack(name: str, dtype: Any = float) -> pd.DataFrame | None:
         if rows and getattr(rows[0], name) is None:
             return None
-        values = np.vstack([getattr(r, name) for r in rows]) if rows else np.empty((0, m), dtype=dtype)
+        values = (
+            np.vstack([getattr(r, name) for r in rows]) if rows else np.empty((0, m), dtype=dtype)
+        )
         return pd.DataFrame(values.astype(dtype), index=data.index, columns=data.symbols)
 
     return Signals(
@@ -348,7 +373,9 @@ def check_stream(strategy: Strategy, data: MarketData, start: int, *, atol: floa
         for name in ("target", "confidence", "stop_loss", "take_profit", "reasoning"):
             a, b = getattr(row, name), getattr(ref, name)
             if (a is None) != (b is None):
-                raise NtlabError(f"{strategy.name} stream: {name} is present in only one of stream/batch")
+                raise NtlabError(
+                    f"{strategy.name} stream: {name} is present in only one of stream/batch"
+                )
             if a is None:
                 continue
             if name == "reasoning":

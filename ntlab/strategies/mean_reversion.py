@@ -58,13 +58,17 @@ class MeanReversionConfig(StrategyConfig):
         if not 0 < self.rsi_oversold < 50 < self.rsi_overbought < 100:
             raise ConfigError("mean_reversion: need 0 < rsi_oversold < 50 < rsi_overbought < 100")
         if not 0 <= self.exit_pb <= 0.5:
-            raise ConfigError("mean_reversion: exit_pb must lie in [0, 0.5] (0 = back inside the band, 0.5 = middle)")
+            raise ConfigError(
+                "mean_reversion: exit_pb must lie in [0, 0.5] (0 = back inside the band, 0.5 = middle)"
+            )
         for name in ("stop_loss_pct", "take_profit_pct"):
             if not 0 < getattr(self, name) < 1:
                 raise ConfigError(f"mean_reversion: {name} must lie in (0, 1)")
 
 
-def _decide(f: dict[str, np.ndarray], cfg: MeanReversionConfig, init: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _decide(
+    f: dict[str, np.ndarray], cfg: MeanReversionConfig, init: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     pb, r = f["pb"], f["rsi"]
     with np.errstate(invalid="ignore"):
         enter_long = (pb < 0) & (r < cfg.rsi_oversold)
@@ -74,7 +78,11 @@ def _decide(f: dict[str, np.ndarray], cfg: MeanReversionConfig, init: np.ndarray
     target = hold_state_nb(enter_long, exit_long, enter_short, exit_short, init)
     with np.errstate(invalid="ignore"):
         excess = np.where(target > 0, -pb, pb - 1)
-        extreme = np.where(target > 0, (cfg.rsi_oversold - r) / cfg.rsi_oversold, (r - cfg.rsi_overbought) / (100 - cfg.rsi_overbought))
+        extreme = np.where(
+            target > 0,
+            (cfg.rsi_oversold - r) / cfg.rsi_oversold,
+            (r - cfg.rsi_overbought) / (100 - cfg.rsi_overbought),
+        )
     raw = 0.5 * (np.clip(np.nan_to_num(2 * excess), 0, 1) + np.clip(np.nan_to_num(extreme), 0, 1))
     conf = np.where(target != 0, np.maximum(raw, 0.05), 0.0)
     return target, conf
@@ -106,9 +114,13 @@ class MeanReversion(Streaming, Strategy):
         m = data.n_symbols
         target, conf = _decide(f, cfg, np.zeros(m))
         prev = np.vstack([np.zeros((1, m)), target[:-1]])
-        reasons = changed_reasons(target, prev, lambda r, c, t: _explain(cfg, f["pb"][r, c], f["rsi"][r, c], t))
+        reasons = changed_reasons(
+            target, prev, lambda r, c, t: _explain(cfg, f["pb"][r, c], f["rsi"][r, c], t)
+        )
         target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)
+        stop, take = protective_levels(
+            target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct
+        )
         return Signals(
             self.name,
             target_df,
@@ -135,10 +147,14 @@ class MeanReversionStream(SignalStream):
         f = self._features.update(bar["close"])
         target, conf = _decide({k: v[None, :] for k, v in f.items()}, cfg, self._target)
         target, conf = target[0], conf[0]
-        reasons = changed_reasons(target, self._target, lambda r, c, t: _explain(cfg, f["pb"][c], f["rsi"][c], t))
+        reasons = changed_reasons(
+            target, self._target, lambda r, c, t: _explain(cfg, f["pb"][c], f["rsi"][c], t)
+        )
         self._target = target
         stop, take = self._levels.step(target, bar["close"])
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 MeanReversion.Stream = MeanReversionStream

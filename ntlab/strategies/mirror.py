@@ -100,12 +100,27 @@ class MirrorConfig(StrategyConfig):
             if not ok:
                 raise ConfigError(f"mirror: {message}")
 
-        need(self.mode in ("filings", "pattern"), f"mode must be 'filings' or 'pattern', got {self.mode!r}")
-        need(isinstance(self.institution_confidence, dict), "institution_confidence must be a dict name -> [0, 1]")
-        for name, conf in {**self.institution_confidence, "default_confidence": self.default_confidence}.items():
-            need(0.0 <= float(conf) <= 1.0, f"confidence of {name!r} must lie in [0, 1], got {conf!r}")
+        need(
+            self.mode in ("filings", "pattern"),
+            f"mode must be 'filings' or 'pattern', got {self.mode!r}",
+        )
+        need(
+            isinstance(self.institution_confidence, dict),
+            "institution_confidence must be a dict name -> [0, 1]",
+        )
+        for name, conf in {
+            **self.institution_confidence,
+            "default_confidence": self.default_confidence,
+        }.items():
+            need(
+                0.0 <= float(conf) <= 1.0,
+                f"confidence of {name!r} must lie in [0, 1], got {conf!r}",
+            )
         need(self.full_size > 0, "full_size must be > 0")
-        need(self.half_life_days > 0 and self.max_age_days > 0, "half_life_days and max_age_days must be > 0")
+        need(
+            self.half_life_days > 0 and self.max_age_days > 0,
+            "half_life_days and max_age_days must be > 0",
+        )
         need(0 <= self.exit_score < self.entry_score, "need 0 <= exit_score < entry_score")
         need(0 < self.max_fraction <= 1, "max_fraction must lie in (0, 1]")
         need(self.pattern_len >= 3 and self.horizon >= 1, "need pattern_len >= 3 and horizon >= 1")
@@ -123,10 +138,19 @@ class _FilingsTable:
 
     def __init__(self, filings: pd.DataFrame, symbols: list[str], cfg: MirrorConfig) -> None:
         self.frame = filings
-        weights = {"new": cfg.w_new, "increased": cfg.w_increased, "reduced": cfg.w_reduced, "sold": cfg.w_sold}
-        conf = filings["institution"].map(lambda k: cfg.institution_confidence.get(k, cfg.default_confidence))
+        weights = {
+            "new": cfg.w_new,
+            "increased": cfg.w_increased,
+            "reduced": cfg.w_reduced,
+            "sold": cfg.w_sold,
+        }
+        conf = filings["institution"].map(
+            lambda k: cfg.institution_confidence.get(k, cfg.default_confidence)
+        )
         size = np.minimum(1.0, filings["size"].to_numpy(dtype=float) / cfg.full_size)
-        self.weight = conf.to_numpy(dtype=float) * filings["action"].map(weights).to_numpy(dtype=float) * size
+        self.weight = (
+            conf.to_numpy(dtype=float) * filings["action"].map(weights).to_numpy(dtype=float) * size
+        )
         self.avail = available_ns(filings)
         self.sym = pd.Index(symbols).get_indexer(filings["symbol"]).astype(np.int64)
         self.half_life = cfg.half_life_days * _NS_PER_DAY
@@ -134,7 +158,9 @@ class _FilingsTable:
         self.m = len(symbols)
 
     def score(self, bar_ns: np.ndarray, prev_ns: int) -> tuple[np.ndarray, np.ndarray]:
-        return filing_score_nb(bar_ns, prev_ns, self.avail, self.sym, self.weight, self.half_life, self.max_age, self.m)
+        return filing_score_nb(
+            bar_ns, prev_ns, self.avail, self.sym, self.weight, self.half_life, self.max_age, self.m
+        )
 
     def explain(self, symbol: str, t: pd.Timestamp, score: float, target: float) -> str:
         if target == 0:
@@ -143,7 +169,10 @@ class _FilingsTable:
             self._by_symbol = {s: g for s, g in self.frame.groupby("symbol", sort=False)}
         group = self._by_symbol.get(symbol)
         recent = group[group["available"] < t].tail(3) if group is not None else self.frame.iloc[:0]
-        who = "; ".join(f"{r.institution} {r.action} {r.size:.1%} ({r.filing_date})" for r in recent.itertuples())
+        who = "; ".join(
+            f"{r.institution} {r.action} {r.size:.1%} ({r.filing_date})"
+            for r in recent.itertuples()
+        )
         return f"mirror filings score {score:+.2f}: {who}"
 
 
@@ -154,10 +183,23 @@ def _mirror_filings(strategy: Mirror, data: MarketData) -> Signals:
     score, fresh = table.score(bar_ns, np.iinfo(np.int64).min)
     tradable = np.isfinite(data.close.to_numpy(dtype=float))
     m = data.n_symbols
-    target = mirror_hold_nb(score, fresh, tradable, cfg.entry_score, cfg.exit_score, cfg.max_fraction, cfg.allow_short, np.zeros(m))
+    target = mirror_hold_nb(
+        score,
+        fresh,
+        tradable,
+        cfg.entry_score,
+        cfg.exit_score,
+        cfg.max_fraction,
+        cfg.allow_short,
+        np.zeros(m),
+    )
     prev = np.vstack([np.zeros((1, m)), target[:-1]])
-    reasons = changed_reasons(target, prev, lambda r, c, t: table.explain(data.symbols[c], data.index[r], score[r, c], t))
-    return _finish(strategy, data, target, np.where(target != 0, np.minimum(1.0, np.abs(score)), 0.0), reasons)
+    reasons = changed_reasons(
+        target, prev, lambda r, c, t: table.explain(data.symbols[c], data.index[r], score[r, c], t)
+    )
+    return _finish(
+        strategy, data, target, np.where(target != 0, np.minimum(1.0, np.abs(score)), 0.0), reasons
+    )
 
 
 class FilingsStream(SignalStream):
@@ -176,19 +218,32 @@ class FilingsStream(SignalStream):
         score, fresh = self._table.score(t_ns, self._prev_ns)
         tradable = np.isfinite(bar["close"])[None, :]
         target = mirror_hold_nb(
-            score, fresh, tradable, cfg.entry_score, cfg.exit_score, cfg.max_fraction, cfg.allow_short, self._target
+            score,
+            fresh,
+            tradable,
+            cfg.entry_score,
+            cfg.exit_score,
+            cfg.max_fraction,
+            cfg.allow_short,
+            self._target,
         )[0]
         reasons = changed_reasons(
-            target, self._target, lambda r, c, t: self._table.explain(self.symbols[c], timestamp, score[0, c], t)
+            target,
+            self._target,
+            lambda r, c, t: self._table.explain(self.symbols[c], timestamp, score[0, c], t),
         )
         self._target, self._prev_ns = target, int(t_ns[0])
         stop, take = self._levels.step(target, bar["close"])
         conf = np.where(target != 0, np.minimum(1.0, np.abs(score[0])), 0.0)
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 # ----------------------------------------------------------------------------- pattern mode
-def _pattern_decide(p_up: np.ndarray, mean: np.ndarray, used: np.ndarray, cfg: MirrorConfig, init: np.ndarray) -> np.ndarray:
+def _pattern_decide(
+    p_up: np.ndarray, mean: np.ndarray, used: np.ndarray, cfg: MirrorConfig, init: np.ndarray
+) -> np.ndarray:
     ok = used >= cfg.min_matches
     with np.errstate(invalid="ignore"):
         enter_long = ok & (p_up >= 0.5 + cfg.edge) & (mean > 0)
@@ -223,11 +278,18 @@ def _mirror_pattern(strategy: Mirror, data: MarketData) -> Signals:
     volume = data.volume.to_numpy(dtype=float) if has_vol else np.empty((0, 0))
     vectors = pattern_vectors_nb(close, volume, cfg.pattern_len, has_vol)
     p_up, mean, used = pattern_predict_nb(
-        vectors, _outcomes(close, cfg.horizon), cfg.library_bars, cfg.horizon, cfg.top_k, cfg.min_similarity
+        vectors,
+        _outcomes(close, cfg.horizon),
+        cfg.library_bars,
+        cfg.horizon,
+        cfg.top_k,
+        cfg.min_similarity,
     )
     target = _pattern_decide(p_up, mean, used, cfg, np.zeros(data.n_symbols))
     prev = np.vstack([np.zeros((1, data.n_symbols)), target[:-1]])
-    reasons = changed_reasons(target, prev, lambda r, c, t: _pattern_reason(cfg, p_up[r, c], mean[r, c], used[r, c], t))
+    reasons = changed_reasons(
+        target, prev, lambda r, c, t: _pattern_reason(cfg, p_up[r, c], mean[r, c], used[r, c], t)
+    )
     conf = np.where(target != 0, np.nan_to_num(2 * np.abs(p_up - 0.5)), 0.0)
     return _finish(strategy, data, target, conf, reasons)
 
@@ -276,15 +338,21 @@ class PatternStream(SignalStream):
             cfg.min_similarity,
         )
         target = _pattern_decide(p_up[None], mean[None], used[None], cfg, self._target)[0]
-        reasons = changed_reasons(target, self._target, lambda r, c, t: _pattern_reason(cfg, p_up[c], mean[c], used[c], t))
+        reasons = changed_reasons(
+            target, self._target, lambda r, c, t: _pattern_reason(cfg, p_up[c], mean[c], used[c], t)
+        )
         self._target = target
         stop, take = self._levels.step(target, bar["close"])
         conf = np.where(target != 0, np.nan_to_num(2 * np.abs(p_up - 0.5)), 0.0)
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 # ----------------------------------------------------------------------------- strategy
-def _finish(strategy: Mirror, data: MarketData, target: np.ndarray, conf: np.ndarray, reasons: np.ndarray) -> Signals:
+def _finish(
+    strategy: Mirror, data: MarketData, target: np.ndarray, conf: np.ndarray, reasons: np.ndarray
+) -> Signals:
     cfg = strategy.config
     target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
     stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)

@@ -68,13 +68,17 @@ class MomentumConfig(StrategyConfig):
         if not 0 <= self.rsi_floor < 50 < self.rsi_cap <= 100:
             raise ConfigError("momentum: need 0 <= rsi_floor < 50 < rsi_cap <= 100")
         if self.rsi_window < 2 or not 1 <= self.macd_fast < self.macd_slow or self.macd_signal < 1:
-            raise ConfigError("momentum: need rsi_window >= 2, 1 <= macd_fast < macd_slow, macd_signal >= 1")
+            raise ConfigError(
+                "momentum: need rsi_window >= 2, 1 <= macd_fast < macd_slow, macd_signal >= 1"
+            )
         for name in ("stop_loss_pct", "take_profit_pct"):
             if not 0 < getattr(self, name) < 1:
                 raise ConfigError(f"momentum: {name} must lie in (0, 1)")
 
 
-def momentum_decide(f: dict[str, np.ndarray], cfg: MomentumConfig, init: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def momentum_decide(
+    f: dict[str, np.ndarray], cfg: MomentumConfig, init: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Targets and confidence from :func:`momentum_features` arrays (n, m); ``init`` is
     the state before the first row. Shared by the batch and the live stream."""
     z, r, h = f["z"], f["rsi"], f["hist"]
@@ -103,7 +107,9 @@ def momentum_decide(f: dict[str, np.ndarray], cfg: MomentumConfig, init: np.ndar
     return target, conf
 
 
-def _explain(cfg: MomentumConfig, z: float, r: float, h: float, target: float, before: float) -> str:
+def _explain(
+    cfg: MomentumConfig, z: float, r: float, h: float, target: float, before: float
+) -> str:
     if target == 0:
         faded = not np.isfinite(z) or (z < cfg.exit_z if before > 0 else z > -cfg.exit_z)
         if faded:
@@ -138,10 +144,16 @@ class Momentum(Streaming, Strategy):
         target, conf = momentum_decide(f, cfg, np.zeros(m))
         prev = np.vstack([np.zeros((1, m)), target[:-1]])
         reasons = changed_reasons(
-            target, prev, lambda r, c, t: _explain(cfg, f["z"][r, c], f["rsi"][r, c], f["hist"][r, c], t, prev[r, c])
+            target,
+            prev,
+            lambda r, c, t: _explain(
+                cfg, f["z"][r, c], f["rsi"][r, c], f["hist"][r, c], t, prev[r, c]
+            ),
         )
         target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)
+        stop, take = protective_levels(
+            target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct
+        )
         return Signals(
             self.name,
             target_df,
@@ -169,10 +181,16 @@ class MomentumStream(SignalStream):
         target, conf = momentum_decide({k: v[None, :] for k, v in f.items()}, cfg, self._target)
         target, conf = target[0], conf[0]
         before = self._target
-        reasons = changed_reasons(target, before, lambda r, c, t: _explain(cfg, f["z"][c], f["rsi"][c], f["hist"][c], t, before[c]))
+        reasons = changed_reasons(
+            target,
+            before,
+            lambda r, c, t: _explain(cfg, f["z"][c], f["rsi"][c], f["hist"][c], t, before[c]),
+        )
         self._target = target
         stop, take = self._levels.step(target, bar["close"])
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 Momentum.Stream = MomentumStream

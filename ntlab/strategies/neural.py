@@ -35,9 +35,23 @@ from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
-from ntlab.strategies.live import EntryLevels, Ring, SignalRow, SignalStream, Streaming, signals_by_stream
+from ntlab.strategies.live import (
+    EntryLevels,
+    Ring,
+    SignalRow,
+    SignalStream,
+    Streaming,
+    signals_by_stream,
+)
 
-__all__ = ["NeuralConfig", "LevelForecaster", "NeuralStrategy", "PriceForecastStream", "interval_confidence", "MODELS"]
+__all__ = [
+    "NeuralConfig",
+    "LevelForecaster",
+    "NeuralStrategy",
+    "PriceForecastStream",
+    "interval_confidence",
+    "MODELS",
+]
 
 MODELS = ("nhits", "lstm", "transformer", "mlp")
 
@@ -67,10 +81,19 @@ class NeuralConfig(StrategyConfig):
 
         need(self.model in MODELS, f"model must be one of {MODELS}, got {self.model!r}")
         need(self.h >= 1 and self.input_size >= 2, "need h >= 1 and input_size >= 2")
-        need(self.hidden_size >= 1 and self.max_steps >= 1, "need hidden_size >= 1 and max_steps >= 1")
+        need(
+            self.hidden_size >= 1 and self.max_steps >= 1,
+            "need hidden_size >= 1 and max_steps >= 1",
+        )
         need(0 < self.level < 100, "level is a percentage in (0, 100)")
-        need(self.refit_every >= 1 and self.first_fit >= 1, "need refit_every >= 1 and first_fit >= 1")
-        need(self.train_bars >= self.input_size + self.h + 10, "train_bars must exceed input_size + h by at least 10")
+        need(
+            self.refit_every >= 1 and self.first_fit >= 1,
+            "need refit_every >= 1 and first_fit >= 1",
+        )
+        need(
+            self.train_bars >= self.input_size + self.h + 10,
+            "train_bars must exceed input_size + h by at least 10",
+        )
         need(self.device in ("cpu", "cuda", "auto"), "device must be 'cpu', 'cuda' or 'auto'")
         need(0 <= self.cost_per_side < 0.1, "cost_per_side is a fraction in [0, 0.1)")
         for name in ("stop_loss_pct", "take_profit_pct"):
@@ -119,13 +142,18 @@ class LevelForecaster:
 
     def _fit_forecaster(self, levels: np.ndarray, feats: np.ndarray | None) -> Any:
         cfg = self.cfg
-        forecast = attempt_import("ntlab.forecast", purpose="neural strategies (NHITS/LSTM/Transformer)")
+        forecast = attempt_import(
+            "ntlab.forecast", purpose="neural strategies (NHITS/LSTM/Transformer)"
+        )
         index = pd.date_range("2000-01-03", periods=levels.shape[0], freq="D", tz="UTC")
         cols = [f"s{j}" for j in range(levels.shape[1])]
         prices = pd.DataFrame(np.exp(levels), index=index, columns=cols)
         features = None
         if feats is not None:
-            features = {name: pd.DataFrame(feats[:, :, k], index=index, columns=cols) for k, name in enumerate(self.feature_names)}
+            features = {
+                name: pd.DataFrame(feats[:, :, k], index=index, columns=cols)
+                for k, name in enumerate(self.feature_names)
+            }
         fc = forecast.Forecaster(
             model=cfg.model,
             h=cfg.h,
@@ -154,7 +182,10 @@ class LevelForecaster:
             return None
         X, y = np.vstack(rows), np.concatenate(ys)
         model = nn.MLPRegressor(
-            hidden_layer_sizes=(cfg.hidden_size,), max_iter=max(cfg.max_steps, 50), random_state=cfg.seed, early_stopping=False
+            hidden_layer_sizes=(cfg.hidden_size,),
+            max_iter=max(cfg.max_steps, 50),
+            random_state=cfg.seed,
+            early_stopping=False,
         )
         scale = float(np.std(y)) or 1.0
         with warnings.catch_warnings():
@@ -253,11 +284,15 @@ class PriceForecastStream(SignalStream):
             self._model.fit(past, past_f)
         win = self._levels.tail(cfg.input_size).T
         win_f = None if self._feats is None else self._feats.tail(cfg.input_size).transpose(1, 0, 2)
-        q = self._model.predict(np.ascontiguousarray(win), None if win_f is None else np.ascontiguousarray(win_f))
+        q = self._model.predict(
+            np.ascontiguousarray(win), None if win_f is None else np.ascontiguousarray(win_f)
+        )
         target, conf, reasons = self._decide(timestamp, bar, q)
         self._target = target
         stop, take = self._entry.step(target, close)
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
     def _decide(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray], q: np.ndarray):
         raise NotImplementedError

@@ -39,7 +39,12 @@ from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.strategies._nb import ols_last_nb
 from ntlab.strategies.examples import Example
 from ntlab.strategies.live import EntryLevels, Ring, SignalRow, SignalStream
-from ntlab.strategies.neural import LevelForecaster, NeuralConfig, NeuralStrategy, interval_confidence
+from ntlab.strategies.neural import (
+    LevelForecaster,
+    NeuralConfig,
+    NeuralStrategy,
+    interval_confidence,
+)
 from ntlab.strategies.registry import register
 
 __all__ = ["NeuralArbitrageConfig", "NeuralArbitrage", "index_and_basket"]
@@ -58,7 +63,9 @@ class NeuralArbitrageConfig(NeuralConfig):
     def validate(self) -> None:
         super().validate()
         if self.z_window < 3 or not 0 <= self.exit_z < self.entry_z or self.min_edge < 0:
-            raise ConfigError("neural_arbitrage: need z_window >= 3, 0 <= exit_z < entry_z, min_edge >= 0")
+            raise ConfigError(
+                "neural_arbitrage: need z_window >= 3, 0 <= exit_z < entry_z, min_edge >= 0"
+            )
 
 
 class NeuralArbitrageStream(SignalStream):
@@ -106,13 +113,18 @@ class NeuralArbitrageStream(SignalStream):
         why = self._trade(z, mu)
         target = np.zeros(self.n_symbols)
         if self._side:
-            target[self._a], target[self._b] = self._side * self._weights[0], -self._side * self._weights[1]
+            target[self._a], target[self._b] = (
+                self._side * self._weights[0],
+                -self._side * self._weights[1],
+            )
         conf = np.where(target != 0, interval_confidence(q)[0], 0.0)
         reasons = np.full(self.n_symbols, "", dtype=object)
         reasons[target != self._target] = why
         self._target = target
         stop, take = self._levels.step(target, close)
-        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+        return self._row(
+            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
     def _trade(self, z: float, mu: float) -> str:
         """Update the spread position; the reason for a change ('' when none)."""
@@ -125,7 +137,9 @@ class NeuralArbitrageStream(SignalStream):
                 return f"spread {name} converged (z={z:+.2f}): close both legs"
             if not np.isfinite(mu) or mu * self._side < 0:
                 self._side = 0
-                return f"forecast now expects the spread {name} to widen ({mu:+.2%}): close both legs"
+                return (
+                    f"forecast now expects the spread {name} to widen ({mu:+.2%}): close both legs"
+                )
             return ""
         if not (np.isfinite(z) and np.isfinite(mu) and self._beta > 0):
             return ""
@@ -154,14 +168,28 @@ class NeuralArbitrage(NeuralStrategy):
             "indices",
             start="2005-01-01",
             end="2007-06-30",
-            params={"model": "mlp", "train_bars": 250, "first_fit": 250, "refit_every": 150, "entry_z": 0.75},
+            params={
+                "model": "mlp",
+                "train_bars": 250,
+                "first_fit": 250,
+                "refit_every": 150,
+                "entry_z": 0.75,
+            },
             note="NASDAQ against the S&P 500 (related indices, not the same asset); tiny MLP",
         ),
         Example(
             "indices",
             start="2005-01-01",
             end="2006-12-31",
-            params={"model": "nhits", "train_bars": 250, "first_fit": 250, "refit_every": 200, "max_steps": 20, "hidden_size": 16, "entry_z": 0.75},
+            params={
+                "model": "nhits",
+                "train_bars": 250,
+                "first_fit": 250,
+                "refit_every": 200,
+                "max_steps": 20,
+                "hidden_size": 16,
+                "entry_z": 0.75,
+            },
             slow=True,
             trades=False,
             note="NHITS, tiny",
@@ -172,18 +200,24 @@ class NeuralArbitrage(NeuralStrategy):
         """Column positions of leg a and leg b."""
         cfg = self.config
         if len(symbols) < 2:
-            raise ConfigError("neural_arbitrage needs data with at least two symbols (the linked instruments)")
+            raise ConfigError(
+                "neural_arbitrage needs data with at least two symbols (the linked instruments)"
+            )
         a = cfg.leg_a or symbols[0]
         b = cfg.leg_b or next(s for s in symbols if s != a)
         for leg in (a, b):
             if leg not in symbols:
-                raise UnknownSymbolError(f"neural_arbitrage: leg {leg!r} is not in the data ({symbols[:5]}...)")
+                raise UnknownSymbolError(
+                    f"neural_arbitrage: leg {leg!r} is not in the data ({symbols[:5]}...)"
+                )
         if a == b:
             raise ConfigError("neural_arbitrage: leg_a and leg_b must differ")
         return symbols.index(a), symbols.index(b)
 
 
-def index_and_basket(stocks: MarketData, index: MarketData, *, index_symbol: str = "SP500", basket: str = "BASKET") -> MarketData:
+def index_and_basket(
+    stocks: MarketData, index: MarketData, *, index_symbol: str = "SP500", basket: str = "BASKET"
+) -> MarketData:
     """Closes of an index and an equal-weight basket of ``stocks`` on their common bars.
 
     The basket is the mean of the member closes normalised to 1 at the first common bar,
@@ -196,5 +230,9 @@ def index_and_basket(stocks: MarketData, index: MarketData, *, index_symbol: str
     closes = stocks.close.loc[common]
     full = closes.columns[closes.notna().all()]
     norm = closes[full] / closes[full].iloc[0]
-    frame = pd.DataFrame({index_symbol: index.close.loc[common, index_symbol], basket: norm.mean(axis=1) * 100.0})
-    return MarketData.from_closes(frame, name=f"{index_symbol} vs equal-weight basket of {len(full)} stocks")
+    frame = pd.DataFrame(
+        {index_symbol: index.close.loc[common, index_symbol], basket: norm.mean(axis=1) * 100.0}
+    )
+    return MarketData.from_closes(
+        frame, name=f"{index_symbol} vs equal-weight basket of {len(full)} stocks"
+    )

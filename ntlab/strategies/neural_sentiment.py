@@ -29,7 +29,12 @@ from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.examples import Example
 from ntlab.strategies.inputs import SideInputs, sentiment_source
 from ntlab.strategies.levels import changed_reasons
-from ntlab.strategies.neural import NeuralConfig, NeuralStrategy, PriceForecastStream, interval_confidence
+from ntlab.strategies.neural import (
+    NeuralConfig,
+    NeuralStrategy,
+    PriceForecastStream,
+    interval_confidence,
+)
 from ntlab.strategies.registry import register
 
 __all__ = ["NeuralSentimentConfig", "NeuralSentiment"]
@@ -47,12 +52,16 @@ class NeuralSentimentConfig(NeuralConfig):
     def validate(self) -> None:
         super().validate()
         if not 0 <= self.min_sentiment < 1 or not 0 <= self.min_confidence <= 1:
-            raise ConfigError("neural_sentiment: need 0 <= min_sentiment < 1 and 0 <= min_confidence <= 1")
+            raise ConfigError(
+                "neural_sentiment: need 0 <= min_sentiment < 1 and 0 <= min_confidence <= 1"
+            )
         if self.sentiment_min_count < 1:
             raise ConfigError("neural_sentiment: sentiment_min_count must be >= 1")
 
 
-def sentiment_decide(q: np.ndarray, s: np.ndarray, cfg: NeuralSentimentConfig, init: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sentiment_decide(
+    q: np.ndarray, s: np.ndarray, cfg: NeuralSentimentConfig, init: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Row targets and confidence from (m, 3) change quantiles and (m,) sentiment."""
     mu = q[:, 1]
     conf = (interval_confidence(q) + np.minimum(1.0, np.abs(np.nan_to_num(s)))) / 2
@@ -63,7 +72,9 @@ def sentiment_decide(q: np.ndarray, s: np.ndarray, cfg: NeuralSentimentConfig, i
         enter_short = (mu < -cost) & (s < -cfg.min_sentiment) & strong & cfg.allow_short
         exit_long = ~(mu > 0) | ~(s > 0)
         exit_short = ~(mu < 0) | ~(s < 0)
-    target = hold_state_nb(enter_long[None], exit_long[None], enter_short[None], exit_short[None], init)[0]
+    target = hold_state_nb(
+        enter_long[None], exit_long[None], enter_short[None], exit_short[None], init
+    )[0]
     return target, np.where(target != 0, conf, 0.0)
 
 
@@ -72,7 +83,13 @@ class NeuralSentimentStream(PriceForecastStream):
 
     def _setup_rule(self, history: MarketData) -> None:
         cfg = self.strategy.config
-        self._news = sentiment_source(self.strategy, cfg.news_path, cfg.sentiment_window, cfg.sentiment_half_life, cfg.sentiment_min_count)
+        self._news = sentiment_source(
+            self.strategy,
+            cfg.news_path,
+            cfg.sentiment_window,
+            cfg.sentiment_half_life,
+            cfg.sentiment_min_count,
+        )
         if self.bar_times is not None:
             self._news.prefetch(self.bar_times, list(self.symbols))
 

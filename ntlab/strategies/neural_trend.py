@@ -29,7 +29,12 @@ from ntlab.indicators import stream as ist
 from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.examples import Example
 from ntlab.strategies.levels import changed_reasons
-from ntlab.strategies.neural import NeuralConfig, NeuralStrategy, PriceForecastStream, interval_confidence
+from ntlab.strategies.neural import (
+    NeuralConfig,
+    NeuralStrategy,
+    PriceForecastStream,
+    interval_confidence,
+)
 from ntlab.strategies.registry import register
 
 __all__ = ["NeuralTrendConfig", "NeuralTrend"]
@@ -48,12 +53,16 @@ class NeuralTrendConfig(NeuralConfig):
             raise ConfigError("neural_trend: min_edge must be >= 0")
 
 
-def trend_decide(q: np.ndarray, cfg: NeuralConfig, min_edge: float, init: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def trend_decide(
+    q: np.ndarray, cfg: NeuralConfig, min_edge: float, init: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Row targets and confidence from (m, 3) change quantiles."""
     mu = q[:, 1][None]
     hurdle = cfg.round_trip_cost + min_edge
     with np.errstate(invalid="ignore"):
-        target = hold_state_nb(mu > hurdle, ~(mu > 0), (mu < -hurdle) & cfg.allow_short, ~(mu < 0), init)[0]
+        target = hold_state_nb(
+            mu > hurdle, ~(mu > 0), (mu < -hurdle) & cfg.allow_short, ~(mu < 0), init
+        )[0]
     return target, np.where(target != 0, interval_confidence(q), 0.0)
 
 
@@ -65,7 +74,10 @@ class NeuralTrendStream(PriceForecastStream):
         return tuple(f"ret_{k}" for k in cfg.timeframes) if cfg.model != "transformer" else ()
 
     def _setup_rule(self, history: MarketData) -> None:
-        self._returns = [ist.Returns(k, log=True, n_symbols=self.n_symbols) for k in self.strategy.config.timeframes]
+        self._returns = [
+            ist.Returns(k, log=True, n_symbols=self.n_symbols)
+            for k in self.strategy.config.timeframes
+        ]
 
     def _features(self, close: np.ndarray) -> np.ndarray | None:
         rows = [r.update(close) for r in self._returns]
@@ -99,7 +111,13 @@ class NeuralTrend(NeuralStrategy):
             symbols=("AAPL", "IBM", "MSFT"),
             start="2003-01-01",
             end="2004-06-30",
-            params={"model": "mlp", "train_bars": 150, "first_fit": 150, "refit_every": 100, "allow_short": True},
+            params={
+                "model": "mlp",
+                "train_bars": 150,
+                "first_fit": 150,
+                "refit_every": 100,
+                "allow_short": True,
+            },
             note="tiny MLP settings for the fast tests",
         ),
         Example(
@@ -107,7 +125,15 @@ class NeuralTrend(NeuralStrategy):
             symbols=("AAPL", "IBM", "MSFT"),
             start="2003-01-01",
             end="2004-03-31",
-            params={"model": "nhits", "train_bars": 150, "first_fit": 150, "refit_every": 120, "max_steps": 20, "hidden_size": 16, "allow_short": True},
+            params={
+                "model": "nhits",
+                "train_bars": 150,
+                "first_fit": 150,
+                "refit_every": 120,
+                "max_steps": 20,
+                "hidden_size": 16,
+                "allow_short": True,
+            },
             slow=True,
             trades=False,
             note="NHITS, tiny",

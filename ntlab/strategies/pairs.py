@@ -46,7 +46,14 @@ from ntlab.errors import ConfigError
 from ntlab.strategies._nb import kalman_pair_nb, ols_last_nb, pair_z_last_nb
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
 from ntlab.strategies.examples import Example
-from ntlab.strategies.live import EntryLevels, Ring, SignalRow, SignalStream, Streaming, signals_by_stream
+from ntlab.strategies.live import (
+    EntryLevels,
+    Ring,
+    SignalRow,
+    SignalStream,
+    Streaming,
+    signals_by_stream,
+)
 from ntlab.strategies.registry import register
 
 __all__ = ["PairsConfig", "Pairs", "select_pairs", "engle_granger_pvalue"]
@@ -77,14 +84,33 @@ class PairsConfig(StrategyConfig):
             if not ok:
                 raise ConfigError(f"pairs: {message}")
 
-        need(self.formation >= 30, "formation must be >= 30 bars (the cointegration test needs data)")
-        need(self.reselect_every >= 1 and self.recheck_every >= 1, "reselect_every and recheck_every must be >= 1")
-        need(0 < self.pvalue < 1 and self.pvalue <= self.break_pvalue < 1, "need 0 < pvalue <= break_pvalue < 1")
-        need(self.max_pairs >= 1 and self.max_candidates >= 1, "max_pairs and max_candidates must be >= 1")
-        need(self.hedge in ("rolling", "kalman"), f"hedge must be 'rolling' or 'kalman', got {self.hedge!r}")
-        need(3 <= self.hedge_window and 3 <= self.z_window, "hedge_window and z_window must be >= 3")
+        need(
+            self.formation >= 30, "formation must be >= 30 bars (the cointegration test needs data)"
+        )
+        need(
+            self.reselect_every >= 1 and self.recheck_every >= 1,
+            "reselect_every and recheck_every must be >= 1",
+        )
+        need(
+            0 < self.pvalue < 1 and self.pvalue <= self.break_pvalue < 1,
+            "need 0 < pvalue <= break_pvalue < 1",
+        )
+        need(
+            self.max_pairs >= 1 and self.max_candidates >= 1,
+            "max_pairs and max_candidates must be >= 1",
+        )
+        need(
+            self.hedge in ("rolling", "kalman"),
+            f"hedge must be 'rolling' or 'kalman', got {self.hedge!r}",
+        )
+        need(
+            3 <= self.hedge_window and 3 <= self.z_window, "hedge_window and z_window must be >= 3"
+        )
         need(0 <= self.exit_z < self.entry_z < self.stop_z, "need 0 <= exit_z < entry_z < stop_z")
-        need(0 < self.kalman_delta < 1 and self.kalman_obs_var > 0, "need 0 < kalman_delta < 1 and kalman_obs_var > 0")
+        need(
+            0 < self.kalman_delta < 1 and self.kalman_obs_var > 0,
+            "need 0 < kalman_delta < 1 and kalman_obs_var > 0",
+        )
         for name in ("stop_loss_pct", "take_profit_pct"):
             need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
 
@@ -164,12 +190,26 @@ class PairsStream(SignalStream):
         cfg = self.strategy.config
         if cfg.hedge == "rolling":
             tail = self._logp.tail(max(cfg.hedge_window, cfg.z_window))
-            return pair_z_last_nb(tail[:, pair.y].copy(), tail[:, pair.x].copy(), cfg.hedge_window, cfg.z_window)
+            return pair_z_last_nb(
+                tail[:, pair.y].copy(), tail[:, pair.x].copy(), cfg.hedge_window, cfg.z_window
+            )
         if warm:
             window = self._logp.tail(cfg.formation + 1)[:-1]
-            kalman_pair_nb(window[:, pair.y].copy(), window[:, pair.x].copy(), pair.kalman, cfg.kalman_delta, cfg.kalman_obs_var)
+            kalman_pair_nb(
+                window[:, pair.y].copy(),
+                window[:, pair.x].copy(),
+                pair.kalman,
+                cfg.kalman_delta,
+                cfg.kalman_obs_var,
+            )
         last = self._logp.tail(1)
-        z = kalman_pair_nb(last[:, pair.y].copy(), last[:, pair.x].copy(), pair.kalman, cfg.kalman_delta, cfg.kalman_obs_var)
+        z = kalman_pair_nb(
+            last[:, pair.y].copy(),
+            last[:, pair.x].copy(),
+            pair.kalman,
+            cfg.kalman_delta,
+            cfg.kalman_obs_var,
+        )
         return float(z[0]), float(pair.kalman[1])
 
     def _reselect(self, reasons: dict[int, str]) -> set[tuple[int, int]]:
@@ -201,7 +241,9 @@ class PairsStream(SignalStream):
                 del self._pairs[key]
                 if pair.side:
                     for leg in (pair.y, pair.x):
-                        reasons[leg] = f"pair {self._name(pair)} broke down (Engle-Granger p={p:.3f} > {cfg.break_pvalue:g}): close"
+                        reasons[leg] = (
+                            f"pair {self._name(pair)} broke down (Engle-Granger p={p:.3f} > {cfg.break_pvalue:g}): close"
+                        )
 
     def _name(self, pair: _Pair) -> str:
         return f"{self.symbols[pair.y]}/{self.symbols[pair.x]}"
@@ -257,7 +299,9 @@ class PairsStream(SignalStream):
         for c in np.flatnonzero(target != self._prev):
             reasoning[c] = reasons.get(int(c), f"pair leg resized to {target[c]:+.2f}")
         self._prev = target
-        return self._row(timestamp, target, confidence, stop_loss=stop, take_profit=take, reasoning=reasoning)
+        return self._row(
+            timestamp, target, confidence, stop_loss=stop, take_profit=take, reasoning=reasoning
+        )
 
 
 @register
@@ -270,7 +314,12 @@ class Pairs(Streaming, Strategy):
             "sp500_20",
             start="2015-01-01",
             end="2016-12-31",
-            params={"formation": 126, "reselect_every": 42, "recheck_every": 21, "max_candidates": 8},
+            params={
+                "formation": 126,
+                "reselect_every": 42,
+                "recheck_every": 21,
+                "max_candidates": 8,
+            },
             note="20 large caps, daily closes; short formation so a 3-year slice has several reselections",
         ),
         Example(

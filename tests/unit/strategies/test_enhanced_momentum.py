@@ -43,7 +43,10 @@ def test_injected_news_lowers_confidence_against_the_position(stocks):
     assert both.sum() > 5
     assert (bad.confidence["IBM"][both] <= base.confidence["IBM"][both] + 1e-12).all()
     assert (bad.confidence["IBM"][both] < base.confidence["IBM"][both]).any()
-    assert bad.reasoning["IBM"].str.contains("opposes").any() or (bad.target["IBM"] != base.target["IBM"]).any()
+    assert (
+        bad.reasoning["IBM"].str.contains("opposes").any()
+        or (bad.target["IBM"] != base.target["IBM"]).any()
+    )
 
 
 def test_model_is_refit_on_schedule(stocks):

@@ -26,7 +26,9 @@ def member_targets(data):
 
 
 def test_weighted_by_hand(data, member_targets):
-    sig = get("weighted_ensemble", members=MEMBERS, weights=(2.0, 1.0, 1.0), min_abs=0.3).signals(data)
+    sig = get("weighted_ensemble", members=MEMBERS, weights=(2.0, 1.0, 1.0), min_abs=0.3).signals(
+        data
+    )
     s = (2 * member_targets[0] + member_targets[1] + member_targets[2]) / 4
     expected = np.where(np.abs(s) >= 0.3, s, 0.0)
     np.testing.assert_allclose(sig.target.to_numpy(), expected)
@@ -45,7 +47,11 @@ def test_vote_by_hand(data, member_targets):
 def test_members_round_trip_through_json():
     strat = get("stacking_ensemble", members=MEMBERS, refit_every=50)
     again = from_dict(json.loads(json.dumps(strat.to_dict())))
-    assert again.config == strat.config and [m.name for m in again.members()] == ["momentum", "mean_reversion", "mirror"]
+    assert again.config == strat.config and [m.name for m in again.members()] == [
+        "momentum",
+        "mean_reversion",
+        "mirror",
+    ]
     with pytest.raises(ConfigError, match="at least two members"):
         get("weighted_ensemble", members=("momentum",))
     with pytest.raises(ConfigError, match="weights need one"):
@@ -75,7 +81,9 @@ def test_walk_forward_classifier_trains_on_labels_known_before_the_refit():
 
 
 def test_stacking_trades_both_ways(data):
-    sig = get("stacking_ensemble", members=MEMBERS, allow_short=True, first_fit=250, refit_every=100).signals(data)
+    sig = get(
+        "stacking_ensemble", members=MEMBERS, allow_short=True, first_fit=250, refit_every=100
+    ).signals(data)
     t = sig.target.to_numpy()
     assert (t[:250] == 0).all()  # nothing before the first fit
     assert (t > 0).any() and (t < 0).any()

@@ -111,7 +111,9 @@ def test_filing_score_by_brute_force():
     avail = np.array([1 * day + 5, 3 * day, 3 * day + 1, 8 * day - 1], dtype=np.int64)
     sym = np.array([0, 1, 0, 1], dtype=np.int64)
     w = np.array([1.0, -0.5, 0.25, 2.0])
-    score, fresh = filing_score_nb(bars, np.iinfo(np.int64).min, avail, sym, w, 2.0 * day, 4 * day, 2)
+    score, fresh = filing_score_nb(
+        bars, np.iinfo(np.int64).min, avail, sym, w, 2.0 * day, 4 * day, 2
+    )
     ref = np.zeros((10, 2))
     ref_fresh = np.zeros((10, 2), bool)
     for i, t in enumerate(bars):

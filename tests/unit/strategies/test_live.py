@@ -68,6 +68,7 @@ def test_signal_row_records_match_the_batch_records(stocks):
     row = SignalRow.from_signals(sig, -1)
     records = row.to_records(close=data.close.iloc[-1].to_numpy())
     batch = sig.latest(close=data.close)
+
     def strip(r):
         return {k: v for k, v in r.to_dict().items() if k != "id"}  # ids are fresh uuids
 
@@ -91,5 +92,7 @@ def test_check_stream_names_the_first_difference(stocks):
             s._step = step
             return s
 
-    with pytest.raises(NtlabError, match=r"stream differs from batch at bar 250 .*symbol AAPL, confidence"):
+    with pytest.raises(
+        NtlabError, match=r"stream differs from batch at bar 250 .*symbol AAPL, confidence"
+    ):
         check_stream(Drifting(), data, 250)

@@ -9,8 +9,14 @@ from ntlab.strategies.filings import EXAMPLE_FILINGS, illustrative_filings, read
 
 
 def _bars(n=40, symbols=("AAA", "BBB")):
-    index = pd.date_range("2024-01-02", periods=n, freq="B").tz_localize("America/New_York").tz_convert("UTC")
-    return MarketData.from_closes(pd.DataFrame({s: np.linspace(10, 12, n) for s in symbols}, index=index))
+    index = (
+        pd.date_range("2024-01-02", periods=n, freq="B")
+        .tz_localize("America/New_York")
+        .tz_convert("UTC")
+    )
+    return MarketData.from_closes(
+        pd.DataFrame({s: np.linspace(10, 12, n) for s in symbols}, index=index)
+    )
 
 
 def _filings(rows):
@@ -30,12 +36,23 @@ def test_a_filing_counts_from_the_first_bar_after_its_date_with_its_weight():
     data = _bars()
     day = data.index[5].tz_convert("America/New_York").strftime("%Y-%m-%d")
     filings = _filings([("Fund A", "AAA", "new", 0.025, day)])
-    strat = get("mirror", filings=filings, institution_confidence={"Fund A": 0.8}, half_life_days=10.0, entry_score=0.1, exit_score=0.05)
+    strat = get(
+        "mirror",
+        filings=filings,
+        institution_confidence={"Fund A": 0.8},
+        half_life_days=10.0,
+        entry_score=0.1,
+        exit_score=0.05,
+    )
     sig = strat.signals(data)
     target = sig.target["AAA"].to_numpy()
     assert (target[:6] == 0).all() and target[6] > 0  # bar 5 is the filing day itself
     t6 = data.index[6]
-    public = pd.Timestamp(day).tz_localize("America/New_York") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    public = (
+        pd.Timestamp(day).tz_localize("America/New_York")
+        + pd.Timedelta(days=1)
+        - pd.Timedelta(microseconds=1)
+    )
     age_days = (t6 - public) / pd.Timedelta(days=1)
     expected = 0.8 * 1.0 * min(1.0, 0.025 / 0.05) * 2 ** (-age_days / 10.0)
     assert target[6] == pytest.approx(expected, rel=1e-12)
@@ -52,7 +69,14 @@ def test_filings_object_survives_clone_and_sells_are_short_only_if_allowed():
     filings = _filings([("F", "BBB", "sold", 0.06, day), ("G", "BBB", "sold", 0.06, day)])
     flat = get("mirror", filings=filings, entry_score=0.5, exit_score=0.1)
     assert (flat.clone().signals(data).target == 0).all().all()
-    short = get("mirror", filings=filings, entry_score=0.5, exit_score=0.1, allow_short=True, max_fraction=0.7)
+    short = get(
+        "mirror",
+        filings=filings,
+        entry_score=0.5,
+        exit_score=0.1,
+        allow_short=True,
+        max_fraction=0.7,
+    )
     t = short.clone().signals(data).target["BBB"]
     assert t.iloc[4] == pytest.approx(-0.7)  # capped fraction
 

@@ -19,7 +19,9 @@ def test_momentum_rule_by_hand():
     close = pd.Series([10, 10.1, 10.2, 10.3, 10.4, 10.5, 12.0, 12.1, 12.1, 12.1, 12.1], dtype=float)
     index = pd.date_range("2024-01-01", periods=len(close), freq="D", tz="UTC")
     md = MarketData.from_closes(pd.DataFrame({"X": close.to_numpy()}, index=index))
-    strat = Momentum(lookback=2, z_window=4, entry_z=1.0, exit_z=0.0, confirm_rsi=False, confirm_macd=False)
+    strat = Momentum(
+        lookback=2, z_window=4, entry_z=1.0, exit_z=0.0, confirm_rsi=False, confirm_macd=False
+    )
     sig = strat.signals(md)
     mom = close / close.shift(2) - 1
     z = (mom - mom.rolling(4).mean()) / mom.rolling(4).std()
@@ -51,7 +53,9 @@ def _reference_momentum(close: pd.Series, cfg) -> np.ndarray:
     for zi, ri, hi in zip(z, r, hist):
         if state > 0 and (not zi >= cfg.exit_z or not cfg.rsi_floor <= ri <= cfg.rsi_cap):
             state = 0
-        elif state < 0 and (not zi <= -cfg.exit_z or not 100 - cfg.rsi_cap <= ri <= 100 - cfg.rsi_floor):
+        elif state < 0 and (
+            not zi <= -cfg.exit_z or not 100 - cfg.rsi_cap <= ri <= 100 - cfg.rsi_floor
+        ):
             state = 0
         if state == 0:
             if zi > cfg.entry_z and 50 < ri < cfg.rsi_cap and hi > 0:

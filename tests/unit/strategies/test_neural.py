@@ -10,7 +10,14 @@ from ntlab.strategies.neural_arbitrage import index_and_basket
 from ntlab.strategies.neural_sentiment import NeuralSentimentConfig, sentiment_decide
 from ntlab.strategies.neural_trend import trend_decide
 
-TINY = {"model": "mlp", "train_bars": 120, "first_fit": 120, "refit_every": 60, "hidden_size": 8, "max_steps": 50}
+TINY = {
+    "model": "mlp",
+    "train_bars": 120,
+    "first_fit": 120,
+    "refit_every": 60,
+    "hidden_size": 8,
+    "max_steps": 50,
+}
 
 
 def test_trend_rule_by_hand():
@@ -96,7 +103,10 @@ def test_arbitrage_only_trades_its_two_legs():
     sig = get("neural_arbitrage", **example.params).signals(data)
     assert (sig.target["OTHER"] == 0).all()
     held = sig.target["NASDAQ"] != 0
-    assert held.any() and (np.sign(sig.target["NASDAQ"][held]) == -np.sign(sig.target["SP500"][held])).all()
+    assert (
+        held.any()
+        and (np.sign(sig.target["NASDAQ"][held]) == -np.sign(sig.target["SP500"][held])).all()
+    )
 
 
 def test_config_errors():

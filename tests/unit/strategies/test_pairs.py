@@ -21,13 +21,18 @@ def _panel(n=500, seed=0, break_at=None):
         y[break_at:] = y[break_at] + np.cumsum(rng.normal(0, 0.02, n - break_at))
     cols = {"Y": y, "X": x, **{f"R{k}": np.cumsum(rng.normal(0, 0.01, n)) for k in range(3)}}
     index = pd.date_range("2020-01-01", periods=n, freq="B", tz="UTC")
-    return MarketData.from_closes(pd.DataFrame({k: 50 * np.exp(v) for k, v in cols.items()}, index=index))
+    return MarketData.from_closes(
+        pd.DataFrame({k: 50 * np.exp(v) for k, v in cols.items()}, index=index)
+    )
 
 
 def test_engle_granger_is_statsmodels_coint_both_orders():
     data = _panel()
     y, x = np.log(data.close["Y"].to_numpy()), np.log(data.close["R0"].to_numpy())
-    ref = max(coint(y, x, trend="c", maxlag=1, autolag=None)[1], coint(x, y, trend="c", maxlag=1, autolag=None)[1])
+    ref = max(
+        coint(y, x, trend="c", maxlag=1, autolag=None)[1],
+        coint(x, y, trend="c", maxlag=1, autolag=None)[1],
+    )
     assert engle_granger_pvalue(y, x) == ref
 
 
@@ -54,7 +59,14 @@ def test_selection_uses_only_bars_before_the_reselection_bar():
 
 def test_trades_the_spread_and_drops_the_pair_when_cointegration_breaks():
     data = _panel(n=700, seed=3, break_at=420)
-    strat = get("pairs", formation=200, reselect_every=200, recheck_every=20, max_candidates=10, break_pvalue=0.3)
+    strat = get(
+        "pairs",
+        formation=200,
+        reselect_every=200,
+        recheck_every=20,
+        max_candidates=10,
+        break_pvalue=0.3,
+    )
     sig = strat.signals(data)
     y, x = sig.target["Y"].to_numpy(), sig.target["X"].to_numpy()
     held = y != 0
@@ -86,7 +98,9 @@ def test_leg_sizes_follow_the_hedge_ratio():
 
 def test_kalman_hedge_trades():
     data = _panel(n=500, seed=7)
-    sig = get("pairs", formation=200, reselect_every=100, max_candidates=10, hedge="kalman").signals(data)
+    sig = get(
+        "pairs", formation=200, reselect_every=100, max_candidates=10, hedge="kalman"
+    ).signals(data)
     assert (sig.target["Y"] != 0).sum() > 5
 
 
