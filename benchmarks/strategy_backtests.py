@@ -56,7 +56,8 @@ RUNS = [
         {},
         "indices",
         "2007-01-01",
-        "NHITS (tiny, CPU); NASDAQ vs S&P 500 spread, h=20 was chosen on 2005-2007 forecasts: first signal 2008",
+        "NHITS (tiny, CPU); NASDAQ vs S&P 500 spread; h=20 was chosen looking at 2005-2007 forecasts, "
+        "so the run starts in 2007 and its first model is fitted in 2008",
     ),
     ("weighted_ensemble", {}, "stocks", None, "momentum + mean reversion + pattern mirror"),
     ("voting_ensemble", {}, "stocks", None, "momentum + mean reversion + pattern mirror"),

@@ -38,6 +38,9 @@ def test_sentiment_rule_needs_agreement_by_hand():
     target, conf = sentiment_decide(q, s, cfg, np.zeros(4))
     assert target.tolist() == [1, 0, 0, -1]
     assert conf[0] == pytest.approx((0.5 + 0.5) / 2)
+    # agreement is enough, however small the forecast, when the confidence passes
+    target, conf = sentiment_decide(np.array([[-0.01, 0.001, 0.012]]), np.array([0.6]), cfg, np.zeros(1))
+    assert target.tolist() == [1] and conf[0] == pytest.approx((0.001 / 0.011 + 0.6) / 2)
     # a long is closed when the news goes away
     target, _ = sentiment_decide(q[:1], np.array([np.nan]), cfg, np.ones(1))
     assert target.tolist() == [0]
