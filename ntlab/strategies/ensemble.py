@@ -17,6 +17,14 @@ so an ensemble's config still round-trips through a dict) and all run on the sam
   crosses 0.5. Confidence ``2 |P - 0.5|``.
 
 Stop-loss and take-profit are ``stop_loss_pct``/``take_profit_pct`` from the entry close.
+
+Backtest
+--------
+On ``stocks`` (AAPL, FB, GOOG, IBM, MSFT), 2000-03-01 .. 2013-03-01, defaults,
+``run_vector`` default costs (0.1 % fee + 0.05 % slippage), default members (momentum,
+mean reversion, pattern mirror): weighted Sharpe 0.45, voting -0.01, stacking 0.51; the
+seed claimed no number. Numbers from ``python -m benchmarks.strategy_backtests``
+(``benchmarks/results/strategy_backtests.md``); no parameter was tuned on that period.
 """
 
 from __future__ import annotations
@@ -28,14 +36,14 @@ import numpy as np
 import pandas as pd
 
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError
 from ntlab.strategies._nb import hold_state_nb
-from ntlab.strategies.base import Signals, Strategy, StrategyConfig
+from ntlab.strategies.base import Signals, Strategy
+from ntlab.strategies.config import BuiltinConfig, WalkForwardConfig
 from ntlab.strategies.examples import Example
-from ntlab.strategies.levels import changed_reasons, protective_levels
-from ntlab.strategies.live import EntryLevels, SignalRow, SignalStream, Streaming, open_stream
+from ntlab.strategies.levels import finish_signals
+from ntlab.strategies.live import SignalRow, SignalStream, Streaming, open_stream
 from ntlab.strategies.registry import from_dict, get, register
-from ntlab.strategies.walkforward import WalkForwardClassifier, WalkForwardSettings
+from ntlab.strategies.walkforward import WalkForwardClassifier
 
 __all__ = [
     "EnsembleConfig",
@@ -49,28 +57,25 @@ __all__ = [
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnsembleConfig(StrategyConfig):
+class EnsembleConfig(BuiltinConfig):
+    owner = "ensemble"
     members: tuple[Any, ...] = (
         "momentum",
         "mean_reversion",
         {"strategy": "mirror", "mode": "pattern"},
     )
-    stop_loss_pct: float = 0.05
-    take_profit_pct: float = 0.10
 
     def validate(self) -> None:
-        if len(self.members) < 2:
-            raise ConfigError(
-                "ensemble: give at least two members (names or {'strategy': name, ...} dicts)"
-            )
+        super().validate()
+        self.need(
+            len(self.members) >= 2,
+            "give at least two members (names or {'strategy': name, ...} dicts)",
+        )
         for k, m in enumerate(self.members):
-            if not (isinstance(m, str) or (isinstance(m, dict) and "strategy" in m)):
-                raise ConfigError(
-                    f"ensemble: member {k} must be a strategy name or a dict with a 'strategy' key, got {m!r}"
-                )
-        for name in ("stop_loss_pct", "take_profit_pct"):
-            if not 0 < getattr(self, name) < 1:
-                raise ConfigError(f"ensemble: {name} must lie in (0, 1)")
+            self.need(
+                isinstance(m, str) or (isinstance(m, dict) and "strategy" in m),
+                f"member {k} must be a strategy name or a dict with a 'strategy' key, got {m!r}",
+            )
 
     def build_members(self) -> list[Strategy]:
         return [get(m) if isinstance(m, str) else from_dict(dict(m)) for m in self.members]
@@ -78,59 +83,39 @@ class EnsembleConfig(StrategyConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class WeightedEnsembleConfig(EnsembleConfig):
+    owner = "weighted_ensemble"
     weights: tuple[float, ...] = ()
     min_abs: float = 0.25
 
     def validate(self) -> None:
         super().validate()
-        if self.weights and (
-            len(self.weights) != len(self.members) or sum(abs(w) for w in self.weights) == 0
-        ):
-            raise ConfigError(
-                "weighted_ensemble: weights need one non-zero entry per member (or none for equal weights)"
-            )
-        if not 0 < self.min_abs <= 1:
-            raise ConfigError("weighted_ensemble: min_abs must lie in (0, 1]")
+        self.need(
+            not self.weights
+            or (len(self.weights) == len(self.members) and sum(abs(w) for w in self.weights) > 0),
+            "weights need one non-zero entry per member (or none for equal weights)",
+        )
+        self.need(0 < self.min_abs <= 1, "min_abs must lie in (0, 1]")
 
 
 @dataclass(frozen=True, kw_only=True)
 class VotingEnsembleConfig(EnsembleConfig):
+    owner = "voting_ensemble"
     quorum: float = 0.5
 
     def validate(self) -> None:
         super().validate()
-        if not 0 <= self.quorum < 1:
-            raise ConfigError("voting_ensemble: quorum must lie in [0, 1)")
+        self.need(0 <= self.quorum < 1, "quorum must lie in [0, 1)")
 
 
 @dataclass(frozen=True, kw_only=True)
-class StackingEnsembleConfig(EnsembleConfig):
-    horizon: int = 5
-    refit_every: int = 63
-    train_bars: int = 504
-    first_fit: int = 252
-    C: float = 1.0
+class StackingEnsembleConfig(EnsembleConfig, WalkForwardConfig):
+    owner = "stacking_ensemble"
     edge: float = 0.05
     allow_short: bool = False
 
     def validate(self) -> None:
         super().validate()
-        if (
-            self.horizon < 1
-            or self.refit_every < 1
-            or self.train_bars <= self.horizon
-            or self.first_fit < 1
-        ):
-            raise ConfigError(
-                "stacking_ensemble: need horizon >= 1, refit_every >= 1, train_bars > horizon, first_fit >= 1"
-            )
-        if not 0 <= self.edge < 0.5 or self.C <= 0:
-            raise ConfigError("stacking_ensemble: need 0 <= edge < 0.5 and C > 0")
-
-    def settings(self) -> WalkForwardSettings:
-        return WalkForwardSettings(
-            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
-        )
+        self.need(0 <= self.edge < 0.5, "need 0 <= edge < 0.5")
 
 
 # ----------------------------------------------------------------------------- combiners
@@ -180,9 +165,14 @@ def _stack_decide(
     return target, np.where(target != 0, np.nan_to_num(2 * np.abs(p - 0.5)), 0.0)
 
 
-def _reason(names: list[str], t: np.ndarray, target: float, what: str) -> str:
-    votes = ", ".join(f"{n} {v:+.2g}" for n, v in zip(names, t))
-    return f"{what} {target:+.2f} from members ({votes})"
+def _explainer(names: list[str], t: np.ndarray, what: str):
+    """``explain(row, col, target, before)`` for member targets ``t`` of shape (k, n, m)."""
+
+    def explain(r: int, c: int, target: float, before: float) -> str:
+        votes = ", ".join(f"{n} {v:+.2g}" for n, v in zip(names, t[:, r, c]))
+        return f"{what} {target:+.2f} from members ({votes})"
+
+    return explain
 
 
 # ----------------------------------------------------------------------------- strategies
@@ -228,27 +218,10 @@ class _Ensemble(Streaming, Strategy):
         outs = [m.signals(data) for m in members]
         t = np.stack([o.target.to_numpy(dtype=float) for o in outs])
         c = np.stack([o.confidence.to_numpy(dtype=float) for o in outs])
-        target, conf = self._combine(
-            t, c, data.close.to_numpy(dtype=float), self._initial_state(data.n_symbols)
-        )
-        m = data.n_symbols
-        prev = np.vstack([np.zeros((1, m)), target[:-1]])
+        close = data.close.to_numpy(dtype=float)
+        target, conf = self._combine(t, c, close, self._initial_state(data.n_symbols))
         names = [s.name for s in members]
-        reasons = changed_reasons(
-            target, prev, lambda r, col, v: _reason(names, t[:, r, col], v, self.label)
-        )
-        target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(
-            target_df, data.close, self.config.stop_loss_pct, self.config.take_profit_pct
-        )  # type: ignore[attr-defined]
-        return Signals(
-            self.name,
-            target_df,
-            pd.DataFrame(conf, index=data.index, columns=data.symbols),
-            stop,
-            take,
-            pd.DataFrame(reasons, index=data.index, columns=data.symbols),
-        )
+        return finish_signals(self, data, target, conf, _explainer(names, t, self.label))
 
     def _initial_state(self, n_symbols: int) -> Any:
         return None
@@ -265,32 +238,23 @@ class EnsembleStream(SignalStream):
         self._streams = [open_stream(m, history[:0]) for m in members]
         self._state = self.strategy._initial_state(self.n_symbols)
         self._target = np.zeros(self.n_symbols)
-        cfg = self.strategy.config
-        self._levels = EntryLevels(self.n_symbols, cfg.stop_loss_pct, cfg.take_profit_pct)  # type: ignore[attr-defined]
 
     def _step(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray]) -> SignalRow:
         rows = [s._advance(timestamp, bar) for s in self._streams]
         t = np.stack([r.target for r in rows])[:, None, :]
         c = np.stack([r.confidence for r in rows])[:, None, :]
         target, conf = self.strategy._combine(t, c, bar["close"][None, :], self._state)
-        target, conf = target[0], conf[0]
-        reasons = changed_reasons(
-            target,
-            self._target,
-            lambda r, col, v: _reason(self._names, t[:, 0, col], v, self.strategy.label),
-        )
-        self._target = target
-        stop, take = self._levels.step(target, bar["close"])
-        return self._row(
-            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
-        )
+        explain = _explainer(self._names, t, self.strategy.label)
+        return self._emit(timestamp, target[0], conf[0], bar["close"], explain)
+
+
+_Ensemble.Stream = EnsembleStream
 
 
 @register
 class WeightedEnsemble(_Ensemble):
     name = "weighted_ensemble"
     Config = WeightedEnsembleConfig
-    Stream = EnsembleStream
     label = "weighted vote"
 
     def _combine(self, t, c, close, state):
@@ -301,7 +265,6 @@ class WeightedEnsemble(_Ensemble):
 class VotingEnsemble(_Ensemble):
     name = "voting_ensemble"
     Config = VotingEnsembleConfig
-    Stream = EnsembleStream
     label = "majority vote"
 
     def _combine(self, t, c, close, state):
@@ -312,7 +275,6 @@ class VotingEnsemble(_Ensemble):
 class StackingEnsemble(_Ensemble):
     name = "stacking_ensemble"
     Config = StackingEnsembleConfig
-    Stream = EnsembleStream
     label = "stacked P(up) signal"
     examples: ClassVar[tuple[Example, ...]] = (
         Example(

@@ -123,11 +123,16 @@ class SentimentSource:
         )
 
 
-def sentiment_source(
-    strategy: Any, news_path: str, window: str, half_life: str, min_count: int
-) -> SentimentSource:
-    """The strategy's news (``news=`` object first, else ``news_path``) as a source."""
+def sentiment_source(strategy: Any) -> SentimentSource:
+    """The strategy's news (``news=`` object first, else ``news_path``) with the series
+    settings of its :class:`~ntlab.strategies.config.SentimentConfig`."""
+    cfg = strategy.config
     news = strategy.side_input("news")
-    if news is None and news_path:
-        news = news_path
-    return SentimentSource(news, window=window, half_life=half_life, min_count=min_count)
+    if news is None and cfg.news_path:
+        news = cfg.news_path
+    return SentimentSource(
+        news,
+        window=cfg.sentiment_window,
+        half_life=cfg.sentiment_half_life,
+        min_count=cfg.sentiment_min_count,
+    )

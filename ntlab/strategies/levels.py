@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ntlab.strategies._nb import entry_levels_nb
 
-__all__ = ["protective_levels", "reason_frame", "changed_reasons"]
+if TYPE_CHECKING:
+    from ntlab.data.market import MarketData
+    from ntlab.strategies.base import Signals, Strategy
+
+__all__ = ["protective_levels", "reason_frame", "changed_reasons", "finish_signals"]
 
 
 def protective_levels(
@@ -60,4 +65,31 @@ def reason_frame(target: pd.DataFrame, explain: Callable[[int, int, float], str]
     prev = np.vstack([np.zeros((1, t.shape[1])), t[:-1]])
     return pd.DataFrame(
         changed_reasons(t, prev, explain), index=target.index, columns=target.columns
+    )
+
+
+def finish_signals(
+    strategy: Strategy,
+    data: MarketData,
+    target: np.ndarray,
+    confidence: np.ndarray,
+    explain: Callable[[int, int, float, float], str],
+) -> Signals:
+    """:class:`Signals` from target and confidence arrays (n_bars, n_symbols): levels from
+    the config's ``stop_loss_pct``/``take_profit_pct`` and ``explain(row, col, target,
+    target_before)`` wherever the target changes."""
+    from ntlab.strategies.base import Signals
+
+    cfg = strategy.config
+    prev = np.vstack([np.zeros((1, target.shape[1])), target[:-1]])
+    reasons = changed_reasons(target, prev, lambda r, c, t: explain(r, c, t, prev[r, c]))
+    frame = pd.DataFrame(target, index=data.index, columns=data.symbols)
+    stop, take = protective_levels(frame, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)  # type: ignore[attr-defined]
+    return Signals(
+        strategy.name,
+        frame,
+        pd.DataFrame(confidence, index=data.index, columns=data.symbols),
+        stop,
+        take,
+        pd.DataFrame(reasons, index=data.index, columns=data.symbols),
     )

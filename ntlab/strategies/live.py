@@ -15,6 +15,7 @@ forecaster anyway).
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,6 +26,7 @@ from ntlab.data.market import FIELDS, MarketData
 from ntlab.errors import DataError, NtlabError
 from ntlab.model import Direction, Signal
 from ntlab.strategies._nb import entry_levels_nb
+from ntlab.strategies.levels import changed_reasons
 
 if TYPE_CHECKING:
     from ntlab.strategies.base import Signals, Strategy
@@ -270,6 +272,30 @@ class SignalStream(abc.ABC):
         self, ts: pd.Timestamp, target: np.ndarray, confidence: np.ndarray, **rest: Any
     ) -> SignalRow:
         return SignalRow(self.strategy.name, ts, self.symbols, target, confidence, **rest)
+
+    def _emit(
+        self,
+        ts: pd.Timestamp,
+        target: np.ndarray,
+        confidence: np.ndarray,
+        close: np.ndarray,
+        explain: Callable[[int, int, float, float], str],
+    ) -> SignalRow:
+        """The row for (n_symbols,) target and confidence: levels fixed at entry (the
+        config's ``stop_loss_pct``/``take_profit_pct``) and ``explain(0, col, target,
+        target_before)`` where the target changes; remembers the target."""
+        before = getattr(self, "_target", None)
+        if before is None:
+            before = np.zeros(self.n_symbols)
+        if not hasattr(self, "_entry_levels"):
+            cfg = self.strategy.config
+            self._entry_levels = EntryLevels(self.n_symbols, cfg.stop_loss_pct, cfg.take_profit_pct)  # type: ignore[attr-defined]
+        reasons = changed_reasons(target, before, lambda r, c, t: explain(0, c, t, before[c]))
+        self._target = target
+        stop, take = self._entry_levels.step(target, close)
+        return self._row(
+            ts, target, confidence, stop_loss=stop, take_profit=take, reasoning=reasons
+        )
 
 
 class RecomputeStream(SignalStream):

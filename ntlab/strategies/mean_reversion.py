@@ -17,6 +17,14 @@ far %B is outside the band (``2 * excess``; excess = -%B for longs, %B - 1 for s
 and how extreme RSI is (``(rsi_oversold - RSI) / rsi_oversold`` for longs, mirrored for
 shorts); at least 0.05 while held, 0 when flat. Stop-loss/take-profit are
 ``stop_loss_pct``/``take_profit_pct`` from the entry close.
+
+Backtest
+--------
+Sharpe 0.19 on ``stocks`` (AAPL, FB, GOOG, IBM, MSFT), 2000-03-01 .. 2013-03-01,
+defaults, ``run_vector`` default costs (0.1 % fee + 0.05 % slippage) (in the market 1 %
+of the time); the seed claimed 2.15. Numbers from ``python -m
+benchmarks.strategy_backtests`` (``benchmarks/results/strategy_backtests.md``); no
+parameter was tuned on that period.
 """
 
 from __future__ import annotations
@@ -28,20 +36,21 @@ import numpy as np
 import pandas as pd
 
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError
 from ntlab.strategies._nb import hold_state_nb
-from ntlab.strategies.base import Signals, Strategy, StrategyConfig
+from ntlab.strategies.base import Signals, Strategy
+from ntlab.strategies.config import BuiltinConfig
 from ntlab.strategies.examples import Example
 from ntlab.strategies.features import BandFeatureStream, band_features
-from ntlab.strategies.levels import changed_reasons, protective_levels
-from ntlab.strategies.live import EntryLevels, SignalRow, SignalStream, Streaming
+from ntlab.strategies.levels import finish_signals
+from ntlab.strategies.live import SignalRow, SignalStream, Streaming
 from ntlab.strategies.registry import register
 
 __all__ = ["MeanReversionConfig", "MeanReversion"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class MeanReversionConfig(StrategyConfig):
+class MeanReversionConfig(BuiltinConfig):
+    owner = "mean_reversion"
     window: int = 20
     k: float = 2.0
     rsi_window: int = 14
@@ -49,21 +58,21 @@ class MeanReversionConfig(StrategyConfig):
     rsi_overbought: float = 70.0
     exit_pb: float = 0.0
     allow_short: bool = False
-    stop_loss_pct: float = 0.05
-    take_profit_pct: float = 0.10
 
     def validate(self) -> None:
-        if self.window < 2 or self.k <= 0 or self.rsi_window < 2:
-            raise ConfigError("mean_reversion: need window >= 2, k > 0 and rsi_window >= 2")
-        if not 0 < self.rsi_oversold < 50 < self.rsi_overbought < 100:
-            raise ConfigError("mean_reversion: need 0 < rsi_oversold < 50 < rsi_overbought < 100")
-        if not 0 <= self.exit_pb <= 0.5:
-            raise ConfigError(
-                "mean_reversion: exit_pb must lie in [0, 0.5] (0 = back inside the band, 0.5 = middle)"
-            )
-        for name in ("stop_loss_pct", "take_profit_pct"):
-            if not 0 < getattr(self, name) < 1:
-                raise ConfigError(f"mean_reversion: {name} must lie in (0, 1)")
+        super().validate()
+        self.need(
+            self.window >= 2 and self.k > 0 and self.rsi_window >= 2,
+            "need window >= 2, k > 0 and rsi_window >= 2",
+        )
+        self.need(
+            0 < self.rsi_oversold < 50 < self.rsi_overbought < 100,
+            "need 0 < rsi_oversold < 50 < rsi_overbought < 100",
+        )
+        self.need(
+            0 <= self.exit_pb <= 0.5,
+            "exit_pb must lie in [0, 0.5] (0 = back inside the band, 0.5 = middle)",
+        )
 
 
 def _decide(
@@ -88,11 +97,19 @@ def _decide(
     return target, conf
 
 
-def _explain(cfg: MeanReversionConfig, pb: float, r: float, target: float) -> str:
-    if target == 0:
-        return f"back inside the bands (%B={pb:.2f}): close"
-    where = "below the lower" if target > 0 else "above the upper"
-    return f"close {where} Bollinger band (%B={pb:.2f}) with RSI {r:.0f}: {'long' if target > 0 else 'short'} for a reversion"
+def _explainer(f: dict[str, np.ndarray]):
+    """``explain(row, col, target, before)`` for feature arrays ``f`` of shape (n, m)."""
+
+    def explain(r: int, c: int, target: float, before: float) -> str:
+        pb, rsi = f["pb"][r, c], f["rsi"][r, c]
+        if target == 0:
+            return f"back inside the bands (%B={pb:.2f}): close"
+        where, side = ("below the lower", "long") if target > 0 else ("above the upper", "short")
+        return (
+            f"close {where} Bollinger band (%B={pb:.2f}) with RSI {rsi:.0f}: {side} for a reversion"
+        )
+
+    return explain
 
 
 @register
@@ -111,24 +128,8 @@ class MeanReversion(Streaming, Strategy):
     def signals(self, data: MarketData) -> Signals:
         cfg = self.config
         f = band_features(data.close, cfg.window, cfg.k, cfg.rsi_window)
-        m = data.n_symbols
-        target, conf = _decide(f, cfg, np.zeros(m))
-        prev = np.vstack([np.zeros((1, m)), target[:-1]])
-        reasons = changed_reasons(
-            target, prev, lambda r, c, t: _explain(cfg, f["pb"][r, c], f["rsi"][r, c], t)
-        )
-        target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
-        stop, take = protective_levels(
-            target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct
-        )
-        return Signals(
-            self.name,
-            target_df,
-            pd.DataFrame(conf, index=data.index, columns=data.symbols),
-            stop,
-            take,
-            pd.DataFrame(reasons, index=data.index, columns=data.symbols),
-        )
+        target, conf = _decide(f, cfg, np.zeros(data.n_symbols))
+        return finish_signals(self, data, target, conf, _explainer(f))
 
 
 class MeanReversionStream(SignalStream):
@@ -140,21 +141,11 @@ class MeanReversionStream(SignalStream):
         cfg = self.strategy.config
         self._features = BandFeatureStream(cfg.window, cfg.k, cfg.rsi_window, self.n_symbols)
         self._target = np.zeros(self.n_symbols)
-        self._levels = EntryLevels(self.n_symbols, cfg.stop_loss_pct, cfg.take_profit_pct)
 
     def _step(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray]) -> SignalRow:
-        cfg = self.strategy.config
-        f = self._features.update(bar["close"])
-        target, conf = _decide({k: v[None, :] for k, v in f.items()}, cfg, self._target)
-        target, conf = target[0], conf[0]
-        reasons = changed_reasons(
-            target, self._target, lambda r, c, t: _explain(cfg, f["pb"][c], f["rsi"][c], t)
-        )
-        self._target = target
-        stop, take = self._levels.step(target, bar["close"])
-        return self._row(
-            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
-        )
+        f = {k: v[None, :] for k, v in self._features.update(bar["close"]).items()}
+        target, conf = _decide(f, self.strategy.config, self._target)
+        return self._emit(timestamp, target[0], conf[0], bar["close"], _explainer(f))
 
 
 MeanReversion.Stream = MeanReversionStream

@@ -33,10 +33,9 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError
-from ntlab.strategies.base import Signals, Strategy, StrategyConfig
+from ntlab.strategies.base import Signals, Strategy
+from ntlab.strategies.config import BuiltinConfig
 from ntlab.strategies.live import (
-    EntryLevels,
     Ring,
     SignalRow,
     SignalStream,
@@ -57,7 +56,8 @@ MODELS = ("nhits", "lstm", "transformer", "mlp")
 
 
 @dataclass(frozen=True, kw_only=True)
-class NeuralConfig(StrategyConfig):
+class NeuralConfig(BuiltinConfig):
+    owner = "neural"
     model: str = "nhits"
     h: int = 5
     input_size: int = 30
@@ -71,14 +71,10 @@ class NeuralConfig(StrategyConfig):
     device: str = "cpu"
     cost_per_side: float = 0.0015
     allow_short: bool = False
-    stop_loss_pct: float = 0.05
-    take_profit_pct: float = 0.10
 
     def validate(self) -> None:
-        def need(ok: bool, message: str) -> None:
-            if not ok:
-                raise ConfigError(f"{type(self).__name__}: {message}")
-
+        super().validate()
+        need = self.need
         need(self.model in MODELS, f"model must be one of {MODELS}, got {self.model!r}")
         need(self.h >= 1 and self.input_size >= 2, "need h >= 1 and input_size >= 2")
         need(
@@ -96,8 +92,6 @@ class NeuralConfig(StrategyConfig):
         )
         need(self.device in ("cpu", "cuda", "auto"), "device must be 'cpu', 'cuda' or 'auto'")
         need(0 <= self.cost_per_side < 0.1, "cost_per_side is a fraction in [0, 0.1)")
-        for name in ("stop_loss_pct", "take_profit_pct"):
-            need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
 
     def refit_due(self, i: int) -> bool:
         """True when bar ``i`` (0-based, from the first bar seen) starts a new model."""
@@ -243,7 +237,8 @@ class PriceForecastStream(SignalStream):
 
     Subclasses may name features (``_feature_names``) and compute them
     (``_features(close)``, an (m, f) row), and implement ``_decide(timestamp, bar, q)``
-    with ``q`` the (m, 3) change quantiles.
+    with ``q`` the (m, 3) change quantiles, returning the target and confidence rows and
+    ``explain(row, col, target, before)``.
     """
 
     strategy: NeuralStrategy
@@ -260,7 +255,6 @@ class PriceForecastStream(SignalStream):
         self._feats = Ring(cap, m, len(self.feature_names)) if self.feature_names else None
         self._model = LevelForecaster(cfg, self.feature_names)
         self._target = np.zeros(m)
-        self._entry = EntryLevels(m, cfg.stop_loss_pct, cfg.take_profit_pct)
         self._setup_rule(history)
 
     def _setup_rule(self, history: MarketData) -> None:
@@ -287,12 +281,8 @@ class PriceForecastStream(SignalStream):
         q = self._model.predict(
             np.ascontiguousarray(win), None if win_f is None else np.ascontiguousarray(win_f)
         )
-        target, conf, reasons = self._decide(timestamp, bar, q)
-        self._target = target
-        stop, take = self._entry.step(target, close)
-        return self._row(
-            timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons
-        )
+        target, conf, explain = self._decide(timestamp, bar, q)
+        return self._emit(timestamp, target, conf, close, explain)
 
     def _decide(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray], q: np.ndarray):
         raise NotImplementedError

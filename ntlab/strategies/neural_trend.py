@@ -13,6 +13,13 @@ Enter long when ``mu > round-trip cost + min_edge`` (cost = ``2 * cost_per_side`
 default 0.15 % per side being the backtest's fee plus slippage); short mirrored with
 ``allow_short``; exit when ``mu`` changes sign. Confidence is ``min(1, |mu| /
 half-width of the interval)``. Stop-loss/take-profit from the entry close.
+
+Backtest
+--------
+Sharpe 0.59 on ``stocks`` (AAPL, FB, GOOG, IBM, MSFT), 2000-03-01 .. 2013-03-01, NHITS
+defaults, defaults, ``run_vector`` default costs (0.1 % fee + 0.05 % slippage); the seed
+claimed no number. Numbers from ``python -m benchmarks.strategy_backtests``
+(``benchmarks/results/strategy_backtests.md``); no parameter was tuned on that period.
 """
 
 from __future__ import annotations
@@ -24,11 +31,9 @@ import numpy as np
 import pandas as pd
 
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError
 from ntlab.indicators import stream as ist
 from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.examples import Example
-from ntlab.strategies.levels import changed_reasons
 from ntlab.strategies.neural import (
     NeuralConfig,
     NeuralStrategy,
@@ -42,15 +47,17 @@ __all__ = ["NeuralTrendConfig", "NeuralTrend"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralTrendConfig(NeuralConfig):
+    owner = "neural_trend"
     timeframes: tuple[int, ...] = (5, 20, 60)
     min_edge: float = 0.0
 
     def validate(self) -> None:
         super().validate()
-        if not self.timeframes or min(self.timeframes) < 1:
-            raise ConfigError("neural_trend: timeframes must be positive bar counts")
-        if self.min_edge < 0:
-            raise ConfigError("neural_trend: min_edge must be >= 0")
+        self.need(
+            bool(self.timeframes) and min(self.timeframes) >= 1,
+            "timeframes must be positive bar counts",
+        )
+        self.need(self.min_edge >= 0, "min_edge must be >= 0")
 
 
 def trend_decide(
@@ -88,7 +95,7 @@ class NeuralTrendStream(PriceForecastStream):
         before = self._target
         target, conf = trend_decide(q, cfg, cfg.min_edge, before)
 
-        def explain(r: int, c: int, t: float) -> str:
+        def explain(r: int, c: int, t: float, before_c: float) -> str:
             lo, mu, hi = q[c]
             if t == 0:
                 return f"{cfg.model} forecast of the {cfg.h}-bar return turned ({mu:+.2%}): close"
@@ -97,7 +104,7 @@ class NeuralTrendStream(PriceForecastStream):
                 f"clears costs {cfg.round_trip_cost + cfg.min_edge:.2%}: {'long' if t > 0 else 'short'}"
             )
 
-        return target, conf, changed_reasons(target, before, explain)
+        return target, conf, explain
 
 
 @register

@@ -30,6 +30,13 @@ the pair is closed and dropped until it is chosen again. A pair that is not chos
 at a reselection is closed too. Stop-loss/take-profit levels are set per leg
 ``stop_loss_pct``/``take_profit_pct`` from the entry close (wide by default: the pair's
 real exits are the spread rules above).
+
+Backtest
+--------
+Sharpe -0.19 on ``sp500_20`` (20 stocks), 1990-01-02 .. 2022-12-28, defaults,
+``run_vector`` default costs (0.1 % fee + 0.05 % slippage); the seed claimed no number.
+Numbers from ``python -m benchmarks.strategy_backtests``
+(``benchmarks/results/strategy_backtests.md``); no parameter was tuned on that period.
 """
 
 from __future__ import annotations
@@ -42,12 +49,11 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError
 from ntlab.strategies._nb import kalman_pair_nb, ols_last_nb, pair_z_last_nb
-from ntlab.strategies.base import Signals, Strategy, StrategyConfig
+from ntlab.strategies.base import Signals, Strategy
+from ntlab.strategies.config import BuiltinConfig
 from ntlab.strategies.examples import Example
 from ntlab.strategies.live import (
-    EntryLevels,
     Ring,
     SignalRow,
     SignalStream,
@@ -60,7 +66,8 @@ __all__ = ["PairsConfig", "Pairs", "select_pairs", "engle_granger_pvalue"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class PairsConfig(StrategyConfig):
+class PairsConfig(BuiltinConfig):
+    owner = "pairs"
     formation: int = 252
     reselect_every: int = 63
     recheck_every: int = 21
@@ -80,10 +87,8 @@ class PairsConfig(StrategyConfig):
     take_profit_pct: float = 0.15
 
     def validate(self) -> None:
-        def need(ok: bool, message: str) -> None:
-            if not ok:
-                raise ConfigError(f"pairs: {message}")
-
+        super().validate()
+        need = self.need
         need(
             self.formation >= 30, "formation must be >= 30 bars (the cointegration test needs data)"
         )
@@ -111,8 +116,6 @@ class PairsConfig(StrategyConfig):
             0 < self.kalman_delta < 1 and self.kalman_obs_var > 0,
             "need 0 < kalman_delta < 1 and kalman_obs_var > 0",
         )
-        for name in ("stop_loss_pct", "take_profit_pct"):
-            need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
 
 
 def engle_granger_pvalue(y: np.ndarray, x: np.ndarray) -> float:
@@ -182,8 +185,6 @@ class PairsStream(SignalStream):
         cfg = self.strategy.config
         self._logp = Ring(max(cfg.formation + 1, cfg.hedge_window, cfg.z_window), self.n_symbols)
         self._pairs: dict[tuple[int, int], _Pair] = {}
-        self._levels = EntryLevels(self.n_symbols, cfg.stop_loss_pct, cfg.take_profit_pct)
-        self._prev = np.zeros(self.n_symbols)
 
     def _z(self, pair: _Pair, warm: bool) -> tuple[float, float]:
         """(z, hedge ratio) of bar t for a pair; ``warm`` first runs the filter over the formation."""
@@ -294,14 +295,11 @@ class PairsStream(SignalStream):
             if pair.side:
                 target[pair.y], target[pair.x] = pair.side * pair.w_y, -pair.side * pair.w_x
                 confidence[pair.y] = confidence[pair.x] = min(1.0, abs(z) / (2 * cfg.entry_z))
-        stop, take = self._levels.step(target, close)
-        reasoning = np.full(self.n_symbols, "", dtype=object)
-        for c in np.flatnonzero(target != self._prev):
-            reasoning[c] = reasons.get(int(c), f"pair leg resized to {target[c]:+.2f}")
-        self._prev = target
-        return self._row(
-            timestamp, target, confidence, stop_loss=stop, take_profit=take, reasoning=reasoning
-        )
+
+        def explain(r: int, c: int, t: float, before: float) -> str:
+            return reasons.get(c, f"pair leg resized to {t:+.2f}")
+
+        return self._emit(timestamp, target, confidence, close, explain)
 
 
 @register
