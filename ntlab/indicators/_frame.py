@@ -47,7 +47,9 @@ class Layout:
 
 def _rows_of(values: np.ndarray, what: str) -> np.ndarray:
     if values.dtype.kind not in "fiub":
-        raise DataError(f"{what}: values must be numeric, got dtype {values.dtype}; convert with .astype(float)")
+        raise DataError(
+            f"{what}: values must be numeric, got dtype {values.dtype}; convert with .astype(float)"
+        )
     return np.ascontiguousarray(values.T, dtype=np.float64)
 
 
@@ -62,29 +64,33 @@ def as_rows(x: Any, *, what: str, field: str = "close") -> tuple[np.ndarray, Lay
             try:
                 values = x.to_numpy(dtype=np.float64, na_value=np.nan)
             except (TypeError, ValueError) as exc:
-                raise DataError(f"{what}: values must be numeric ({exc}); convert with .astype(float)") from None
+                raise DataError(
+                    f"{what}: values must be numeric ({exc}); convert with .astype(float)"
+                ) from None
         return _rows_of(values.reshape(-1, 1), what), Layout("series", x.index, None, x.name)
     if isinstance(x, pd.DataFrame):
         try:
             values = x.to_numpy(dtype=np.float64, na_value=np.nan)
         except (TypeError, ValueError) as exc:
-            raise DataError(f"{what}: the frame has non-numeric columns ({exc}); select numeric columns") from None
+            raise DataError(
+                f"{what}: the frame has non-numeric columns ({exc}); select numeric columns"
+            ) from None
         return _rows_of(values, what), Layout("frame", x.index, x.columns, None)
     if isinstance(x, np.ndarray):
         if x.ndim == 1:
             return _rows_of(x.reshape(-1, 1), what), Layout("array1", pd.RangeIndex(len(x)))
         if x.ndim == 2:
             return _rows_of(x, what), Layout("array2", pd.RangeIndex(x.shape[0]))
-        raise DataError(f"{what}: arrays must be 1-D (n_bars,) or 2-D (n_bars, n_symbols), got {x.ndim}-D")
+        raise DataError(
+            f"{what}: arrays must be 1-D (n_bars,) or 2-D (n_bars, n_symbols), got {x.ndim}-D"
+        )
     raise DataError(
         f"{what}: expected a Series, a DataFrame (n_bars, n_symbols), a MarketData or a NumPy array, "
         f"got {type(x).__name__}"
     )
 
 
-def field_rows(
-    first: Any, given: dict[str, Any], *, what: str
-) -> tuple[list[np.ndarray], Layout]:
+def field_rows(first: Any, given: dict[str, Any], *, what: str) -> tuple[list[np.ndarray], Layout]:
     """Rows for several fields: from a MarketData (``given`` all None) or from explicit inputs.
 
     ``given`` maps field name -> the explicit input (None when ``first`` is a MarketData);
@@ -94,7 +100,9 @@ def field_rows(
     if isinstance(first, MarketData):
         extra = [k for k, v in list(given.items())[1:] if v is not None]
         if extra:
-            raise DataError(f"{what}: pass either a MarketData or explicit {names}, not both (got {extra})")
+            raise DataError(
+                f"{what}: pass either a MarketData or explicit {names}, not both (got {extra})"
+            )
         pairs = [as_rows(first, what=what, field=k) for k in names]
     else:
         missing = [k for k, v in list(given.items())[1:] if v is None]
@@ -103,14 +111,25 @@ def field_rows(
                 f"{what}: needs {names}; pass a MarketData with those fields or all of them explicitly "
                 f"(missing {missing})"
             )
-        pairs = [as_rows(first if i == 0 else given[k], what=f"{what} ({k})") for i, k in enumerate(names)]
+        pairs = [
+            as_rows(first if i == 0 else given[k], what=f"{what} ({k})")
+            for i, k in enumerate(names)
+        ]
     rows = [p[0] for p in pairs]
     layout = pairs[0][1]
     for k, (r, lay) in zip(names[1:], pairs[1:]):
         if r.shape != rows[0].shape:
-            raise DataError(f"{what}: '{k}' has shape {r.shape[::-1]}, '{names[0]}' has {rows[0].shape[::-1]}")
-        if lay.kind != layout.kind or not _same_axis(lay.index, layout.index) or not _same_axis(lay.columns, layout.columns):
-            raise DataError(f"{what}: '{k}' is not aligned with '{names[0]}' (index/columns differ); align them first")
+            raise DataError(
+                f"{what}: '{k}' has shape {r.shape[::-1]}, '{names[0]}' has {rows[0].shape[::-1]}"
+            )
+        if (
+            lay.kind != layout.kind
+            or not _same_axis(lay.index, layout.index)
+            or not _same_axis(lay.columns, layout.columns)
+        ):
+            raise DataError(
+                f"{what}: '{k}' is not aligned with '{names[0]}' (index/columns differ); align them first"
+            )
     return rows, layout
 
 
@@ -133,7 +152,9 @@ def from_rows(rows: np.ndarray, layout: Layout) -> Any:
     return rows.T
 
 
-def run_kernel(kernel: Callable[..., Any], inputs: Sequence[np.ndarray], *params: Any) -> list[np.ndarray]:
+def run_kernel(
+    kernel: Callable[..., Any], inputs: Sequence[np.ndarray], *params: Any
+) -> list[np.ndarray]:
     """Run a batch kernel; rows with gaps are re-run on their valid bars packed together.
 
     The kernel returns ``(*outputs, ok)``. For a row with ``ok`` False, the bars where
@@ -145,6 +166,13 @@ def run_kernel(kernel: Callable[..., Any], inputs: Sequence[np.ndarray], *params
         return outs
     rows = np.flatnonzero(~ok)
     sub = [a[rows] for a in inputs]
+    for a in sub:
+        if np.isinf(a).any():
+            r, c = np.argwhere(np.isinf(a))[0]
+            raise DataError(
+                f"input has an infinite value (column {int(rows[r])}, bar {int(c)}); "
+                "indicators take finite numbers, with NaN for missing bars"
+            )
     valid = np.ones(sub[0].shape, dtype=bool)
     for a in sub:
         valid &= ~np.isnan(a)
@@ -181,7 +209,9 @@ def check_float(name: str, value: Any, *, what: str, positive: bool = False) -> 
     except (TypeError, ValueError):
         raise ConfigError(f"{what}: {name} must be a number, got {value!r}") from None
     if not np.isfinite(v) or (positive and v <= 0):
-        raise ConfigError(f"{what}: {name} must be a finite{' positive' if positive else ''} number, got {value!r}")
+        raise ConfigError(
+            f"{what}: {name} must be a finite{' positive' if positive else ''} number, got {value!r}"
+        )
     return v
 
 

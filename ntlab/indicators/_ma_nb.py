@@ -7,8 +7,8 @@ sums for SMA/WMA, SMA seed and fused multiply-add for EMA), so results agree bit
 bit where TA-Lib uses the same CPU path.
 
 Streaming steps take the state arrays of a stream object: ``F`` (float state, one
-column per symbol), ``I`` (int state), ``R`` (ring buffers, (k, length, n_symbols)),
-the bar ``X`` (n_inputs, n_symbols) and write ``O`` (n_outputs, n_symbols).
+column per symbol), ``C`` (int state), ``R`` (ring buffers, (k, length, n_symbols)),
+the bar ``X`` (n_inputs, n_symbols) and write ``Y`` (n_outputs, n_symbols).
 """
 
 from __future__ import annotations
@@ -129,12 +129,14 @@ def _wma_col(x, s, e, w, o):
         sub += v
         acc += v * (i - s + 1)
     trailing = 0.0
-    period = 8 * w
+    countdown = 8 * w  # a modulo per bar would cost more than the rest of the loop
     for i in range(s + w - 1, e):
         v = x[i]
         if v != v:
             return False
-        if (i - s - w + 2) % period == 0:
+        countdown -= 1
+        if countdown == 0:
+            countdown = 8 * w
             acc, sub = wma_window_nb(x, i - w + 1, w)
         else:
             sub += v
@@ -161,67 +163,67 @@ def wma_nb(x, w):
 
 
 # ---------------------------------------------------------------- streaming steps
-# I[0] = valid bars seen; F and R as documented per step.
+# C[0] = valid bars seen; F and R as documented per step.
 
 
 @njit(cache=True)
-def sma_step_nb(F, I, R, X, O, w):
+def sma_step_nb(F, C, R, X, Y, w):
     """F[0] = running total, R[0] = last w values."""
     for j in range(X.shape[1]):
         v = X[0, j]
         if v != v:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
+        c = C[0, j]
         R[0, c % w, j] = v
-        I[0, j] = c + 1
+        C[0, j] = c + 1
         F[0, j] += v
         if c < w - 1:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
         tmp = F[0, j]
         F[0, j] = tmp - R[0, (c + 1) % w, j]
-        O[0, j] = tmp / w
+        Y[0, j] = tmp / w
 
 
 @njit(cache=True)
-def ema_step_nb(F, I, R, X, O, w, k):
+def ema_step_nb(F, C, R, X, Y, w, k):
     """F[0] = seed total, then the EMA."""
     for j in range(X.shape[1]):
         v = X[0, j]
         if v != v:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         if c < w - 1:
             F[0, j] += v
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
         elif c == w - 1:
             F[0, j] = (F[0, j] + v) / w
-            O[0, j] = F[0, j]
+            Y[0, j] = F[0, j]
         else:
             F[0, j] = fma_nb(v - F[0, j], k, F[0, j])
-            O[0, j] = F[0, j]
+            Y[0, j] = F[0, j]
 
 
 @njit(cache=True)
-def wma_step_nb(F, I, R, X, O, w):
+def wma_step_nb(F, C, R, X, Y, w):
     """F[0] = weighted sum, F[1] = plain sum, F[2] = trailing value, R[0] = last w values."""
     divider = float(w) * float(w + 1) * 0.5
     period = 8 * w
     for j in range(X.shape[1]):
         v = X[0, j]
         if v != v:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
+        c = C[0, j]
         R[0, c % w, j] = v
-        I[0, j] = c + 1
+        C[0, j] = c + 1
         if c < w - 1:
             F[1, j] += v
             F[0, j] += v * (c + 1)
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
         if (c - w + 2) % period == 0:
             acc = 0.0
@@ -235,5 +237,5 @@ def wma_step_nb(F, I, R, X, O, w):
             F[1, j] = (F[1, j] + v) - F[2, j]
             acc = F[0, j] + v * w
         F[2, j] = R[0, (c + 1) % w, j]
-        O[0, j] = acc / divider
+        Y[0, j] = acc / divider
         F[0, j] = acc - F[1, j]

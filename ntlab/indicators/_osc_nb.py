@@ -148,25 +148,28 @@ def roc_nb(x, w, kind):
         s, e = span1_nb(xj)
         nan_fill_nb(o, 0, min(s + w, e))
         nan_fill_nb(o, e, n)
-        bad = False
-        for i in range(s, e):
-            bad |= xj[i] != xj[i]
-        if bad:
-            ok[j] = False
-            continue
+        for i in range(s, min(s + w, e)):
+            if xj[i] != xj[i]:
+                ok[j] = False
         if kind == 0:
             for i in range(s + w, e):
                 o[i] = xj[i] - xj[i - w]
         elif kind == 1:
             for i in range(s + w, e):
                 p = xj[i - w]
-                o[i] = ((xj[i] / p) - 1.0) * 100.0 if p != 0.0 else 0.0
+                o[i] = ((xj[i] / p) - 1.0) * 100.0 if p != 0.0 else xj[i] - xj[i]
         elif kind == 2:
             for i in range(s + w, e):
                 o[i] = xj[i] / xj[i - w] - 1.0
         else:
             for i in range(s + w, e):
                 o[i] = np.log(xj[i] / xj[i - w])
+        # a NaN input inside the span shows as a NaN output (counted without a branch)
+        bad = 0
+        for i in range(s + w, e):
+            bad += o[i] != o[i]
+        if bad:
+            ok[j] = False
     return out, ok
 
 
@@ -177,20 +180,20 @@ mom_nb = roc_nb
 
 
 @njit(cache=True)
-def rsi_step_nb(F, I, R, X, O, w):
+def rsi_step_nb(F, C, R, X, Y, w):
     """F[0] = gain, F[1] = loss, F[2] = previous value."""
     inv = 1.0 / w
     wm1 = float(w - 1)
     for j in range(X.shape[1]):
         v = X[0, j]
         if v != v:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         if c == 0:
             F[2, j] = v
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
         d = v - F[2, j]
         F[2, j] = v
@@ -199,31 +202,31 @@ def rsi_step_nb(F, I, R, X, O, w):
             F[0, j] += g
             F[1, j] += g - d
             if c < w:
-                O[0, j] = np.nan
+                Y[0, j] = np.nan
                 continue
             F[0, j] *= inv
             F[1, j] *= inv
         else:
             F[0, j] = (F[0, j] * wm1 + g) * inv
             F[1, j] = ((g - d) + F[1, j] * wm1) * inv
-        O[0, j] = _rsi_value(F[0, j], F[1, j])
+        Y[0, j] = _rsi_value(F[0, j], F[1, j])
 
 
 @njit(cache=True)
-def macd_step_nb(F, I, R, X, O, fast, slow, sig):
+def macd_step_nb(F, C, R, X, Y, fast, slow, sig):
     """F: 0 slow EMA (seed total first), 1 fast EMA (seed total first), 2 signal (seed total first)."""
     kf = 2.0 / (fast + 1)
     ks = 2.0 / (slow + 1)
     kg = 2.0 / (sig + 1)
     for j in range(X.shape[1]):
         v = X[0, j]
-        O[0, j] = np.nan
-        O[1, j] = np.nan
-        O[2, j] = np.nan
+        Y[0, j] = np.nan
+        Y[1, j] = np.nan
+        Y[2, j] = np.nan
         if v != v:
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         if c < slow - 1:
             F[0, j] += v
             if c >= slow - fast:
@@ -244,32 +247,32 @@ def macd_step_nb(F, I, R, X, O, fast, slow, sig):
             F[2, j] = (F[2, j] + d) / sig
         else:
             F[2, j] = fma_nb(d - F[2, j], kg, F[2, j])
-        O[0, j] = d
-        O[1, j] = F[2, j]
-        O[2, j] = d - F[2, j]
+        Y[0, j] = d
+        Y[1, j] = F[2, j]
+        Y[2, j] = d - F[2, j]
 
 
 @njit(cache=True)
-def roc_step_nb(F, I, R, X, O, w, kind):
+def roc_step_nb(F, C, R, X, Y, w, kind):
     """R[0] = last w + 1 values; kinds as in :func:`roc_nb`."""
     L = w + 1
     for j in range(X.shape[1]):
         v = X[0, j]
         if v != v:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
+        c = C[0, j]
         R[0, c % L, j] = v
-        I[0, j] = c + 1
+        C[0, j] = c + 1
         if c < w:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
         p = R[0, (c + 1) % L, j]
         if kind == 0:
-            O[0, j] = v - p
+            Y[0, j] = v - p
         elif kind == 1:
-            O[0, j] = ((v / p) - 1.0) * 100.0 if p != 0.0 else 0.0
+            Y[0, j] = ((v / p) - 1.0) * 100.0 if p != 0.0 else 0.0
         elif kind == 2:
-            O[0, j] = v / p - 1.0
+            Y[0, j] = v / p - 1.0
         else:
-            O[0, j] = np.log(v / p)
+            Y[0, j] = np.log(v / p)

@@ -27,78 +27,87 @@ _ZERO_EPS = 1e-14  # TA-Lib 0.8 TA_EPSILON
 
 
 @njit(cache=True, inline="always")
-def _tr(h, l, pc):
-    r = h - l
+def _tr(h, lo, pc):
+    r = h - lo
     a = abs(h - pc)
     if a > r:
         r = a
-    b = abs(l - pc)
+    b = abs(lo - pc)
     if b > r:
         r = b
     return r
 
 
 @njit(cache=True, inline="always")
-def _gap3(h, l, c, i):
-    return h[i] != h[i] or l[i] != l[i] or c[i] != c[i]
+def _gap3(h, lo, c):
+    # scalars only: passing arrays to a helper in a hot loop costs reference counting
+    return h != h or lo != lo or c != c
 
 
 @njit(cache=True)
-def _tr_atr_col(h, l, c, s, e, w, smooth, o):
+def _tr_atr_col(h, lo, c, s, e, w, smooth, o):
     first = s + (w if smooth else 1)
     nan_fill_nb(o, s, min(first, e))
-    if e - s < 1 or _gap3(h, l, c, s):
-        return e - s < 1
+    if e - s < 1:
+        return True
+    if _gap3(h[s], lo[s], c[s]):
+        return False
+    if not smooth:
+        for i in range(s + 1, e):
+            if _gap3(h[i], lo[i], c[i]):
+                return False
+            o[i] = _tr(h[i], lo[i], c[i - 1])
+        return True
+    total = 0.0
+    for i in range(s + 1, min(first, e)):
+        if _gap3(h[i], lo[i], c[i]):
+            return False
+        total += _tr(h[i], lo[i], c[i - 1])
+    if e <= first:
+        return True
+    if _gap3(h[first], lo[first], c[first]):
+        return False
+    prev = (total + _tr(h[first], lo[first], c[first - 1])) / w
+    o[first] = prev
     a = float(w - 1) / float(w)
     b = 1.0 - a
-    total = 0.0
-    prev = 0.0
-    for i in range(s + 1, e):
-        if _gap3(h, l, c, i):
+    for i in range(first + 1, e):
+        if _gap3(h[i], lo[i], c[i]):
             return False
-        tr = _tr(h[i], l[i], c[i - 1])
-        if not smooth:
-            o[i] = tr
-        elif i < first:
-            total += tr
-        elif i == first:
-            prev = (total + tr) / w
-            o[i] = prev
-        else:
-            prev = fma_nb(prev, a, tr * b)
-            o[i] = prev
+        prev = fma_nb(prev, a, _tr(h[i], lo[i], c[i - 1]) * b)
+        o[i] = prev
     return True
 
 
 @njit(cache=True)
-def _rows3(h, l, c, w, smooth):
+def _rows3(h, lo, c, w, smooth):
     m, n = c.shape
     out = empty_nb(m, n)
     ok = np.ones(m, dtype=np.bool_)
     for j in range(m):
-        s, e = span3_nb(h[j], l[j], c[j])
+        s, e = span3_nb(h[j], lo[j], c[j])
         nan_fill_nb(out[j], 0, s)
         nan_fill_nb(out[j], e, n)
-        ok[j] = _tr_atr_col(h[j], l[j], c[j], s, e, w, smooth, out[j])
+        ok[j] = _tr_atr_col(h[j], lo[j], c[j], s, e, w, smooth, out[j])
     return out, ok
 
 
 @njit(cache=True)
-def true_range_nb(h, l, c):
+def true_range_nb(h, lo, c):
     """True range max(h - l, |h - c[-1]|, |l - c[-1]|) of each row (NaN on the first bar)."""
-    return _rows3(h, l, c, 1, False)
+    return _rows3(h, lo, c, 1, False)
 
 
 @njit(cache=True)
-def atr_nb(h, l, c, w):
+def atr_nb(h, lo, c, w):
     """Average true range (Wilder, seeded with the mean of the first w true ranges)."""
-    return _rows3(h, l, c, w, True)
+    return _rows3(h, lo, c, w, True)
 
 
 @njit(cache=True, inline="always")
-def _dm(h, pH, l, pL):
+def _dm(h, pH, lo, pL):
     dp = h - pH
-    dm = pL - l
+    dm = pL - lo
     if dm > 0.0 and dp < dm:
         return 0.0, dm
     if dp > 0.0 and dp > dm:
@@ -122,12 +131,12 @@ def _dx(p, m):
 
 
 @njit(cache=True)
-def _adx_col(h, l, c, s, e, w, adx, pdi, mdi):
+def _adx_col(h, lo, c, s, e, w, adx, pdi, mdi):
     nan_fill_nb(adx, s, min(s + 2 * w - 1, e))
     nan_fill_nb(pdi, s, min(s + w, e))
     nan_fill_nb(mdi, s, min(s + w, e))
     for i in range(s, e):
-        if _gap3(h, l, c, i):
+        if _gap3(h[i], lo[i], c[i]):
             return False
     if e - s < 1:
         return True
@@ -138,8 +147,8 @@ def _adx_col(h, l, c, s, e, w, adx, pdi, mdi):
     prev_adx = 0.0
     wm1 = float(w - 1)
     for i in range(s + 1, e):
-        p, q = _dm(h[i], h[i - 1], l[i], l[i - 1])
-        t = _tr(h[i], l[i], c[i - 1])
+        p, q = _dm(h[i], h[i - 1], lo[i], lo[i - 1])
+        t = _tr(h[i], lo[i], c[i - 1])
         k = i - s
         if k < w:
             pdm += p
@@ -170,7 +179,7 @@ def _adx_col(h, l, c, s, e, w, adx, pdi, mdi):
 
 
 @njit(cache=True)
-def adx_nb(h, l, c, w):
+def adx_nb(h, lo, c, w):
     """ADX, +DI and -DI of each row (TA-Lib ADX / PLUS_DI / MINUS_DI)."""
     m, n = c.shape
     adx = empty_nb(m, n)
@@ -178,11 +187,11 @@ def adx_nb(h, l, c, w):
     mdi = empty_nb(m, n)
     ok = np.ones(m, dtype=np.bool_)
     for j in range(m):
-        s, e = span3_nb(h[j], l[j], c[j])
+        s, e = span3_nb(h[j], lo[j], c[j])
         for arr in (adx[j], pdi[j], mdi[j]):
             nan_fill_nb(arr, 0, s)
             nan_fill_nb(arr, e, n)
-        ok[j] = _adx_col(h[j], l[j], c[j], s, e, w, adx[j], pdi[j], mdi[j])
+        ok[j] = _adx_col(h[j], lo[j], c[j], s, e, w, adx[j], pdi[j], mdi[j])
     return adx, pdi, mdi, ok
 
 
@@ -195,12 +204,12 @@ def _fastk(c, hh, ll):
 
 
 @njit(cache=True)
-def _stoch_col(h, l, c, s, e, fk, sk, sd, k_out, d_out, tmp):
+def _stoch_col(h, lo, c, s, e, fk, sk, sd, k_out, d_out, tmp):
     start = s + fk + sk + sd - 3
     nan_fill_nb(k_out, s, min(start, e))
     nan_fill_nb(d_out, s, min(start, e))
     for i in range(s, e):
-        if _gap3(h, l, c, i):
+        if _gap3(h[i], lo[i], c[i]):
             return False
     first = s + fk - 1
     if e <= first:
@@ -223,14 +232,14 @@ def _stoch_col(h, l, c, s, e, fk, sk, sd, k_out, d_out, tmp):
             hh = h[i]
         if lo_i < trail:
             lo_i = trail
-            ll = l[trail]
+            ll = lo[trail]
             for q in range(trail + 1, i + 1):
-                if l[q] <= ll:
+                if lo[q] <= ll:
                     lo_i = q
-                    ll = l[q]
-        elif l[i] <= ll:
+                    ll = lo[q]
+        elif lo[i] <= ll:
             lo_i = i
-            ll = l[i]
+            ll = lo[i]
         tmp[i] = _fastk(c[i], hh, ll)
     sma_col_nb(tmp, first, e, sk, k_out)
     sma_col_nb(k_out, first + sk - 1, e, sd, d_out)
@@ -239,7 +248,7 @@ def _stoch_col(h, l, c, s, e, fk, sk, sd, k_out, d_out, tmp):
 
 
 @njit(cache=True)
-def stoch_nb(h, l, c, fk, sk, sd):
+def stoch_nb(h, lo, c, fk, sk, sd):
     """Slow stochastic %K (SMA of fast %K over sk) and %D (SMA of %K over sd)."""
     m, n = c.shape
     k_out = empty_nb(m, n)
@@ -247,11 +256,11 @@ def stoch_nb(h, l, c, fk, sk, sd):
     tmp = np.empty(n)
     ok = np.ones(m, dtype=np.bool_)
     for j in range(m):
-        s, e = span3_nb(h[j], l[j], c[j])
+        s, e = span3_nb(h[j], lo[j], c[j])
         for arr in (k_out[j], d_out[j]):
             nan_fill_nb(arr, 0, s)
             nan_fill_nb(arr, e, n)
-        ok[j] = _stoch_col(h[j], l[j], c[j], s, e, fk, sk, sd, k_out[j], d_out[j], tmp)
+        ok[j] = _stoch_col(h[j], lo[j], c[j], s, e, fk, sk, sd, k_out[j], d_out[j], tmp)
     return k_out, d_out, ok
 
 
@@ -271,12 +280,12 @@ def _cci_value(tp, avg, dev, w):
 
 
 @njit(cache=True)
-def _cci_col(h, l, c, s, e, w, o, tp):
+def _cci_col(h, lo, c, s, e, w, o, tp):
     nan_fill_nb(o, s, min(s + w - 1, e))
     for i in range(s, e):
-        if _gap3(h, l, c, i):
+        if _gap3(h[i], lo[i], c[i]):
             return False
-        tp[i] = ((h[i] + l[i]) + c[i]) / 3.0
+        tp[i] = ((h[i] + lo[i]) + c[i]) / 3.0
     for i in range(s + w - 1, e):
         base = i - w + 1
         cut = base + (w - (base - s) % w) % w  # time held by slot 0
@@ -296,15 +305,15 @@ def _cci_col(h, l, c, s, e, w, o, tp):
 
 
 @njit(cache=True)
-def cci_nb(h, l, c, w):
+def cci_nb(h, lo, c, w):
     """Commodity channel index: (tp - mean) / (0.015 * mean deviation) over w bars."""
     m, n = c.shape
     out = empty_nb(m, n)
     tp = np.empty(n)
     ok = np.ones(m, dtype=np.bool_)
     for j in range(m):
-        s, e = span3_nb(h[j], l[j], c[j])
+        s, e = span3_nb(h[j], lo[j], c[j])
         nan_fill_nb(out[j], 0, s)
         nan_fill_nb(out[j], e, n)
-        ok[j] = _cci_col(h[j], l[j], c[j], s, e, w, out[j], tp)
+        ok[j] = _cci_col(h[j], lo[j], c[j], s, e, w, out[j], tp)
     return out, ok

@@ -17,47 +17,47 @@ def _bar_gap(X, j):
 
 
 @njit(cache=True)
-def atr_step_nb(F, I, R, X, O, w, smooth):
+def atr_step_nb(F, C, R, X, Y, w, smooth):
     """F[0] = previous close, F[1] = ATR (seed total first). ``smooth`` False: true range."""
     a = float(w - 1) / float(w)
     b = 1.0 - a
     for j in range(X.shape[1]):
-        O[0, j] = np.nan
+        Y[0, j] = np.nan
         if _bar_gap(X, j):
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         pc = F[0, j]
         F[0, j] = X[2, j]
         if c == 0:
             continue
         tr = _tr(X[0, j], X[1, j], pc)
         if not smooth:
-            O[0, j] = tr
+            Y[0, j] = tr
         elif c < w:
             F[1, j] += tr
         elif c == w:
             F[1, j] = (F[1, j] + tr) / w
-            O[0, j] = F[1, j]
+            Y[0, j] = F[1, j]
         else:
             F[1, j] = fma_nb(F[1, j], a, tr * b)
-            O[0, j] = F[1, j]
+            Y[0, j] = F[1, j]
 
 
 @njit(cache=True)
-def adx_step_nb(F, I, R, X, O, w):
+def adx_step_nb(F, C, R, X, Y, w):
     """F: 0 prev high, 1 prev low, 2 prev close, 3 +DM, 4 -DM, 5 TR, 6 sum DX / ADX."""
     wm1 = float(w - 1)
     for j in range(X.shape[1]):
-        O[0, j] = np.nan
-        O[1, j] = np.nan
-        O[2, j] = np.nan
+        Y[0, j] = np.nan
+        Y[1, j] = np.nan
+        Y[2, j] = np.nan
         if _bar_gap(X, j):
             continue
         h = X[0, j]
         lo = X[1, j]
-        k = I[0, j]
-        I[0, j] = k + 1
+        k = C[0, j]
+        C[0, j] = k + 1
         pH = F[0, j]
         pL = F[1, j]
         pc = F[2, j]
@@ -77,8 +77,8 @@ def adx_step_nb(F, I, R, X, O, w):
         F[4, j] = F[4, j] - F[4, j] / w + q
         F[5, j] = F[5, j] - F[5, j] / w + t
         pd, md, has = _di(F[3, j], F[4, j], F[5, j])
-        O[1, j] = pd
-        O[2, j] = md
+        Y[1, j] = pd
+        Y[2, j] = md
         dx, has_dx = _dx(pd, md)
         use = has and has_dx
         if k < 2 * w - 1:
@@ -88,48 +88,48 @@ def adx_step_nb(F, I, R, X, O, w):
             if use:
                 F[6, j] += dx
             F[6, j] = F[6, j] / w
-            O[0, j] = F[6, j]
+            Y[0, j] = F[6, j]
         else:
             if use:
                 F[6, j] = (F[6, j] * wm1 + dx) / w
-            O[0, j] = F[6, j]
+            Y[0, j] = F[6, j]
 
 
 @njit(cache=True)
-def stoch_step_nb(F, I, R, X, O, fk, sk, sd):
+def stoch_step_nb(F, C, R, X, Y, fk, sk, sd):
     """R[0]/R[1] = last fk highs/lows, R[2] = last sk fast %K, R[3] = last sd slow %K;
-    F: 0 highest, 1 lowest, 2 %K total, 3 %D total; I: 0 bars, 1 highest bar, 2 lowest bar."""
+    F: 0 highest, 1 lowest, 2 %K total, 3 %D total; C: 0 bars, 1 highest bar, 2 lowest bar."""
     for j in range(X.shape[1]):
-        O[0, j] = np.nan
-        O[1, j] = np.nan
+        Y[0, j] = np.nan
+        Y[1, j] = np.nan
         if _bar_gap(X, j):
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         R[0, c % fk, j] = X[0, j]
         R[1, c % fk, j] = X[1, j]
         if c < fk - 1:
             continue
         trail = c - fk + 1
-        if I[1, j] < trail or c == fk - 1:
-            I[1, j] = trail
+        if C[1, j] < trail or c == fk - 1:
+            C[1, j] = trail
             F[0, j] = R[0, trail % fk, j]
             for q in range(trail + 1, c + 1):
                 if R[0, q % fk, j] >= F[0, j]:
-                    I[1, j] = q
+                    C[1, j] = q
                     F[0, j] = R[0, q % fk, j]
         elif X[0, j] >= F[0, j]:
-            I[1, j] = c
+            C[1, j] = c
             F[0, j] = X[0, j]
-        if I[2, j] < trail or c == fk - 1:
-            I[2, j] = trail
+        if C[2, j] < trail or c == fk - 1:
+            C[2, j] = trail
             F[1, j] = R[1, trail % fk, j]
             for q in range(trail + 1, c + 1):
                 if R[1, q % fk, j] <= F[1, j]:
-                    I[2, j] = q
+                    C[2, j] = q
                     F[1, j] = R[1, q % fk, j]
         elif X[1, j] <= F[1, j]:
-            I[2, j] = c
+            C[2, j] = c
             F[1, j] = X[1, j]
         fast = _fastk(X[2, j], F[0, j], F[1, j])
         q = c - (fk - 1)  # index of this fast %K
@@ -147,19 +147,19 @@ def stoch_step_nb(F, I, R, X, O, fk, sk, sd):
             continue
         tot = F[3, j]
         F[3, j] = tot - R[3, (r + 1) % sd, j]
-        O[0, j] = slow_k
-        O[1, j] = tot / sd
+        Y[0, j] = slow_k
+        Y[1, j] = tot / sd
 
 
 @njit(cache=True)
-def cci_step_nb(F, I, R, X, O, w):
+def cci_step_nb(F, C, R, X, Y, w):
     """R[0] = circular buffer of typical prices (slot = bar % w, as TA-Lib)."""
     for j in range(X.shape[1]):
-        O[0, j] = np.nan
+        Y[0, j] = np.nan
         if _bar_gap(X, j):
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         tp = ((X[0, j] + X[1, j]) + X[2, j]) / 3.0
         R[0, c % w, j] = tp
         if c < w - 1:
@@ -171,4 +171,4 @@ def cci_step_nb(F, I, R, X, O, w):
         dev = 0.0
         for q in range(w):
             dev += abs(R[0, q, j] - avg)
-        O[0, j] = _cci_value(tp, avg, dev, w)
+        Y[0, j] = _cci_value(tp, avg, dev, w)

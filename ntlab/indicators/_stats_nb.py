@@ -32,15 +32,17 @@ def _var_col(x, s, e, w, ddof, var):
     s1 = 0.0
     s2 = 0.0
     run = 0
+    countdown = 1  # re-anchor on the first full window, then every 8 * w bars (no modulo)
     for i in range(s, e):
         v = x[i]
         if v != v:
             return False
         run = run + 1 if i > s and v == x[i - 1] else 1
-        q = i - (s + w - 1)
-        if q < 0:
+        if i < s + w - 1:
             continue
-        if reanchor_nb(q, w):
+        countdown -= 1
+        if countdown == 0:
+            countdown = 8 * w
             t = 0.0
             for p in range(i - w + 1, i + 1):
                 t += x[p]
@@ -163,13 +165,15 @@ def _pair_col(x, y, s, e, w, corr, out):
     sxx = 0.0
     syy = 0.0
     sxy = 0.0
+    countdown = 1
     for i in range(s, e):
         if x[i] != x[i] or y[i] != y[i]:
             return False
-        q = i - (s + w - 1)
-        if q < 0:
+        if i < s + w - 1:
             continue
-        if reanchor_nb(q, w):
+        countdown -= 1
+        if countdown == 0:
+            countdown = 8 * w
             tx = 0.0
             ty = 0.0
             for p in range(i - w + 1, i + 1):

@@ -12,16 +12,22 @@ from numba import njit
 
 from ntlab.indicators._stats_nb import bands_nb, pair_value_nb, reanchor_nb
 
-__all__ = ["bollinger_step_nb", "zscore_step_nb", "volatility_step_nb", "pair_step_nb", "features_step_nb"]
+__all__ = [
+    "bollinger_step_nb",
+    "zscore_step_nb",
+    "volatility_step_nb",
+    "pair_step_nb",
+    "features_step_nb",
+]
 
 
 @njit(cache=True)
-def _var_push(F, I, R, r, j, v, c, w, ddof, f0):
+def _var_push(F, C, R, r, j, v, c, w, ddof, f0):
     """Add value number c of symbol j to the rolling variance; F[f0:f0 + 4] = K, S1, S2, last."""
     L = w + 1
     R[r, c % L, j] = v
-    run = I[1, j] + 1 if c > 0 and v == F[f0 + 3, j] else 1
-    I[1, j] = run
+    run = C[1, j] + 1 if c > 0 and v == F[f0 + 3, j] else 1
+    C[1, j] = run
     F[f0 + 3, j] = v
     q = c - (w - 1)
     if q < 0:
@@ -68,77 +74,77 @@ def _sma_push(F, R, r, j, v, c, w, f):
 
 
 @njit(cache=True)
-def bollinger_step_nb(F, I, R, X, O, w, k):
-    """O = (upper, middle, lower, %B, bandwidth); F[0:4] variance state, F[4] SMA total."""
+def bollinger_step_nb(F, C, R, X, Y, w, k):
+    """Y = (upper, middle, lower, %B, bandwidth); F[0:4] variance state, F[4] SMA total."""
     for j in range(X.shape[1]):
         v = X[0, j]
         for q in range(5):
-            O[q, j] = np.nan
+            Y[q, j] = np.nan
         if v != v:
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
-        var = _var_push(F, I, R, 0, j, v, c, w, 0, 0)
+        c = C[0, j]
+        C[0, j] = c + 1
+        var = _var_push(F, C, R, 0, j, v, c, w, 0, 0)
         mid = _sma_push(F, R, 0, j, v, c, w, 4)
         if c < w - 1:
             continue
         up, lo, pb, bw = bands_nb(v, mid, var, k)
-        O[0, j] = up
-        O[1, j] = mid
-        O[2, j] = lo
-        O[3, j] = pb
-        O[4, j] = bw
+        Y[0, j] = up
+        Y[1, j] = mid
+        Y[2, j] = lo
+        Y[3, j] = pb
+        Y[4, j] = bw
 
 
 @njit(cache=True)
-def zscore_step_nb(F, I, R, X, O, w):
+def zscore_step_nb(F, C, R, X, Y, w):
     for j in range(X.shape[1]):
         v = X[0, j]
-        O[0, j] = np.nan
+        Y[0, j] = np.nan
         if v != v:
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
-        var = _var_push(F, I, R, 0, j, v, c, w, 1, 0)
+        c = C[0, j]
+        C[0, j] = c + 1
+        var = _var_push(F, C, R, 0, j, v, c, w, 1, 0)
         mean = _sma_push(F, R, 0, j, v, c, w, 4)
         if c < w - 1:
             continue
         sd = np.sqrt(var)
-        O[0, j] = (v - mean) / sd if sd > 0.0 else np.nan
+        Y[0, j] = (v - mean) / sd if sd > 0.0 else np.nan
 
 
 @njit(cache=True)
-def volatility_step_nb(F, I, R, X, O, w, log, scale):
+def volatility_step_nb(F, C, R, X, Y, w, log, scale):
     """F[4] = previous value; returns go through the variance state F[0:4]."""
     for j in range(X.shape[1]):
         v = X[0, j]
-        O[0, j] = np.nan
+        Y[0, j] = np.nan
         if v != v:
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         prev = F[4, j]
         F[4, j] = v
         if c == 0:
             continue
         r = np.log(v / prev) if log else v / prev - 1.0
-        var = _var_push(F, I, R, 0, j, r, c - 1, w, 1, 0)
+        var = _var_push(F, C, R, 0, j, r, c - 1, w, 1, 0)
         if c - 1 >= w - 1:
-            O[0, j] = np.sqrt(var) * scale
+            Y[0, j] = np.sqrt(var) * scale
 
 
 @njit(cache=True)
-def pair_step_nb(F, I, R, X, O, w, corr):
+def pair_step_nb(F, C, R, X, Y, w, corr):
     """X = (x, y); R[0], R[1] = last w + 1 values; F = Kx, Ky, Sx, Sy, Sxx, Syy, Sxy."""
     L = w + 1
     for j in range(X.shape[1]):
         x = X[0, j]
         y = X[1, j]
-        O[0, j] = np.nan
+        Y[0, j] = np.nan
         if x != x or y != y:
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         R[0, c % L, j] = x
         R[1, c % L, j] = y
         q = c - (w - 1)
@@ -185,33 +191,33 @@ def pair_step_nb(F, I, R, X, O, w, corr):
         F[4, j] = sxx
         F[5, j] = syy
         F[6, j] = sxy
-        O[0, j] = pair_value_nb(sx, sy, sxx, syy, sxy, w, corr)
+        Y[0, j] = pair_value_nb(sx, sy, sxx, syy, sxy, w, corr)
 
 
 @njit(cache=True)
-def features_step_nb(F, I, R, X, O, horizons, vw):
-    """X = (close, volume); O = one simple return per horizon, then the volume ratio.
+def features_step_nb(F, C, R, X, Y, horizons, vw):
+    """X = (close, volume); Y = one simple return per horizon, then the volume ratio.
     R[0] = last max(h) + 1 closes, R[1] = last vw + 1 volumes; F[0] = volume SMA total;
-    I[0] = bars with a close, I[1] = bars with a volume."""
+    C[0] = bars with a close, C[1] = bars with a volume."""
     H = horizons.shape[0]
     L = R.shape[1]
     for j in range(X.shape[1]):
         x = X[0, j]
         v = X[1, j]
         for q in range(H + 1):
-            O[q, j] = np.nan
+            Y[q, j] = np.nan
         if x == x:
-            c = I[0, j]
-            I[0, j] = c + 1
+            c = C[0, j]
+            C[0, j] = c + 1
             R[0, c % L, j] = x
             for q in range(H):
                 h = horizons[q]
                 if c >= h:
-                    O[q, j] = x / R[0, (c - h) % L, j] - 1.0
+                    Y[q, j] = x / R[0, (c - h) % L, j] - 1.0
         if v == v:
-            c = I[1, j]
-            I[1, j] = c + 1
+            c = C[1, j]
+            C[1, j] = c + 1
             R[1, c % (vw + 1), j] = v
             mean = _sma_push(F, R, 1, j, v, c, vw, 0)
             if c >= vw - 1:
-                O[H, j] = v / mean if mean != 0.0 else np.nan
+                Y[H, j] = v / mean if mean != 0.0 else np.nan

@@ -3,8 +3,8 @@
 A stream object holds the recursive state of one indicator for one or many symbols and
 is updated one bar at a time. One symbol: ``update(value)`` returns a float (a tuple of
 floats for several outputs). Many symbols (``n_symbols=k``): ``update(array_of_k)``
-returns an array of k values (a tuple of arrays). Each update costs O(1) per symbol
-(CCI: O(window), like its definition) and gives exactly the value the batch function
+returns an array of k values (a tuple of arrays). Each update costs Y(1) per symbol
+(CCI: Y(window), like its definition) and gives exactly the value the batch function
 returns for that bar.
 
 Missing values: a NaN input (for bar indicators: any NaN among the inputs) leaves that
@@ -46,8 +46,14 @@ class StreamIndicator:
         ring_len: int = 1,
         float_init: tuple[float, ...] = (),
     ) -> None:
-        if n_symbols is not None and (isinstance(n_symbols, bool) or not isinstance(n_symbols, (int, np.integer)) or n_symbols < 1):
-            raise DataError(f"{type(self).__name__}: n_symbols must be a positive integer or None, got {n_symbols!r}")
+        if n_symbols is not None and (
+            isinstance(n_symbols, bool)
+            or not isinstance(n_symbols, (int, np.integer))
+            or n_symbols < 1
+        ):
+            raise DataError(
+                f"{type(self).__name__}: n_symbols must be a positive integer or None, got {n_symbols!r}"
+            )
         self._scalar = n_symbols is None
         m = 1 if n_symbols is None else int(n_symbols)
         self._m = m
@@ -98,14 +104,14 @@ class StreamIndicator:
             for k, v in enumerate(values):
                 X[k] = v
         self._step(self._F, self._I, self._R, X, self._O, *self._args)
-        O = self._O
+        Y = self._O
         if self._scalar:
-            if O.shape[0] == 1:
-                return float(O[0, 0])
-            return tuple(float(v) for v in O[:, 0])
-        if O.shape[0] == 1:
-            return O[0].copy()
-        return tuple(row.copy() for row in O)
+            if Y.shape[0] == 1:
+                return float(Y[0, 0])
+            return tuple(float(v) for v in Y[:, 0])
+        if Y.shape[0] == 1:
+            return Y[0].copy()
+        return tuple(row.copy() for row in Y)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params().items())

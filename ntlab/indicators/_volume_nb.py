@@ -14,7 +14,14 @@ from ntlab.indicators._common_nb import empty_nb, nan_fill_nb, span2_nb, span4_n
 from ntlab.indicators._ma_nb import sma_col_nb
 from ntlab.indicators._stats_nb import reanchor_nb
 
-__all__ = ["obv_nb", "vwap_nb", "volume_ratio_nb", "obv_step_nb", "vwap_step_nb", "volume_ratio_step_nb"]
+__all__ = [
+    "obv_nb",
+    "vwap_nb",
+    "volume_ratio_nb",
+    "obv_step_nb",
+    "vwap_step_nb",
+    "volume_ratio_step_nb",
+]
 
 
 @njit(cache=True)
@@ -50,36 +57,38 @@ def obv_nb(c, v):
 
 
 @njit(cache=True, inline="always")
-def _tp(h, l, c):
-    return ((h + l) + c) / 3.0
+def _tp(h, lo, c):
+    return ((h + lo) + c) / 3.0
 
 
 @njit(cache=True)
-def _vwap_col(h, l, c, v, s, e, w, o):
+def _vwap_col(h, lo, c, v, s, e, w, o):
     nan_fill_nb(o, s, min(s + max(w, 1) - 1, e))
     spv = 0.0
     sv = 0.0
+    countdown = 1
     for i in range(s, e):
-        if h[i] != h[i] or l[i] != l[i] or c[i] != c[i] or v[i] != v[i]:
+        if h[i] != h[i] or lo[i] != lo[i] or c[i] != c[i] or v[i] != v[i]:
             return False
-        pv = _tp(h[i], l[i], c[i]) * v[i]
+        pv = _tp(h[i], lo[i], c[i]) * v[i]
         if w == 0:
             spv += pv
             sv += v[i]
         else:
-            q = i - (s + w - 1)
-            if q < 0:
+            if i < s + w - 1:
                 continue
-            if reanchor_nb(q, w):
+            countdown -= 1
+            if countdown == 0:
+                countdown = 8 * w
                 spv = 0.0
                 sv = 0.0
                 for p in range(i - w + 1, i + 1):
-                    spv += _tp(h[p], l[p], c[p]) * v[p]
+                    spv += _tp(h[p], lo[p], c[p]) * v[p]
                     sv += v[p]
             else:
                 p = i - w
                 spv += pv
-                spv -= _tp(h[p], l[p], c[p]) * v[p]
+                spv -= _tp(h[p], lo[p], c[p]) * v[p]
                 sv += v[i]
                 sv -= v[p]
         o[i] = spv / sv if sv > 0.0 else np.nan
@@ -87,16 +96,16 @@ def _vwap_col(h, l, c, v, s, e, w, o):
 
 
 @njit(cache=True)
-def vwap_nb(h, l, c, v, w):
+def vwap_nb(h, lo, c, v, w):
     """Volume-weighted typical price over w bars (w = 0: cumulative from the first bar)."""
     m, n = c.shape
     out = empty_nb(m, n)
     ok = np.ones(m, dtype=np.bool_)
     for j in range(m):
-        s, e = span4_nb(h[j], l[j], c[j], v[j])
+        s, e = span4_nb(h[j], lo[j], c[j], v[j])
         nan_fill_nb(out[j], 0, s)
         nan_fill_nb(out[j], e, n)
-        ok[j] = _vwap_col(h[j], l[j], c[j], v[j], s, e, w, out[j])
+        ok[j] = _vwap_col(h[j], lo[j], c[j], v[j], s, e, w, out[j])
     return out, ok
 
 
@@ -126,16 +135,16 @@ def volume_ratio_nb(v, w):
 
 
 @njit(cache=True)
-def obv_step_nb(F, I, R, X, O):
+def obv_step_nb(F, C, R, X, Y):
     """X = (close, volume); F[0] = OBV, F[1] = previous close."""
     for j in range(X.shape[1]):
         x = X[0, j]
         vol = X[1, j]
         if x != x or vol != vol:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         if c == 0:
             F[0, j] = vol
         elif x > F[1, j]:
@@ -143,24 +152,24 @@ def obv_step_nb(F, I, R, X, O):
         elif x < F[1, j]:
             F[0, j] -= vol
         F[1, j] = x
-        O[0, j] = F[0, j]
+        Y[0, j] = F[0, j]
 
 
 @njit(cache=True)
-def vwap_step_nb(F, I, R, X, O, w):
+def vwap_step_nb(F, C, R, X, Y, w):
     """X = (high, low, close, volume); R[0] = price*volume, R[1] = volume (w + 1 slots);
     F[0] = sum pv, F[1] = sum v."""
     L = w + 1
     for j in range(X.shape[1]):
-        O[0, j] = np.nan
+        Y[0, j] = np.nan
         h = X[0, j]
         lo = X[1, j]
         cl = X[2, j]
         vol = X[3, j]
         if h != h or lo != lo or cl != cl or vol != vol:
             continue
-        c = I[0, j]
-        I[0, j] = c + 1
+        c = C[0, j]
+        C[0, j] = c + 1
         pv = _tp(h, lo, cl) * vol
         if w == 0:
             F[0, j] += pv
@@ -182,25 +191,25 @@ def vwap_step_nb(F, I, R, X, O, w):
                 F[0, j] -= R[0, (c - w) % L, j]
                 F[1, j] += vol
                 F[1, j] -= R[1, (c - w) % L, j]
-        O[0, j] = F[0, j] / F[1, j] if F[1, j] > 0.0 else np.nan
+        Y[0, j] = F[0, j] / F[1, j] if F[1, j] > 0.0 else np.nan
 
 
 @njit(cache=True)
-def volume_ratio_step_nb(F, I, R, X, O, w):
+def volume_ratio_step_nb(F, C, R, X, Y, w):
     """X = (volume,); SMA state as ``sma_step_nb`` (F[0] total, R[0] last w volumes)."""
     for j in range(X.shape[1]):
         v = X[0, j]
         if v != v:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
-        c = I[0, j]
+        c = C[0, j]
         R[0, c % w, j] = v
-        I[0, j] = c + 1
+        C[0, j] = c + 1
         F[0, j] += v
         if c < w - 1:
-            O[0, j] = np.nan
+            Y[0, j] = np.nan
             continue
         tmp = F[0, j]
         F[0, j] = tmp - R[0, (c + 1) % w, j]
         mean = tmp / w
-        O[0, j] = v / mean if mean != 0.0 else np.nan
+        Y[0, j] = v / mean if mean != 0.0 else np.nan

@@ -70,5 +70,7 @@ def return_features(
     out = {
         f"ret_{h}": apply(roc_nb, close, (h, 2), what="return_features", warmup=warm)[0] for h in hs
     }
-    out["volume_ratio"] = apply(volume_ratio_nb, volume, (vw,), what="return_features", warmup=warm)[0]
+    out["volume_ratio"] = apply(
+        volume_ratio_nb, volume, (vw,), what="return_features", warmup=warm
+    )[0]
     return out

@@ -98,7 +98,11 @@ def stoch(
     """
     fk, sk, sd = stoch_params(fastk, slowk, slowd)
     warm = fk + sk + sd - 3
-    return Stoch(*apply(stoch_nb, (data_or_high, low, close), (fk, sk, sd), what="stoch", warmup=warm, names=HLC))
+    return Stoch(
+        *apply(
+            stoch_nb, (data_or_high, low, close), (fk, sk, sd), what="stoch", warmup=warm, names=HLC
+        )
+    )
 
 
 def cci(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14) -> Any:
@@ -112,7 +116,9 @@ def adx(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14)
     """ADX with +DI and -DI (Wilder). +DI/-DI start after ``window`` bars, ADX after
     ``2 * window - 1`` (the indicator's warm-up)."""
     w = check_int("window", window, minimum=2, what="adx")
-    return ADX(*apply(adx_nb, (data_or_high, low, close), (w,), what="adx", warmup=2 * w - 1, names=HLC))
+    return ADX(
+        *apply(adx_nb, (data_or_high, low, close), (w,), what="adx", warmup=2 * w - 1, names=HLC)
+    )
 
 
 def roc(x: Any, window: int = 10) -> Any:

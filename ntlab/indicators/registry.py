@@ -12,7 +12,15 @@ from types import MappingProxyType
 from typing import Any
 
 from ntlab.errors import ConfigError
-from ntlab.indicators import features, moving_average, oscillators, stats, stream, volatility, volume
+from ntlab.indicators import (
+    features,
+    moving_average,
+    oscillators,
+    stats,
+    stream,
+    volatility,
+    volume,
+)
 
 __all__ = ["Indicator", "INDICATORS", "get_indicator", "warmup", "call_outputs"]
 
@@ -58,14 +66,52 @@ _V = ("value",)
 
 
 def _spec(name, function, cls, inputs, outputs, warm, params, talib=None) -> Indicator:
-    return Indicator(name, function, cls, inputs, outputs, warm, MappingProxyType(dict(params)), talib)
+    return Indicator(
+        name, function, cls, inputs, outputs, warm, MappingProxyType(dict(params)), talib
+    )
 
 
 INDICATORS: tuple[Indicator, ...] = (
-    _spec("sma", moving_average.sma, stream.SMA, ("close",), _V, lambda window=20: window - 1, {"window": 20}, "SMA"),
-    _spec("ema", moving_average.ema, stream.EMA, ("close",), _V, lambda window=20: window - 1, {"window": 20}, "EMA"),
-    _spec("wma", moving_average.wma, stream.WMA, ("close",), _V, lambda window=20: window - 1, {"window": 20}, "WMA"),
-    _spec("rsi", oscillators.rsi, stream.RSI, ("close",), _V, lambda window=14: window, {"window": 14}, "RSI"),
+    _spec(
+        "sma",
+        moving_average.sma,
+        stream.SMA,
+        ("close",),
+        _V,
+        lambda window=20: window - 1,
+        {"window": 20},
+        "SMA",
+    ),
+    _spec(
+        "ema",
+        moving_average.ema,
+        stream.EMA,
+        ("close",),
+        _V,
+        lambda window=20: window - 1,
+        {"window": 20},
+        "EMA",
+    ),
+    _spec(
+        "wma",
+        moving_average.wma,
+        stream.WMA,
+        ("close",),
+        _V,
+        lambda window=20: window - 1,
+        {"window": 20},
+        "WMA",
+    ),
+    _spec(
+        "rsi",
+        oscillators.rsi,
+        stream.RSI,
+        ("close",),
+        _V,
+        lambda window=14: window,
+        {"window": 14},
+        "RSI",
+    ),
     _spec(
         "macd",
         oscillators.macd,
@@ -86,17 +132,50 @@ INDICATORS: tuple[Indicator, ...] = (
         {"fastk": 5, "slowk": 3, "slowd": 3},
         "STOCH",
     ),
-    _spec("cci", oscillators.cci, stream.CCI, _HLC, _V, lambda window=14: window - 1, {"window": 14}, "CCI"),
     _spec(
-        "adx", oscillators.adx, stream.ADX, _HLC, oscillators.ADX._fields, lambda window=14: 2 * window - 1,
-        {"window": 14}, "ADX",
+        "cci",
+        oscillators.cci,
+        stream.CCI,
+        _HLC,
+        _V,
+        lambda window=14: window - 1,
+        {"window": 14},
+        "CCI",
     ),
-    _spec("roc", oscillators.roc, stream.ROC, ("close",), _V, lambda window=10: window, {"window": 10}, "ROC"),
     _spec(
-        "momentum", oscillators.momentum, stream.Momentum, ("close",), _V, lambda window=10: window, {"window": 10}, "MOM"
+        "adx",
+        oscillators.adx,
+        stream.ADX,
+        _HLC,
+        oscillators.ADX._fields,
+        lambda window=14: 2 * window - 1,
+        {"window": 14},
+        "ADX",
+    ),
+    _spec(
+        "roc",
+        oscillators.roc,
+        stream.ROC,
+        ("close",),
+        _V,
+        lambda window=10: window,
+        {"window": 10},
+        "ROC",
+    ),
+    _spec(
+        "momentum",
+        oscillators.momentum,
+        stream.Momentum,
+        ("close",),
+        _V,
+        lambda window=10: window,
+        {"window": 10},
+        "MOM",
     ),
     _spec("true_range", volatility.true_range, stream.TrueRange, _HLC, _V, lambda: 1, {}, "TRANGE"),
-    _spec("atr", volatility.atr, stream.ATR, _HLC, _V, lambda window=14: window, {"window": 14}, "ATR"),
+    _spec(
+        "atr", volatility.atr, stream.ATR, _HLC, _V, lambda window=14: window, {"window": 14}, "ATR"
+    ),
     _spec(
         "bollinger",
         volatility.bollinger,
@@ -118,25 +197,60 @@ INDICATORS: tuple[Indicator, ...] = (
     ),
     _spec("obv", volume.obv, stream.OBV, ("close", "volume"), _V, lambda: 0, {}, "OBV"),
     _spec(
-        "vwap", volume.vwap, stream.VWAP, ("high", "low", "close", "volume"), _V,
-        lambda window=20: max((window or 0) - 1, 0), {"window": 20},
-    ),
-    _spec(
-        "volume_ratio", volume.volume_ratio, stream.VolumeRatio, ("volume",), _V, lambda window=20: window - 1,
+        "vwap",
+        volume.vwap,
+        stream.VWAP,
+        ("high", "low", "close", "volume"),
+        _V,
+        lambda window=20: max((window or 0) - 1, 0),
         {"window": 20},
     ),
     _spec(
-        "returns", stats.returns, stream.Returns, ("close",), _V, lambda periods=1, log=False: periods,
+        "volume_ratio",
+        volume.volume_ratio,
+        stream.VolumeRatio,
+        ("volume",),
+        _V,
+        lambda window=20: window - 1,
+        {"window": 20},
+    ),
+    _spec(
+        "returns",
+        stats.returns,
+        stream.Returns,
+        ("close",),
+        _V,
+        lambda periods=1, log=False: periods,
         {"periods": 1, "log": False},
     ),
     _spec(
-        "rolling_zscore", stats.rolling_zscore, stream.ZScore, ("close",), _V, lambda window=20: window - 1,
+        "rolling_zscore",
+        stats.rolling_zscore,
+        stream.ZScore,
+        ("close",),
+        _V,
+        lambda window=20: window - 1,
         {"window": 20},
     ),
-    _spec("rolling_corr", stats.rolling_corr, stream.Corr, ("x", "y"), _V, lambda window=30: window - 1, {"window": 30}, "CORREL"),
     _spec(
-        "rolling_beta", stats.rolling_beta, stream.Beta, ("x", "benchmark"), _V, lambda window=20: window - 1,
-        {"window": 20}, "BETA",
+        "rolling_corr",
+        stats.rolling_corr,
+        stream.Corr,
+        ("x", "y"),
+        _V,
+        lambda window=30: window - 1,
+        {"window": 30},
+        "CORREL",
+    ),
+    _spec(
+        "rolling_beta",
+        stats.rolling_beta,
+        stream.Beta,
+        ("x", "benchmark"),
+        _V,
+        lambda window=20: window - 1,
+        {"window": 20},
+        "BETA",
     ),
     _spec(
         "return_features",
@@ -144,7 +258,9 @@ INDICATORS: tuple[Indicator, ...] = (
         stream.ReturnFeatures,
         ("close", "volume"),
         features.feature_names(),
-        lambda horizons=features.DEFAULT_HORIZONS, volume_window=20: max(max(horizons), volume_window - 1),
+        lambda horizons=features.DEFAULT_HORIZONS, volume_window=20: max(
+            max(horizons), volume_window - 1
+        ),
         {"horizons": features.DEFAULT_HORIZONS, "volume_window": 20},
     ),
 )

@@ -37,7 +37,9 @@ def _pair(x: Any, y: Any, window: int, corr: bool, what: str) -> Any:
     xr, layout = as_rows(x, what=what)
     yr, ylayout = as_rows(y, what=f"{what} (second input)")
     if xr.shape[1] != yr.shape[1] or not layout.index.equals(ylayout.index):
-        raise DataError(f"{what}: the two inputs must share the same bars (index); align them first")
+        raise DataError(
+            f"{what}: the two inputs must share the same bars (index); align them first"
+        )
     if yr.shape[0] == 1 and xr.shape[0] > 1:
         yr = np.ascontiguousarray(np.broadcast_to(yr, xr.shape))
     elif yr.shape[0] != xr.shape[0]:
@@ -45,7 +47,11 @@ def _pair(x: Any, y: Any, window: int, corr: bool, what: str) -> Any:
             f"{what}: second input has {yr.shape[0]} columns, first has {xr.shape[0]}; "
             "pass one series (used for every column) or a frame with the same columns"
         )
-    elif layout.columns is not None and ylayout.columns is not None and not layout.columns.equals(ylayout.columns):
+    elif (
+        layout.columns is not None
+        and ylayout.columns is not None
+        and not layout.columns.equals(ylayout.columns)
+    ):
         raise DataError(f"{what}: the two frames have different columns; align them first")
     check_length(xr, w - 1, what=what)
     return from_rows(run_kernel(pair_nb, [xr, yr], w, corr)[0], layout)

@@ -94,7 +94,9 @@ class SMA(_Windowed):
     """Streaming :func:`ntlab.indicators.sma`."""
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=sma_step_nb, args=(self.window,), n_ring=1, ring_len=self.window)
+        self._setup(
+            n_symbols, step=sma_step_nb, args=(self.window,), n_ring=1, ring_len=self.window
+        )
 
 
 class EMA(_Windowed):
@@ -108,7 +110,14 @@ class WMA(_Windowed):
     """Streaming :func:`ntlab.indicators.wma`."""
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=wma_step_nb, args=(self.window,), n_float=3, n_ring=1, ring_len=self.window)
+        self._setup(
+            n_symbols,
+            step=wma_step_nb,
+            args=(self.window,),
+            n_float=3,
+            n_ring=1,
+            ring_len=self.window,
+        )
 
 
 class RSI(_Windowed):
@@ -134,7 +143,13 @@ class _Change(_Windowed):
         super().__init__(window, n_symbols=n_symbols)
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=roc_step_nb, args=(self.window, self.kind), n_ring=1, ring_len=self.window + 1)
+        self._setup(
+            n_symbols,
+            step=roc_step_nb,
+            args=(self.window, self.kind),
+            n_ring=1,
+            ring_len=self.window + 1,
+        )
 
     @property
     def warmup(self) -> int:
@@ -156,11 +171,15 @@ class ROC(_Change):
 class Returns(StreamIndicator):
     """Streaming :func:`ntlab.indicators.returns`."""
 
-    def __init__(self, periods: int = 1, log: bool = False, *, n_symbols: int | None = None) -> None:
+    def __init__(
+        self, periods: int = 1, log: bool = False, *, n_symbols: int | None = None
+    ) -> None:
         self.periods = check_int("periods", periods, minimum=1, what="Returns")
         self.log = bool(log)
         p = self.periods
-        self._setup(n_symbols, step=roc_step_nb, args=(p, 3 if self.log else 2), n_ring=1, ring_len=p + 1)
+        self._setup(
+            n_symbols, step=roc_step_nb, args=(p, 3 if self.log else 2), n_ring=1, ring_len=p + 1
+        )
 
     def params(self):
         return {"periods": self.periods, "log": self.log}
@@ -175,9 +194,13 @@ class MACD(StreamIndicator):
 
     outputs = MACDResult._fields
 
-    def __init__(self, fast: int = 12, slow: int = 26, signal: int = 9, *, n_symbols: int | None = None) -> None:
+    def __init__(
+        self, fast: int = 12, slow: int = 26, signal: int = 9, *, n_symbols: int | None = None
+    ) -> None:
         self.fast, self.slow, self.signal = macd_params(fast, slow, signal, what="MACD")
-        self._setup(n_symbols, step=macd_step_nb, args=(self.fast, self.slow, self.signal), n_float=3)
+        self._setup(
+            n_symbols, step=macd_step_nb, args=(self.fast, self.slow, self.signal), n_float=3
+        )
 
     def params(self):
         return {"fast": self.fast, "slow": self.slow, "signal": self.signal}
@@ -196,7 +219,9 @@ class Stoch(StreamIndicator):
     inputs = HLC
     outputs = StochResult._fields
 
-    def __init__(self, fastk: int = 5, slowk: int = 3, slowd: int = 3, *, n_symbols: int | None = None) -> None:
+    def __init__(
+        self, fastk: int = 5, slowk: int = 3, slowd: int = 3, *, n_symbols: int | None = None
+    ) -> None:
         self.fastk, self.slowk, self.slowd = stoch_params(fastk, slowk, slowd, what="Stoch")
         ring = max(self.fastk, self.slowk, self.slowd)
         self._setup(
@@ -230,7 +255,9 @@ class CCI(_Windowed):
         super().__init__(window, n_symbols=n_symbols)
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=cci_step_nb, args=(self.window,), n_ring=1, ring_len=self.window)
+        self._setup(
+            n_symbols, step=cci_step_nb, args=(self.window,), n_ring=1, ring_len=self.window
+        )
 
 
 class ADX(_Windowed):
@@ -292,7 +319,13 @@ class Bollinger(StreamIndicator):
         self.window = check_int("window", window, minimum=2, what="Bollinger")
         self.k = check_float("k", k, what="Bollinger", positive=True)
         self._setup(
-            n_symbols, step=bollinger_step_nb, args=(self.window, self.k), n_float=5, n_int=2, n_ring=1, ring_len=self.window + 1
+            n_symbols,
+            step=bollinger_step_nb,
+            args=(self.window, self.k),
+            n_float=5,
+            n_int=2,
+            n_ring=1,
+            ring_len=self.window + 1,
         )
 
     def params(self):
@@ -312,14 +345,27 @@ class ZScore(_Windowed):
     minimum = 2
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=zscore_step_nb, args=(self.window,), n_float=5, n_int=2, n_ring=1, ring_len=self.window + 1)
+        self._setup(
+            n_symbols,
+            step=zscore_step_nb,
+            args=(self.window,),
+            n_float=5,
+            n_int=2,
+            n_ring=1,
+            ring_len=self.window + 1,
+        )
 
 
 class Volatility(StreamIndicator):
     """Streaming :func:`ntlab.indicators.rolling_volatility`."""
 
     def __init__(
-        self, window: int = 20, log: bool = True, periods_per_year: float | None = None, *, n_symbols: int | None = None
+        self,
+        window: int = 20,
+        log: bool = True,
+        periods_per_year: float | None = None,
+        *,
+        n_symbols: int | None = None,
     ) -> None:
         self.window = check_int("window", window, minimum=2, what="Volatility")
         self.log = bool(log)
@@ -349,7 +395,14 @@ class _Pair(_Windowed):
     corr = True
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=pair_step_nb, args=(self.window, self.corr), n_float=7, n_ring=2, ring_len=self.window + 1)
+        self._setup(
+            n_symbols,
+            step=pair_step_nb,
+            args=(self.window, self.corr),
+            n_float=7,
+            n_ring=2,
+            ring_len=self.window + 1,
+        )
 
 
 class Corr(_Pair):
@@ -387,7 +440,9 @@ class VWAP(StreamIndicator):
     inputs = ("high", "low", "close", "volume")
 
     def __init__(self, window: int | None = 20, *, n_symbols: int | None = None) -> None:
-        self.window = None if window is None else check_int("window", window, minimum=1, what="VWAP")
+        self.window = (
+            None if window is None else check_int("window", window, minimum=1, what="VWAP")
+        )
         w = self.window or 0
         self._setup(n_symbols, step=vwap_step_nb, args=(w,), n_float=2, n_ring=2, ring_len=w + 1)
 
@@ -405,7 +460,13 @@ class VolumeRatio(_Windowed):
     inputs = ("volume",)
 
     def _init(self, n_symbols):
-        self._setup(n_symbols, step=volume_ratio_step_nb, args=(self.window,), n_ring=1, ring_len=self.window)
+        self._setup(
+            n_symbols,
+            step=volume_ratio_step_nb,
+            args=(self.window,),
+            n_ring=1,
+            ring_len=self.window,
+        )
 
 
 class ReturnFeatures(StreamIndicator):
@@ -415,14 +476,27 @@ class ReturnFeatures(StreamIndicator):
     inputs = ("close", "volume")
 
     def __init__(
-        self, horizons: Sequence[int] = DEFAULT_HORIZONS, volume_window: int = 20, *, n_symbols: int | None = None
+        self,
+        horizons: Sequence[int] = DEFAULT_HORIZONS,
+        volume_window: int = 20,
+        *,
+        n_symbols: int | None = None,
     ) -> None:
         self.horizons = _horizons(horizons)
-        self.volume_window = check_int("volume_window", volume_window, minimum=1, what="ReturnFeatures")
+        self.volume_window = check_int(
+            "volume_window", volume_window, minimum=1, what="ReturnFeatures"
+        )
         self.outputs = feature_names(self.horizons)  # type: ignore[misc]
         ring = max(max(self.horizons), self.volume_window) + 1
         hs = np.array(self.horizons, dtype=np.int64)
-        self._setup(n_symbols, step=features_step_nb, args=(hs, self.volume_window), n_int=2, n_ring=2, ring_len=ring)
+        self._setup(
+            n_symbols,
+            step=features_step_nb,
+            args=(hs, self.volume_window),
+            n_int=2,
+            n_ring=2,
+            ring_len=ring,
+        )
 
     def params(self):
         return {"horizons": self.horizons, "volume_window": self.volume_window}

@@ -31,7 +31,9 @@ class Bollinger(NamedTuple):
 
 def true_range(data_or_high: Any, low: Any = None, close: Any = None) -> Any:
     """max(high - low, |high - previous close|, |low - previous close|); warm-up 1 bar."""
-    return apply(true_range_nb, (data_or_high, low, close), (), what="true_range", warmup=1, names=HLC)[0]
+    return apply(
+        true_range_nb, (data_or_high, low, close), (), what="true_range", warmup=1, names=HLC
+    )[0]
 
 
 def atr(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14) -> Any:

@@ -17,11 +17,17 @@ __all__ = ["obv", "vwap", "volume_ratio"]
 
 def obv(data_or_close: Any, volume: Any = None) -> Any:
     """On-balance volume, starting at the first bar's volume (TA-Lib OBV). No warm-up."""
-    return apply(obv_nb, (data_or_close, volume), (), what="obv", warmup=0, names=("close", "volume"))[0]
+    return apply(
+        obv_nb, (data_or_close, volume), (), what="obv", warmup=0, names=("close", "volume")
+    )[0]
 
 
 def vwap(
-    data_or_high: Any, low: Any = None, close: Any = None, volume: Any = None, window: int | None = 20
+    data_or_high: Any,
+    low: Any = None,
+    close: Any = None,
+    volume: Any = None,
+    window: int | None = 20,
 ) -> Any:
     """Volume-weighted average of the typical price (high + low + close) / 3 over the last
     ``window`` bars, or since the first bar when ``window`` is None (cumulative VWAP).

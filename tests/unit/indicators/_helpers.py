@@ -34,7 +34,9 @@ def holes(data: MarketData, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     mask = np.zeros(data.shape, dtype=bool)
     for j in range(0, data.n_symbols, 2):
-        rows = rng.choice(np.arange(40, data.n_bars - 5), size=min(6, data.n_bars // 40), replace=False)
+        rows = rng.choice(
+            np.arange(40, data.n_bars - 5), size=min(6, data.n_bars // 40), replace=False
+        )
         mask[rows, j] = True
         mask[rows[0] : rows[0] + 3, j] = True  # and one run of three
     return mask
@@ -62,7 +64,9 @@ def as_tuple(result) -> tuple:
     return call_outputs(result)
 
 
-def assert_same(a, b, *, exact: bool = True, rtol: float = 1e-9, atol: float = 0.0, what: str = "") -> None:
+def assert_same(
+    a, b, *, exact: bool = True, rtol: float = 1e-9, atol: float = 0.0, what: str = ""
+) -> None:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     assert a.shape == b.shape, what

@@ -11,7 +11,17 @@ from ntlab.errors import ConfigError, DataError
 from ntlab.indicators import INDICATORS
 from tests.unit.indicators._helpers import as_tuple, assert_same, role_inputs, sample
 
-INT_PARAMS = ("window", "fast", "slow", "signal", "fastk", "slowk", "slowd", "periods", "volume_window")
+INT_PARAMS = (
+    "window",
+    "fast",
+    "slow",
+    "signal",
+    "fastk",
+    "slowk",
+    "slowd",
+    "periods",
+    "volume_window",
+)
 
 
 def _one_symbol(spec, data, sym, punch=False):
@@ -39,7 +49,11 @@ def test_input_kinds_and_warmup(spec):
     panel = as_tuple(spec.compute(*frames, **spec.params))
     sym = "IBM"
     series = as_tuple(spec.compute(*_one_symbol(spec, data, sym), **spec.params))
-    arrays = as_tuple(spec.compute(*[x[sym].to_numpy() if x.ndim == 2 else x.to_numpy() for x in frames], **spec.params))
+    arrays = as_tuple(
+        spec.compute(
+            *[x[sym].to_numpy() if x.ndim == 2 else x.to_numpy() for x in frames], **spec.params
+        )
+    )
     for p, s, a in zip(panel, series, arrays):
         pd.testing.assert_index_equal(p.index, data.index)
         pd.testing.assert_index_equal(p.columns, data.close.columns)
@@ -59,7 +73,9 @@ def test_input_kinds_and_warmup(spec):
     assert ind.warmup(spec.name) == w
 
 
-@pytest.mark.parametrize("spec", [s for s in INDICATORS if set(s.params) & set(INT_PARAMS)], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", [s for s in INDICATORS if set(s.params) & set(INT_PARAMS)], ids=lambda s: s.name
+)
 def test_bad_parameters_raise(spec):
     data = sample("indices")
     inputs = _one_symbol(spec, data, "SP500")

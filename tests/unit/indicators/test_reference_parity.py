@@ -28,9 +28,18 @@ def _exact_std(x: np.ndarray, w: int, ddof: int) -> np.ndarray:
 def test_returns_match_pandas(stocks):
     close = stocks.close
     for p in (1, 5):
-        assert_same(ind.returns(close, p).to_numpy(), (close / close.shift(p) - 1).to_numpy()[:, :], exact=False)
+        assert_same(
+            ind.returns(close, p).to_numpy(),
+            (close / close.shift(p) - 1).to_numpy()[:, :],
+            exact=False,
+        )
     s = stocks.close["AAPL"]
-    assert_same(ind.returns(s, 3, log=True).to_numpy(), np.log(s / s.shift(3)).to_numpy(), exact=False, rtol=1e-12)
+    assert_same(
+        ind.returns(s, 3, log=True).to_numpy(),
+        np.log(s / s.shift(3)).to_numpy(),
+        exact=False,
+        rtol=1e-12,
+    )
 
 
 def test_rolling_volatility_matches_pandas_and_two_pass(stocks):
@@ -84,7 +93,9 @@ def test_vwap_matches_pandas(stocks):
 
 def test_volume_ratio_and_return_features_match_pandas(stocks):
     v = stocks.volume
-    assert_same(ind.volume_ratio(stocks, 20).to_numpy(), (v / v.rolling(20).mean()).to_numpy(), exact=False)
+    assert_same(
+        ind.volume_ratio(stocks, 20).to_numpy(), (v / v.rolling(20).mean()).to_numpy(), exact=False
+    )
     feats = ind.return_features(stocks, horizons=(5, 10, 20, 50), volume_window=20)
     assert list(feats) == ["ret_5", "ret_10", "ret_20", "ret_50", "volume_ratio"]
     for h in (5, 10, 20, 50):
@@ -99,7 +110,9 @@ def test_corr_and_beta_match_pandas_on_returns(stocks):
     corr = ind.rolling_corr(r, bench, 30)
     beta = ind.rolling_beta(r, bench, 30)
     for sym in ("AAPL", "GOOG", "IBM"):
-        assert_same(corr[sym].to_numpy(), r[sym].rolling(30).corr(bench).to_numpy(), exact=False, atol=1e-9)
+        assert_same(
+            corr[sym].to_numpy(), r[sym].rolling(30).corr(bench).to_numpy(), exact=False, atol=1e-9
+        )
         ref = r[sym].rolling(30).cov(bench) / bench.rolling(30).var()
         assert_same(beta[sym].to_numpy(), ref.to_numpy(), exact=False, atol=1e-9)
     assert np.allclose(corr["MSFT"].dropna(), 1.0) and np.allclose(beta["MSFT"].dropna(), 1.0)

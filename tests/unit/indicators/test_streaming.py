@@ -59,7 +59,9 @@ def test_stream_reset_and_warmup(spec):
     for i in range(s.warmup + 5):
         first.append(as_tuple(s.update(*(float(x.iloc[i]) for x in inputs))))
     # the slowest output is NaN for exactly `warmup` bars on gap-free data
-    valid = [not all(np.isnan(v) for v in row) and all(not np.isnan(v) for v in row) for row in first]
+    valid = [
+        not all(np.isnan(v) for v in row) and all(not np.isnan(v) for v in row) for row in first
+    ]
     assert valid.index(True) == s.warmup
     assert s.n_seen == s.warmup + 5
     s.reset()

@@ -38,24 +38,46 @@ REFERENCES = {
         True,
     ),
     "stoch": (
-        lambda h, l, c, p: list(talib.STOCH(h, l, c, p["fastk"], p["slowk"], 0, p["slowd"], 0)),
+        lambda h, lo, c, p: list(talib.STOCH(h, lo, c, p["fastk"], p["slowk"], 0, p["slowd"], 0)),
         [{"fastk": 5, "slowk": 3, "slowd": 3}, {"fastk": 14, "slowk": 1, "slowd": 5}],
         True,
     ),
-    "cci": (lambda h, l, c, p: [talib.CCI(h, l, c, p["window"])], [{"window": 14}, {"window": 20}], True),
+    "cci": (
+        lambda h, lo, c, p: [talib.CCI(h, lo, c, p["window"])],
+        [{"window": 14}, {"window": 20}],
+        True,
+    ),
     "adx": (
-        lambda h, l, c, p: [f(h, l, c, p["window"]) for f in (talib.ADX, talib.PLUS_DI, talib.MINUS_DI)],
+        lambda h, lo, c, p: [
+            f(h, lo, c, p["window"]) for f in (talib.ADX, talib.PLUS_DI, talib.MINUS_DI)
+        ],
         [{"window": 14}, {"window": 5}],
         True,
     ),
     "roc": (lambda c, p: [talib.ROC(c, p["window"])], [{"window": 10}, {"window": 1}], True),
     "momentum": (lambda c, p: [talib.MOM(c, p["window"])], [{"window": 10}, {"window": 3}], True),
-    "true_range": (lambda h, l, c, p: [talib.TRANGE(h, l, c)], [{}], True),
-    "atr": (lambda h, l, c, p: [talib.ATR(h, l, c, p["window"])], [{"window": 14}, {"window": 3}], True),
+    "true_range": (lambda h, lo, c, p: [talib.TRANGE(h, lo, c)], [{}], True),
+    "atr": (
+        lambda h, lo, c, p: [talib.ATR(h, lo, c, p["window"])],
+        [{"window": 14}, {"window": 3}],
+        True,
+    ),
     "obv": (lambda c, v, p: [talib.OBV(c, v)], [{}], True),
-    "bollinger": (lambda c, p: _bands(c, p["window"], p["k"]), [{"window": 20, "k": 2.0}, {"window": 5, "k": 1.5}], False),
-    "rolling_corr": (lambda x, y, p: [talib.CORREL(x, y, p["window"])], [{"window": 30}, {"window": 8}], False),
-    "rolling_beta": (lambda x, y, p: [talib.BETA(y, x, p["window"])], [{"window": 20}, {"window": 5}], False),
+    "bollinger": (
+        lambda c, p: _bands(c, p["window"], p["k"]),
+        [{"window": 20, "k": 2.0}, {"window": 5, "k": 1.5}],
+        False,
+    ),
+    "rolling_corr": (
+        lambda x, y, p: [talib.CORREL(x, y, p["window"])],
+        [{"window": 30}, {"window": 8}],
+        False,
+    ),
+    "rolling_beta": (
+        lambda x, y, p: [talib.BETA(y, x, p["window"])],
+        [{"window": 20}, {"window": 5}],
+        False,
+    ),
 }
 
 
