@@ -58,7 +58,9 @@ def settings() -> Settings:
     paper = _env("ALPACA_PAPER").lower() not in {"0", "false", "no"}
     return Settings(
         alpaca_api_key=_Secret(_env("ALPACA_API_KEY", "APCA_API_KEY_ID")),
-        alpaca_secret_key=_Secret(_env("ALPACA_SECRET_KEY", "ALPACA_API_SECRET", "APCA_API_SECRET_KEY")),
+        alpaca_secret_key=_Secret(
+            _env("ALPACA_SECRET_KEY", "ALPACA_API_SECRET", "APCA_API_SECRET_KEY")
+        ),
         alpaca_paper=paper,
         home=ntlab_home(),
     )

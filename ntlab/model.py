@@ -131,9 +131,11 @@ class _Record:
                 known[f.name] = data[f.name]
             elif f.default is MISSING and f.default_factory is MISSING:
                 raise ConfigError(f"{cls.__name__}: field '{key}' is missing from {sorted(data)}")
-        unknown = set(data) - {cls._json_names.get(f.name, _camel(f.name)) for f in fields(cls)} - {
-            f.name for f in fields(cls)
-        }
+        unknown = (
+            set(data)
+            - {cls._json_names.get(f.name, _camel(f.name)) for f in fields(cls)}
+            - {f.name for f in fields(cls)}
+        )
         if unknown:
             raise ConfigError(f"{cls.__name__}: unknown field(s) {sorted(unknown)}")
         for name, value in list(known.items()):
@@ -197,7 +199,10 @@ class Bar(_Record):
         for name in ("open", "high", "low", "close"):
             _check_price("Bar", name, getattr(self, name), allow_none=False)
         if self.high < self.low:
-            _fail("Bar", f"{self.symbol} at {iso_utc(self.timestamp)}: high {self.high} < low {self.low}")
+            _fail(
+                "Bar",
+                f"{self.symbol} at {iso_utc(self.timestamp)}: high {self.high} < low {self.low}",
+            )
         if not math.isfinite(self.volume) or self.volume < 0:
             _fail("Bar", f"volume must be >= 0, got {self.volume!r}")
 
@@ -289,16 +294,27 @@ class OrderRequest(_Record):
         _set(self, "order_type", _enum(owner, OrderType, self.order_type))
         _set(self, "time_in_force", _enum(owner, TimeInForce, self.time_in_force))
         qty = self.quantity
-        if isinstance(qty, bool) or not isinstance(qty, (int, float)) or not math.isfinite(qty) or qty <= 0:
+        if (
+            isinstance(qty, bool)
+            or not isinstance(qty, (int, float))
+            or not math.isfinite(qty)
+            or qty <= 0
+        ):
             _fail(owner, f"quantity must be a positive number, got {qty!r}")
         _check_price(owner, "limitPrice", self.limit_price)
         _check_price(owner, "stopPrice", self.stop_price)
         needs_limit = self.order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
         needs_stop = self.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)
         if needs_limit != (self.limit_price is not None):
-            _fail(owner, f"a {self.order_type.value} order {'needs' if needs_limit else 'takes no'} limitPrice")
+            _fail(
+                owner,
+                f"a {self.order_type.value} order {'needs' if needs_limit else 'takes no'} limitPrice",
+            )
         if needs_stop != (self.stop_price is not None):
-            _fail(owner, f"a {self.order_type.value} order {'needs' if needs_stop else 'takes no'} stopPrice")
+            _fail(
+                owner,
+                f"a {self.order_type.value} order {'needs' if needs_stop else 'takes no'} stopPrice",
+            )
         if not self.client_order_id or len(self.client_order_id) > 128:
             _fail(owner, "clientOrderId must be 1 to 128 characters")
 

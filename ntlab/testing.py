@@ -64,7 +64,9 @@ def check_causal(
         for name, frame in part.frames().items():
             ref = full.frames().get(name)
             if ref is None:
-                raise LookAheadError(f"{strategy.name}: field {name} appears only on the prefix of {k} bars")
+                raise LookAheadError(
+                    f"{strategy.name}: field {name} appears only on the prefix of {k} bars"
+                )
             where = _first_difference(frame, ref.iloc[:k], atol)
             if where is not None:
                 r, c = where

@@ -1,15 +1,41 @@
-"""BacktestResult: equity, returns, trades and the summary metrics of a backtest."""
+"""BacktestResult: equity, returns, positions, orders, trades and the metrics of a backtest."""
 
 from __future__ import annotations
 
+import html
+import json
+import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from ntlab._optional import attempt_import
+from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.risk import measures
 
-__all__ = ["BacktestResult"]
+__all__ = ["BacktestResult", "TRADE_COLUMNS", "ORDER_COLUMNS", "GATE_COLUMNS"]
+
+TRADE_COLUMNS = (
+    "symbol",
+    "side",
+    "entry_time",
+    "exit_time",
+    "entry_price",
+    "exit_price",
+    "quantity",
+    "pnl",
+    "return",
+    "exit_reason",
+)
+ORDER_COLUMNS = ("time", "symbol", "side", "quantity", "price", "fee", "reason")
+GATE_COLUMNS = ("time", "symbol", "requested", "allowed", "code", "reason")
+
+
+def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
 
 
 @dataclass
@@ -18,12 +44,27 @@ class BacktestResult:
 
     Attributes
     ----------
+    strategy, engine : str
+        Strategy id and ``"event"`` or ``"vectorbt"``.
     equity : Series
-        Portfolio value per bar (cash + positions), shape (n_bars,).
+        Portfolio value per bar (cash + positions at the close), shape (n_bars,).
     trades : DataFrame
-        One row per closed or open trade (symbol, entry/exit time and price, pnl).
+        One row per round trip (``TRADE_COLUMNS``): symbol, side (long/short), entry and
+        exit time and volume-weighted price, quantity, pnl net of fees, return on the
+        entry value, exit reason (signal, stop, take_profit, open).
     positions : DataFrame
-        Units held per bar and symbol, shape (n_bars, n_symbols).
+        Units held at each bar's close, shape (n_bars, n_symbols).
+    orders : DataFrame
+        Every fill (``ORDER_COLUMNS``): time, symbol, side, quantity, price, fee, reason.
+    cash : Series or None
+        Cash per bar.
+    close : DataFrame or None
+        Closes of the backtest's data, for the trade plots.
+    costs : dict
+        Totals of commission, borrow fees and margin interest paid.
+    gate : DataFrame
+        Orders the pre-trade risk gate cut or refused (``GATE_COLUMNS``; empty without
+        limits): requested and allowed signed quantity, ``ntlab.risk`` reason code and text.
     """
 
     strategy: str
@@ -33,35 +74,204 @@ class BacktestResult:
     positions: pd.DataFrame
     init_cash: float
     settings: dict[str, Any] = field(default_factory=dict)
+    orders: pd.DataFrame = field(default_factory=lambda: empty_frame(ORDER_COLUMNS))
+    cash: pd.Series | None = None
+    close: pd.DataFrame | None = None
+    costs: dict[str, float] = field(default_factory=dict)
+    gate: pd.DataFrame = field(default_factory=lambda: empty_frame(GATE_COLUMNS))
 
+    # ------------------------------------------------------------------ numbers
     @property
     def returns(self) -> pd.Series:
-        return measures.to_returns(self.equity)
+        """Simple returns per bar (first bar 0)."""
+        r = measures.to_returns(self.equity)
+        r.name = "returns"
+        return r
+
+    @property
+    def drawdown(self) -> pd.Series:
+        return measures.drawdown(self.returns)
 
     @property
     def n_trades(self) -> int:
         return len(self.trades)
 
+    @property
+    def final_equity(self) -> float:
+        return float(self.equity.iloc[-1])
+
     def summary(self) -> dict[str, float]:
-        """Total return, CAGR, Sharpe, Sortino, max drawdown, volatility and trade count."""
+        """The risk module's measures of the returns, and trade statistics.
+
+        Total return, CAGR, Sharpe, Sortino, Calmar (NaN where undefined, e.g. flat
+        returns), max drawdown and its length in bars, volatility, trades, win rate,
+        profit factor, final equity.
+        """
         r = self.returns
         ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
+        pnl = self.trades["pnl"].to_numpy(dtype=float) if self.n_trades else np.zeros(0)
+        gains, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
         return {
             "total_return": measures.total_return(r),
             "cagr": measures.cagr(r, ppy),
-            "sharpe": measures.sharpe_ratio(r, ppy),
-            "sortino": measures.sortino_ratio(r, ppy),
+            "sharpe": measures.sharpe_ratio(r, ppy, undefined="nan"),
+            "sortino": measures.sortino_ratio(r, ppy, undefined="nan"),
+            "calmar": measures.calmar_ratio(r, ppy, undefined="nan"),
             "max_drawdown": measures.max_drawdown(r),
+            "max_drawdown_bars": float(measures.max_drawdown_duration(r)),
             "volatility": measures.volatility(r, ppy),
             "trades": float(self.n_trades),
-            "final_equity": float(self.equity.iloc[-1]),
+            "win_rate": float((pnl > 0).mean()) if pnl.size else float("nan"),
+            "profit_factor": float(gains / losses) if losses > 0 else float("nan"),
+            "final_equity": self.final_equity,
         }
 
     def summary_table(self) -> str:
         rows = self.summary()
-        pct = {"total_return", "cagr", "max_drawdown", "volatility"}
-        lines = [f"{self.strategy} ({self.engine}) {self.equity.index[0].date()} .. {self.equity.index[-1].date()}"]
+        pct = {"total_return", "cagr", "max_drawdown", "volatility", "win_rate"}
+        start, end = self.equity.index[0].date(), self.equity.index[-1].date()
+        lines = [f"{self.strategy} ({self.engine}) {start} .. {end}"]
         for key, value in rows.items():
-            text = f"{value:,.2%}" if key in pct else f"{value:,.0f}" if key in {"trades", "final_equity"} else f"{value:.3f}"
+            if key in pct:
+                text = f"{value:,.2%}"
+            elif key in {"trades", "final_equity", "max_drawdown_bars"}:
+                text = f"{value:,.0f}"
+            else:
+                text = f"{value:.3f}"
             lines.append(f"  {key:<14}{text:>16}")
         return "\n".join(lines)
+
+    # ------------------------------------------------------------------ export
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON view: settings, summary, equity, trades and orders (NaN -> null)."""
+        return _jsonable(
+            {
+                "strategy": self.strategy,
+                "engine": self.engine,
+                "initCash": self.init_cash,
+                "settings": self.settings,
+                "summary": self.summary(),
+                "costs": self.costs,
+                "equity": {
+                    "time": [t.isoformat() for t in self.equity.index],
+                    "value": self.equity.tolist(),
+                },
+                "trades": _records(self.trades),
+                "orders": _records(self.orders),
+                "gate": _records(self.gate),
+            }
+        )
+
+    def to_json(self, path: str | Path | None = None, *, indent: int | None = None) -> str:
+        """The result as JSON text (also written to ``path`` when given)."""
+        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        if path is not None:
+            Path(path).write_text(text)
+        return text
+
+    def to_html(
+        self, path: str | Path | None = None, *, plots: bool = True, max_trades: int = 500
+    ) -> str:
+        """A standalone HTML report: summary, equity and drawdown plots, trades table.
+
+        Plots are Bokeh figures rendered from hvplot; the page loads BokehJS from its CDN.
+        """
+        parts = [f"<h1>{html.escape(self.strategy)} ({html.escape(self.engine)})</h1>"]
+        summary = pd.DataFrame({"value": self.summary()})
+        parts.append(summary.to_html(float_format=lambda v: f"{v:,.4f}"))
+        head = ""
+        if plots:
+            hv = attempt_import("holoviews", purpose="HTML backtest reports")
+            embed = attempt_import("bokeh.embed", purpose="HTML backtest reports")
+            resources = attempt_import("bokeh.resources", purpose="HTML backtest reports")
+            fig = hv.render((self.plot_equity() + self.plot_drawdown()).cols(1), backend="bokeh")
+            script, div = embed.components(fig)
+            head = resources.CDN.render() + script
+            parts.append(div)
+        parts.append(f"<h2>Trades ({self.n_trades})</h2>")
+        parts.append(
+            self.trades.head(max_trades).to_html(index=False, float_format=lambda v: f"{v:,.4f}")
+        )
+        page = (
+            "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+            f"<title>{html.escape(self.strategy)} backtest</title>{head}</head><body>"
+            + "\n".join(parts)
+            + "</body></html>"
+        )
+        if path is not None:
+            Path(path).write_text(page)
+        return page
+
+    # ------------------------------------------------------------------ plots (hvplot, lazy)
+    def plot_equity(self, **opts: Any) -> Any:
+        """Equity curve (hvplot line)."""
+        attempt_import("hvplot.pandas", purpose="backtest plots")
+        frame = self.equity.rename("equity").to_frame()
+        return frame.hvplot.line(y="equity", title=f"{self.strategy}: equity", **opts)
+
+    def plot_drawdown(self, **opts: Any) -> Any:
+        """Drawdown from the running peak (hvplot area, negative fractions)."""
+        attempt_import("hvplot.pandas", purpose="backtest plots")
+        return self.drawdown.to_frame().hvplot.area(y="drawdown", title="drawdown", **opts)
+
+    def plot_trades(self, symbol: str | None = None, **opts: Any) -> Any:
+        """One symbol's close with entries (triangles) and exits (crosses, coloured by reason)."""
+        attempt_import("hvplot.pandas", purpose="backtest plots")
+        if self.close is None:
+            raise ConfigError(
+                "this result holds no prices; plot_trades needs a result from run_event or run_vector"
+            )
+        symbols = list(self.close.columns)
+        symbol = symbol or symbols[0]
+        if symbol not in symbols:
+            raise UnknownSymbolError(
+                f"unknown symbol {symbol!r} in this backtest; it holds {symbols[:8]}"
+            )
+        price = self.close[symbol].rename("close").to_frame()
+        plot = price.hvplot.line(
+            y="close", title=f"{self.strategy}: trades in {symbol}", color="grey", **opts
+        )
+        t = self.trades[self.trades["symbol"] == symbol]
+        if len(t):
+            entries = pd.DataFrame(
+                {"time": t["entry_time"], "price": t["entry_price"], "side": t["side"]}
+            )
+            exits = pd.DataFrame(
+                {"time": t["exit_time"], "price": t["exit_price"], "reason": t["exit_reason"]}
+            )
+            plot = plot * entries.hvplot.scatter(
+                x="time", y="price", by="side", marker="triangle", size=80
+            )
+            plot = plot * exits.hvplot.scatter(
+                x="time", y="price", by="reason", marker="x", size=80
+            )
+        return plot
+
+    def plot(self) -> Any:
+        """Equity over drawdown."""
+        return (self.plot_equity() + self.plot_drawdown()).cols(1)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = frame.copy()
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
+            out[col] = out[col].map(lambda t: None if pd.isna(t) else t.isoformat())
+    return out.astype(object).to_dict(orient="records")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float | np.floating):
+        f = float(value)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(value, np.integer | np.bool_):
+        return value.item()
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return str(value)

@@ -13,17 +13,27 @@ def add_parser(sub) -> None:
     ls.set_defaults(run=_list)
 
     show = dsub.add_parser("show", help="summarise a dataset (symbols, range, bars)")
-    show.add_argument("spec", help="sample:NAME, store:NAME, file:PATH or alpaca:SYMBOLS?start=..&end=..")
+    show.add_argument(
+        "spec", help="sample:NAME, store:NAME, file:PATH or alpaca:SYMBOLS?start=..&end=.."
+    )
     show.add_argument("--head", type=int, default=0, help="also print the first N closes")
     show.set_defaults(run=_show)
 
     imp = dsub.add_parser("import", help="import a CSV/Parquet file into the local store")
     imp.add_argument("path")
     imp.add_argument("--name", required=True, help="name to store it under (load it as store:NAME)")
-    imp.add_argument("--tz", help="time zone of naive timestamps in the file, e.g. UTC or America/New_York")
+    imp.add_argument(
+        "--tz", help="time zone of naive timestamps in the file, e.g. UTC or America/New_York"
+    )
     imp.add_argument("--symbol", help="symbol of a single-symbol file without a symbol column")
     imp.add_argument("--layout", choices=("long", "wide"), default="long")
-    imp.add_argument("--map", nargs="*", default=[], metavar="THEIRS=OURS", help="column mapping, e.g. Date=timestamp")
+    imp.add_argument(
+        "--map",
+        nargs="*",
+        default=[],
+        metavar="THEIRS=OURS",
+        help="column mapping, e.g. Date=timestamp",
+    )
     imp.set_defaults(run=_import)
 
     fetch = dsub.add_parser("fetch", help="download Alpaca bars into the local store (needs keys)")
@@ -78,7 +88,14 @@ def _import(args: argparse.Namespace) -> int:
         if not sep:
             raise ConfigError(f"--map {item!r} must look like THEIRS=OURS")
         mapping[theirs] = ours
-    data = read_bars(args.path, columns=mapping, symbol=args.symbol, tz=args.tz, layout=args.layout, name=f"store:{args.name}")
+    data = read_bars(
+        args.path,
+        columns=mapping,
+        symbol=args.symbol,
+        tz=args.tz,
+        layout=args.layout,
+        name=f"store:{args.name}",
+    )
     path = LocalStore().save_dataset(args.name, data)
     print(f"imported {_describe(data)}")
     print(f"stored at {path}; load it as store:{args.name}")

@@ -20,7 +20,16 @@ from ntlab.errors import ConfigError, DataError, UnknownSymbolError
 
 __all__ = ["fetch_alpaca_bars", "parse_timeframe"]
 
-_UNITS = {"min": "Minute", "t": "Minute", "h": "Hour", "hour": "Hour", "d": "Day", "day": "Day", "w": "Week", "week": "Week"}
+_UNITS = {
+    "min": "Minute",
+    "t": "Minute",
+    "h": "Hour",
+    "hour": "Hour",
+    "d": "Day",
+    "day": "Day",
+    "w": "Week",
+    "week": "Week",
+}
 
 
 def parse_timeframe(text: str) -> Any:
@@ -29,7 +38,9 @@ def parse_timeframe(text: str) -> Any:
     digits = "".join(ch for ch in text if ch.isdigit()) or "1"
     unit = _UNITS.get(text[len(digits) :].lower()) if text.startswith(digits) else None
     if unit is None:
-        raise ConfigError(f"timeframe {text!r} not understood; use e.g. 1Min, 5Min, 1Hour, 1Day, 1Week")
+        raise ConfigError(
+            f"timeframe {text!r} not understood; use e.g. 1Min, 5Min, 1Hour, 1Day, 1Week"
+        )
     return tf_mod.TimeFrame(int(digits), getattr(tf_mod.TimeFrameUnit, unit))
 
 
@@ -74,7 +85,12 @@ def fetch_alpaca_bars(
     if hi < lo:
         raise ConfigError(f"end {hi.isoformat()} is before start {lo.isoformat()}")
     requests = attempt_import("alpaca.data.requests", purpose="Alpaca bars")
-    common = {"symbol_or_symbols": names, "timeframe": parse_timeframe(timeframe), "start": lo, "end": hi}
+    common = {
+        "symbol_or_symbols": names,
+        "timeframe": parse_timeframe(timeframe),
+        "start": lo,
+        "end": hi,
+    }
     client = _client(asset, url_override)
     if asset == "crypto":
         barset = client.get_crypto_bars(requests.CryptoBarsRequest(**common))
@@ -85,10 +101,17 @@ def fetch_alpaca_bars(
         barset = client.get_stock_bars(requests.StockBarsRequest(**common, **extra))
     frame = barset.df
     if frame.empty:
-        raise DataError(f"Alpaca returned no bars for {names} in {lo.isoformat()} .. {hi.isoformat()}")
+        raise DataError(
+            f"Alpaca returned no bars for {names} in {lo.isoformat()} .. {hi.isoformat()}"
+        )
     tidy = frame.reset_index()
     missing = sorted(set(names) - set(tidy["symbol"]))
     if missing:
-        raise UnknownSymbolError(f"Alpaca returned no bars for {missing} in {lo.date()} .. {hi.date()}")
+        raise UnknownSymbolError(
+            f"Alpaca returned no bars for {missing} in {lo.date()} .. {hi.date()}"
+        )
     tidy["timestamp"] = pd.to_datetime(tidy["timestamp"], utc=True)
-    return MarketData.from_long(tidy[["timestamp", "symbol", "open", "high", "low", "close", "volume"]], name=f"alpaca:{asset}")
+    return MarketData.from_long(
+        tidy[["timestamp", "symbol", "open", "high", "low", "close", "volume"]],
+        name=f"alpaca:{asset}",
+    )

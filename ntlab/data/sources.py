@@ -27,16 +27,29 @@ def _alpaca(rest: str, url_override: str | None) -> MarketData:
     params = dict(parse_qsl(query))
     unknown = set(params) - {"start", "end", "timeframe", "asset"}
     if unknown:
-        raise DataError(f"alpaca spec: unknown option(s) {sorted(unknown)}; use start, end, timeframe, asset")
+        raise DataError(
+            f"alpaca spec: unknown option(s) {sorted(unknown)}; use start, end, timeframe, asset"
+        )
     if "start" not in params or "end" not in params:
-        raise DataError("alpaca spec needs start and end, e.g. alpaca:AAPL?start=2024-01-01Z&end=2024-06-30Z")
+        raise DataError(
+            "alpaca spec needs start and end, e.g. alpaca:AAPL?start=2024-01-01Z&end=2024-06-30Z"
+        )
     timeframe, asset = params.get("timeframe", "1Day"), params.get("asset", "stock")
     symbols = [s.strip() for s in names.split(",") if s.strip()]
 
     def fetch(syms, lo, hi):
-        return fetch_alpaca_bars(syms, lo, hi, timeframe=timeframe, asset=asset, url_override=url_override)
+        return fetch_alpaca_bars(
+            syms, lo, hi, timeframe=timeframe, asset=asset, url_override=url_override
+        )
 
-    return LocalStore().bars(f"alpaca-{asset}", symbols, _utc(params["start"]), _utc(params["end"]), fetch, timeframe=timeframe)
+    return LocalStore().bars(
+        f"alpaca-{asset}",
+        symbols,
+        _utc(params["start"]),
+        _utc(params["end"]),
+        fetch,
+        timeframe=timeframe,
+    )
 
 
 def _utc(text: str) -> str:
@@ -63,4 +76,6 @@ def load(spec: str, *, url_override: str | None = None) -> MarketData:
         return read_bars(rest)
     if kind == "alpaca":
         return _alpaca(rest, url_override)
-    raise DataError(f"data spec {spec!r} not understood; use sample:NAME, store:NAME, file:PATH or alpaca:SYMBOLS?start=..&end=..")
+    raise DataError(
+        f"data spec {spec!r} not understood; use sample:NAME, store:NAME, file:PATH or alpaca:SYMBOLS?start=..&end=.."
+    )

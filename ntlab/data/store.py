@@ -34,7 +34,9 @@ def _safe(part: str, what: str) -> str:
     return part.replace("/", "_")
 
 
-def _merge_ranges(ranges: list[tuple[pd.Timestamp, pd.Timestamp]]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+def _merge_ranges(
+    ranges: list[tuple[pd.Timestamp, pd.Timestamp]],
+) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     out: list[tuple[pd.Timestamp, pd.Timestamp]] = []
     for lo, hi in sorted(ranges):
         if out and lo <= out[-1][1]:
@@ -72,18 +74,28 @@ class LocalStore:
 
     # ------------------------------------------------------------ downloaded bars
     def _bars_path(self, source: str, timeframe: str, symbol: str) -> Path:
-        return self.root / "bars" / _safe(source, "source") / _safe(timeframe, "timeframe") / f"{_safe(symbol, 'symbol')}.parquet"
+        return (
+            self.root
+            / "bars"
+            / _safe(source, "source")
+            / _safe(timeframe, "timeframe")
+            / f"{_safe(symbol, 'symbol')}.parquet"
+        )
 
     def _ranges_path(self, bars_path: Path) -> Path:
         return bars_path.with_suffix(".ranges.json")
 
-    def held_ranges(self, source: str, timeframe: str, symbol: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    def held_ranges(
+        self, source: str, timeframe: str, symbol: str
+    ) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         path = self._ranges_path(self._bars_path(source, timeframe, symbol))
         if not path.exists():
             return []
         return [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in json.loads(path.read_text())]
 
-    def _write_symbol(self, source: str, timeframe: str, symbol: str, new: pd.DataFrame, asked: tuple) -> None:
+    def _write_symbol(
+        self, source: str, timeframe: str, symbol: str, new: pd.DataFrame, asked: tuple
+    ) -> None:
         path = self._bars_path(source, timeframe, symbol)
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
@@ -94,7 +106,9 @@ class LocalStore:
         new.to_parquet(tmp)
         tmp.replace(path)
         ranges = _merge_ranges(self.held_ranges(source, timeframe, symbol) + [asked])
-        self._ranges_path(path).write_text(json.dumps([[a.isoformat(), b.isoformat()] for a, b in ranges]))
+        self._ranges_path(path).write_text(
+            json.dumps([[a.isoformat(), b.isoformat()] for a, b in ranges])
+        )
 
     def bars(
         self,
@@ -159,4 +173,8 @@ class LocalStore:
 
     def datasets(self) -> list[str]:
         folder = self.root / "datasets"
-        return sorted(p.name.removesuffix(".parquet") for p in folder.glob("*.parquet") if ".meta." not in p.name)
+        return sorted(
+            p.name.removesuffix(".parquet")
+            for p in folder.glob("*.parquet")
+            if ".meta." not in p.name
+        )

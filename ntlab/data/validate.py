@@ -24,7 +24,9 @@ def _row(index: pd.DatetimeIndex, pos: int) -> str:
 def validate_index(index: pd.Index, *, where: str = "bars") -> pd.DatetimeIndex:
     """UTC DatetimeIndex, strictly increasing, no duplicates."""
     if len(index) == 0:
-        raise ValidationError(f"{where}: empty range (no bars). Check the dates and symbols asked for.")
+        raise ValidationError(
+            f"{where}: empty range (no bars). Check the dates and symbols asked for."
+        )
     try:
         utc = to_utc_index(index, what=f"{where} index")
     except ValidationError:
@@ -37,7 +39,9 @@ def validate_index(index: pd.Index, *, where: str = "bars") -> pd.DatetimeIndex:
     diffs = np.diff(utc.asi8)
     if (diffs == 0).any():
         pos = int(np.flatnonzero(diffs == 0)[0]) + 1
-        raise ValidationError(f"{where}: duplicate timestamp at {_row(utc, pos)}; drop or aggregate duplicates")
+        raise ValidationError(
+            f"{where}: duplicate timestamp at {_row(utc, pos)}; drop or aggregate duplicates"
+        )
     if (diffs < 0).any():
         pos = int(np.flatnonzero(diffs < 0)[0]) + 1
         raise ValidationError(
@@ -96,7 +100,9 @@ def validate_fields(
             bad = (vol < 0) | np.isinf(vol)
         if bad.any():
             r, c = np.argwhere(bad)[0]
-            raise ValidationError(f"{where}: {symbols[c]} has invalid volume {vol[r, c]} at {_row(index, r)}")
+            raise ValidationError(
+                f"{where}: {symbols[c]} has invalid volume {vol[r, c]} at {_row(index, r)}"
+            )
     closes = close.to_numpy(float)
     for c, symbol in enumerate(symbols):
         col = closes[:, c]
@@ -123,7 +129,9 @@ def check_long_frame(df: pd.DataFrame, *, time_col: str, symbol_col: str, where:
     """Per-symbol checks on a tidy frame before it is pivoted (names symbol and row)."""
     for col in (time_col, symbol_col):
         if col not in df.columns:
-            raise ValidationError(f"{where}: column '{col}' is missing (columns: {list(df.columns)})")
+            raise ValidationError(
+                f"{where}: column '{col}' is missing (columns: {list(df.columns)})"
+            )
     for symbol, group in df.groupby(symbol_col, sort=False):
         times = group[time_col]
         dup = times.duplicated()

@@ -19,14 +19,19 @@ from ntlab.data.market import MarketData
 
 __all__ = ["bars_routes", "bars_payload"]
 
+
 def _parse_time(value: str | None) -> pd.Timestamp | None:
     if not value:
         return None
     ts = pd.Timestamp(value)
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")  # alpaca-py sends naive UTC
+    return (
+        ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    )  # alpaca-py sends naive UTC
 
 
-def bars_payload(data: MarketData, params: dict[str, str], *, max_limit: int = 10_000) -> tuple[int, dict[str, Any]]:
+def bars_payload(
+    data: MarketData, params: dict[str, str], *, max_limit: int = 10_000
+) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON body) for a bars request with Alpaca's query parameters."""
     symbols = [s for s in params.get("symbols", "").split(",") if s]
     if not symbols:
@@ -34,7 +39,11 @@ def bars_payload(data: MarketData, params: dict[str, str], *, max_limit: int = 1
     unknown = [s for s in symbols if s not in data.symbols]
     start, end = _parse_time(params.get("start")), _parse_time(params.get("end"))
     limit = min(int(params.get("limit") or 1000), max_limit)
-    offset = int(base64.urlsafe_b64decode(params["page_token"]).decode()) if params.get("page_token") else 0
+    offset = (
+        int(base64.urlsafe_b64decode(params["page_token"]).decode())
+        if params.get("page_token")
+        else 0
+    )
     rows: list[tuple[str, dict[str, Any]]] = []
     for symbol in (s for s in symbols if s not in unknown):
         frame = data.symbol_frame(symbol)
@@ -46,7 +55,9 @@ def bars_payload(data: MarketData, params: dict[str, str], *, max_limit: int = 1
             item = {"t": iso_utc(ts), "o": bar.open, "h": bar.high, "l": bar.low, "c": bar.close}
             volume = getattr(bar, "volume", np.nan)
             item["v"] = 0.0 if np.isnan(volume) else float(volume)
-            item["n"] = None  # trade count and VWAP are not in daily OHLCV data: sent as null, not made up
+            item["n"] = (
+                None  # trade count and VWAP are not in daily OHLCV data: sent as null, not made up
+            )
             item["vw"] = None
             rows.append((symbol, item))
     page = rows[offset : offset + limit]
@@ -59,12 +70,16 @@ def bars_payload(data: MarketData, params: dict[str, str], *, max_limit: int = 1
 
 
 def bars_routes(
-    data: MarketData,
+    data: MarketData | Callable[[], MarketData],
     *,
     max_limit: int = 10_000,
     on_request: Callable[[str, dict[str, str]], None] | None = None,
 ) -> list:
-    """Starlette routes serving ``data`` as Alpaca stock and crypto bars (pages of at most ``max_limit``)."""
+    """Starlette routes serving ``data`` as Alpaca stock and crypto bars (pages of at most ``max_limit``).
+
+    ``data`` may be a callable returning the bars visible now (the local exchange serves
+    only bars up to its replay clock, never the future).
+    """
     routing = attempt_import("starlette.routing", purpose="the local exchange")
     responses = attempt_import("starlette.responses", purpose="the local exchange")
 
@@ -72,7 +87,8 @@ def bars_routes(
         params = dict(request.query_params)
         if on_request is not None:
             on_request(request.url.path, params)
-        status, body = bars_payload(data, params, max_limit=max_limit)
+        visible = data() if callable(data) else data
+        status, body = bars_payload(visible, params, max_limit=max_limit)
         return responses.JSONResponse(body, status_code=status)
 
     return [

@@ -15,6 +15,8 @@ same strength (anchors: good +1.9, improve +1.9, strong +2.3, weak -1.9, failed 
 disappointing -2.2, bankrupt -2.6; "falling" -0.6 for a plain price move). Single words
 overwrite the lexicon; a phrase is rewritten to one token before scoring (VADER looks
 words up one at a time), so VADER's negation, booster and "but" rules still apply.
+A valence of 0 removes the word from the lexicon, so VADER treats it as an ordinary
+word (a zero-valued entry would still take booster increments: "very crude" > 0).
 The overlay stays small on purpose: every entry names its reason.
 """
 

@@ -152,8 +152,12 @@ class VaderScorer(Scorer):
         self.name = "vader-finance" if finance else "vader"
         analyzer = _fast_vader_class()()
         if finance:
-            analyzer.lexicon.update(FINANCE_WORDS)
-            analyzer.lexicon.update({tok: val for tok, val in FINANCE_PHRASES.values()})
+            overlay = dict(FINANCE_WORDS) | dict(FINANCE_PHRASES.values())
+            for word, valence in overlay.items():
+                if valence == 0.0:  # neutral in finance: an ordinary word, as if not in the lexicon
+                    analyzer.lexicon.pop(word, None)
+                else:
+                    analyzer.lexicon[word] = valence
         for word, valence in self.extra.items():
             if " " in word.strip() or not -4.0 <= float(valence) <= 4.0:
                 raise ConfigError(
@@ -163,10 +167,15 @@ class VaderScorer(Scorer):
         self._analyzer = analyzer
         self._phrases = phrase_pattern(FINANCE_PHRASES) if finance else None
         self._token = {" ".join(p.split()): tok for p, (tok, _) in FINANCE_PHRASES.items()}
+        # a phrase can only match where one of its first words occurs: a cheap substring test first
+        self._cues = tuple(sorted({p.split()[0] for p in FINANCE_PHRASES}))
 
     def rewrite(self, text: str) -> str:
         """The text as VADER sees it: finance phrases joined into single tokens."""
         if self._phrases is None:
+            return text
+        low = text.lower()
+        if not any(cue in low for cue in self._cues):
             return text
         return self._phrases.sub(lambda m: self._token[" ".join(m.group(0).lower().split())], text)
 

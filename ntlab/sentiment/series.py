@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -99,7 +100,15 @@ def _published_ns(column: pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns").asi8
 
 
-def _news_table(news: pd.DataFrame, confidence_weighted: bool) -> pd.DataFrame:
+def _symbol_list(cell: Any) -> Sequence[str]:
+    if isinstance(cell, str):
+        return split_symbols(cell)
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ()
+    return cell
+
+
+def _news_table(news: pd.DataFrame, confidence_weighted: bool) -> dict[str, Any]:
     need = ["published", "symbols", "score"] + (["confidence"] if confidence_weighted else [])
     missing = [c for c in need if c not in news.columns]
     if missing:
@@ -120,15 +129,18 @@ def _news_table(news: pd.DataFrame, confidence_weighted: bool) -> pd.DataFrame:
             raise ValidationError(
                 f"news row {k}{ident}: {name} {float(arr[k])!r} is not in [{lo:g}, 1]"
             )
-    symbols = [split_symbols(s) if isinstance(s, str) else list(s or ()) for s in news["symbols"]]
-    return pd.DataFrame(
-        {
-            "ns": _published_ns(news["published"]),
-            "symbols": symbols,
-            "score": score,
-            "weight": weight,
-        }
-    ).explode("symbols", ignore_index=True)
+    lists = [_symbol_list(cell) for cell in news["symbols"]]
+    rows = np.repeat(
+        np.arange(len(lists)), np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    )
+    ns = _published_ns(news["published"])
+    # one row per (item, symbol)
+    return {
+        "ns": ns[rows],
+        "symbols": [str(sym) for sym in chain.from_iterable(lists)],
+        "score": score[rows],
+        "weight": weight[rows],
+    }
 
 
 def sentiment_series(
@@ -192,25 +204,21 @@ def sentiment_series(
         news = score_news(list(news), scorer)
     table = _news_table(news, confidence_weighted)
     if symbols is None:
-        symbols = (
-            index.symbols
-            if isinstance(index, MarketData)
-            else sorted(table["symbols"].dropna().unique())
-        )
+        symbols = index.symbols if isinstance(index, MarketData) else sorted(set(table["symbols"]))
     columns = pd.Index([str(s) for s in symbols], name="symbol")
     if columns.has_duplicates:
         raise ConfigError(f"symbols has duplicates: {sorted(columns[columns.duplicated()])}")
-    codes = pd.Index(columns).get_indexer(table["symbols"].astype(object))
-    keep = codes >= 0
-    codes, table = codes[keep], table[keep]
-    order = np.lexsort((table["ns"].to_numpy(), codes))
+    codes = columns.get_indexer(pd.Index(table["symbols"], dtype=object))
+    keep = np.flatnonzero(codes >= 0)  # news about other symbols is ignored
+    ns = table["ns"][keep]
+    order = keep[np.lexsort((ns, codes[keep]))]
     codes = codes[order]
     starts = np.searchsorted(codes, np.arange(len(columns) + 1)).astype(np.int64)
     value, count = decayed_sentiment_nb(
         bars.as_unit("ns").asi8,
-        table["ns"].to_numpy(dtype=np.int64)[order],
-        table["score"].to_numpy(dtype=np.float64)[order],
-        table["weight"].to_numpy(dtype=np.float64)[order],
+        table["ns"][order],
+        table["score"][order],
+        table["weight"][order],
         starts,
         np.inf if hl is None else float(hl.value),
         -1 if win is None else int(win.value),

@@ -45,7 +45,9 @@ class StrategyConfig:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
-            raise ConfigError(f"{cls.__name__}: unknown parameter(s) {sorted(unknown)}; known: {sorted(names)}")
+            raise ConfigError(
+                f"{cls.__name__}: unknown parameter(s) {sorted(unknown)}; known: {sorted(names)}"
+            )
         values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
         return cls(**values)
 
@@ -53,10 +55,16 @@ class StrategyConfig:
         return self.from_dict({**self.to_dict(), **changes})
 
 
-def _frame_or_none(frame: pd.DataFrame | None, like: pd.DataFrame, name: str) -> pd.DataFrame | None:
+def _frame_or_none(
+    frame: pd.DataFrame | None, like: pd.DataFrame, name: str
+) -> pd.DataFrame | None:
     if frame is None:
         return None
-    if frame.shape != like.shape or not frame.index.equals(like.index) or not frame.columns.equals(like.columns):
+    if (
+        frame.shape != like.shape
+        or not frame.index.equals(like.index)
+        or not frame.columns.equals(like.columns)
+    ):
         raise ConfigError(f"Signals.{name} must have the same index and columns as target")
     return frame
 
@@ -117,7 +125,11 @@ class Signals:
         if not isinstance(rows, slice):
             raise TypeError("Signals[...] takes a row slice")
         parts = {
-            f.name: (getattr(self, f.name).iloc[rows] if isinstance(getattr(self, f.name), pd.DataFrame) else getattr(self, f.name))
+            f.name: (
+                getattr(self, f.name).iloc[rows]
+                if isinstance(getattr(self, f.name), pd.DataFrame)
+                else getattr(self, f.name)
+            )
             for f in dataclasses.fields(self)
         }
         return Signals(**parts)
@@ -134,7 +146,9 @@ class Signals:
         t = self.target
         return t.ne(t.shift(1).fillna(0.0))
 
-    def to_records(self, *, only_changes: bool = True, close: pd.DataFrame | None = None) -> list[Signal]:
+    def to_records(
+        self, *, only_changes: bool = True, close: pd.DataFrame | None = None
+    ) -> list[Signal]:
         """The signals as seed-schema :class:`ntlab.model.Signal` objects.
 
         Parameters
@@ -144,7 +158,11 @@ class Signals:
         close : DataFrame, optional
             Closes to fill ``entryPrice``.
         """
-        mask = self.changes() if only_changes else pd.DataFrame(True, index=self.index, columns=self.target.columns)
+        mask = (
+            self.changes()
+            if only_changes
+            else pd.DataFrame(True, index=self.index, columns=self.target.columns)
+        )
         rows, cols = np.nonzero(mask.to_numpy())
         out = []
         for r, c in zip(rows.tolist(), cols.tolist()):
@@ -158,7 +176,9 @@ class Signals:
 
     def _record(self, r: int, c: int, close: pd.DataFrame | None) -> Signal:
         target = float(self.target.iat[r, c])
-        direction = Direction.LONG if target > 0 else Direction.SHORT if target < 0 else Direction.CLOSE
+        direction = (
+            Direction.LONG if target > 0 else Direction.SHORT if target < 0 else Direction.CLOSE
+        )
 
         def level(frame: pd.DataFrame | None) -> float | None:
             if frame is None or direction is Direction.CLOSE:
@@ -198,7 +218,9 @@ class Strategy(abc.ABC):
 
     def __init__(self, config: StrategyConfig | None = None, **params: Any) -> None:
         if config is not None and params:
-            raise ConfigError(f"{type(self).__name__}: give a config or keyword parameters, not both")
+            raise ConfigError(
+                f"{type(self).__name__}: give a config or keyword parameters, not both"
+            )
         if config is None:
             try:
                 config = self.Config(**params)
@@ -206,7 +228,9 @@ class Strategy(abc.ABC):
                 names = sorted(f.name for f in dataclasses.fields(self.Config))
                 raise ConfigError(f"{self.name}: {exc}; parameters are {names}") from exc
         elif not isinstance(config, self.Config):
-            raise ConfigError(f"{self.name} needs a {self.Config.__name__}, got {type(config).__name__}")
+            raise ConfigError(
+                f"{self.name} needs a {self.Config.__name__}, got {type(config).__name__}"
+            )
         self.config = config
 
     @property

@@ -18,7 +18,9 @@ def register(cls: type[Strategy]) -> type[Strategy]:
     if not name:
         raise ConfigError(f"{cls.__name__} needs a class attribute 'name' to be registered")
     if name in _REGISTRY and _REGISTRY[name] is not cls:
-        raise ConfigError(f"a strategy named {name!r} is already registered ({_REGISTRY[name].__name__})")
+        raise ConfigError(
+            f"a strategy named {name!r} is already registered ({_REGISTRY[name].__name__})"
+        )
     _REGISTRY[name] = cls
     return cls
 

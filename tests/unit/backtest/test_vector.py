@@ -26,7 +26,9 @@ def _signals(md, target):
 def test_hand_computed_round_trip_with_fees_and_slippage():
     md = _bars()
     # long decided on bar 1 -> bought at bar 2's open (12); flat decided on bar 3 -> sold at bar 4's open (14)
-    res = run_vector(_signals(md, [0, 1, 1, 0, 0]), md, VectorSettings(init_cash=1000, fees=0.001, slippage=0.01))
+    res = run_vector(
+        _signals(md, [0, 1, 1, 0, 0]), md, VectorSettings(init_cash=1000, fees=0.001, slippage=0.01)
+    )
     buy_price, sell_price = 12 * 1.01, 14 * 0.99
     shares = 1000 / (buy_price * 1.001)
     final = shares * sell_price * (1 - 0.001)

@@ -1,0 +1,306 @@
+"""Parameter sweeps: grids and random search over a strategy's config, locally or on Ray.
+
+Each combination is backtested with the event engine's numba core (or vectorbt) and
+scored with the risk measures; the table has one row per combination. Combinations the
+strategy's config rejects (e.g. ``fast >= slow``) are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ntlab._optional import attempt_import
+from ntlab.backtest._common import guard_lookahead
+from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
+from ntlab.backtest._trades_nb import trades_nb
+from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
+from ntlab.backtest.vector import VectorSettings, run_vector
+from ntlab.data.market import MarketData
+from ntlab.errors import ConfigError
+from ntlab.risk import measures
+from ntlab.strategies.base import Strategy
+from ntlab.strategies.registry import strategy_class
+
+__all__ = ["SweepResult", "sweep", "param_grid", "random_params", "resolve_strategy", "METRICS"]
+
+METRICS = (
+    "total_return",
+    "cagr",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "volatility",
+    "trades",
+    "final_equity",
+)
+
+
+@dataclass
+class SweepResult:
+    """Scores of every combination.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per combination: the parameters, then ``METRICS``.
+    params : list of str
+        Names of the swept parameters.
+    metric : str
+        The metric :meth:`best` ranks by (higher is better; ``max_drawdown`` is negative).
+    skipped : int
+        Combinations the strategy's config rejected.
+    """
+
+    table: pd.DataFrame
+    params: list[str]
+    metric: str
+    strategy: str
+    skipped: int = 0
+
+    def best(self, metric: str | None = None) -> dict[str, Any]:
+        """Parameters of the best combination (NaN scores never win; ties keep the first)."""
+        key = metric or self.metric
+        scores = self.table[key]
+        if scores.notna().sum() == 0:
+            raise ConfigError(f"no combination has a finite {key}; widen the data or the grid")
+        pos = int(np.nanargmax(scores.to_numpy(dtype=float)))
+        return {p: _plain(self.table[p].iloc[pos]) for p in self.params}
+
+    def pivot(self, x: str, y: str, metric: str | None = None) -> pd.DataFrame:
+        """``metric`` as a (y, x) table, for two swept parameters."""
+        for p in (x, y):
+            if p not in self.params:
+                raise ConfigError(f"{p!r} was not swept; swept parameters are {self.params}")
+        return self.table.pivot_table(
+            index=y, columns=x, values=metric or self.metric, aggfunc="mean"
+        )
+
+    def heatmap(self, x: str, y: str, metric: str | None = None, **opts: Any) -> Any:
+        """hvplot heatmap of ``metric`` over two swept parameters."""
+        attempt_import("hvplot.pandas", purpose="sweep heatmaps")
+        key = metric or self.metric
+        self.pivot(x, y, key)  # validates the names
+        frame = self.table.groupby([x, y], as_index=False)[key].mean()
+        return frame.hvplot.heatmap(x=x, y=y, C=key, title=f"{self.strategy}: {key}", **opts)
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def param_grid(grid: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the grid's values, in order (last parameter varies fastest)."""
+    if not grid:
+        raise ConfigError("the grid is empty; give at least one parameter with a list of values")
+    names = list(grid)
+    for name in names:
+        values = grid[name]
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence | np.ndarray | range):
+            raise ConfigError(
+                f"grid[{name!r}] must be a list of values, got {type(values).__name__}"
+            )
+        if len(values) == 0:
+            raise ConfigError(f"grid[{name!r}] is empty")
+    return [
+        dict(zip(names, (_plain(v) for v in combo))) for combo in itertools.product(*grid.values())
+    ]
+
+
+def random_params(grid: Mapping[str, Sequence[Any]], n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """``n`` distinct combinations drawn uniformly from the grid (all of them if it has fewer)."""
+    if n < 1:
+        raise ConfigError(f"random search needs n >= 1, got {n}")
+    combos = param_grid(grid)
+    if n >= len(combos):
+        return combos
+    pick = np.random.default_rng(seed).choice(len(combos), size=n, replace=False)
+    return [combos[i] for i in np.sort(pick)]
+
+
+def resolve_strategy(strategy: str | type[Strategy] | Strategy) -> Strategy:
+    """A strategy instance from a registered name, a Strategy class or an instance."""
+    if isinstance(strategy, str):
+        return strategy_class(strategy)()
+    if isinstance(strategy, type) and issubclass(strategy, Strategy):
+        return strategy()
+    if isinstance(strategy, Strategy):
+        return strategy
+    raise ConfigError(f"expected a strategy name, class or instance, got {type(strategy).__name__}")
+
+
+def _configs(
+    base: Strategy, combos: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[Any], int]:
+    kept, configs, skipped = [], [], 0
+    for params in combos:
+        try:
+            configs.append(base.config.replace(**params))
+        except ConfigError as exc:
+            if "unknown parameter" in str(exc):
+                raise
+            skipped += 1
+            continue
+        kept.append(params)
+    return kept, configs, skipped
+
+
+def score_equity(equity: np.ndarray, n_trades: int, ppy: float) -> dict[str, float]:
+    """The sweep metrics of one equity curve of shape (n_bars,) (risk-module definitions)."""
+    values = score_nb(np.ascontiguousarray(equity, dtype=np.float64), float(ppy))
+    out = dict(zip(SCORE_NAMES, values.tolist()))
+    out["trades"] = float(n_trades)
+    out["final_equity"] = float(equity[-1])
+    return out
+
+
+def evaluate(
+    strategy: Strategy,
+    data: MarketData,
+    settings: EventSettings | VectorSettings,
+    *,
+    start: int = 0,
+    prepared: Prepared | None = None,
+    ppy: float | None = None,
+) -> dict[str, float]:
+    """Metrics of one backtest without building a full result (the sweep's inner step).
+
+    With ``start > 0`` (event engine only) the book opens at bar ``start`` and the
+    metrics cover bars ``start - 1 ..`` (the earlier bars are history for the signals).
+    """
+    ppy = ppy or measures.periods_per_year(data.index)
+    signals = strategy.signals(data)
+    if isinstance(settings, VectorSettings):
+        if start:
+            raise ConfigError("the vector path cannot start the book late; use the event engine")
+        s = run_vector(signals, data, settings).summary()
+        return {k: s[k] for k in METRICS}
+    prep = prepared or prepare(data, settings)
+    n, m = prep.prices[3].shape
+    if signals.target.shape != (n, m):
+        raise ConfigError(
+            f"{strategy.name}: signals of shape {signals.target.shape} for data of shape {(n, m)}"
+        )
+    equity, _, _, rec, _, _, _ = simulate(signals, data, settings, start=start, prepared=prep)
+    n_trades = len(trades_nb(rec, m, n - 1, np.zeros(m)))
+    return score_equity(equity[max(start - 1, 0) :], n_trades, ppy)
+
+
+def _run_chunk(
+    cls: type[Strategy], configs: list[Any], data: MarketData, settings: Any, progress: Any = None
+) -> list[dict[str, float]]:
+    """Evaluate configs one after another, preparing the data once."""
+    prep = prepare(data, settings) if isinstance(settings, EventSettings) else None
+    ppy = measures.periods_per_year(data.index)
+    rows = []
+    for c in configs:
+        rows.append(evaluate(cls(config=c), data, settings, prepared=prep, ppy=ppy))
+        if progress is not None:
+            progress.update(1)
+    return rows
+
+
+def sweep(
+    strategy: str | type[Strategy] | Strategy,
+    data: MarketData,
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    n_random: int | None = None,
+    seed: int = 0,
+    settings: EventSettings | VectorSettings | None = None,
+    metric: str = "sharpe",
+    engine: str = "local",
+    progress: bool = True,
+    allow_lookahead: bool = False,
+) -> SweepResult:
+    """Backtest every combination of ``grid`` (or ``n_random`` of them) and score it.
+
+    Parameters
+    ----------
+    strategy : str, Strategy class or instance
+        Parameters not in the grid keep the instance's (or the default) values.
+    data : MarketData
+    grid : mapping of parameter name to a list of values
+    n_random : int, optional
+        Random search: this many distinct combinations drawn from the grid (``seed``).
+    settings : EventSettings or VectorSettings, optional
+        Selects the engine: the event engine's numba core (default) or vectorbt.
+    metric : str
+        One of ``METRICS``; :meth:`SweepResult.best` ranks by it.
+    engine : {"local", "ray"}
+        Run here, or in chunks on a Ray cluster (``ray.init()`` is called with defaults
+        when none is running).
+    progress : bool
+        Show a tqdm progress bar.
+    allow_lookahead : bool
+        Skip the look-ahead guard (run once, on the first combination).
+    """
+    if metric not in METRICS:
+        raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"engine must be 'local' or 'ray', got {engine!r}")
+    base = resolve_strategy(strategy)
+    combos = random_params(grid, n_random, seed) if n_random else param_grid(grid)
+    combos, configs, skipped = _configs(base, combos)
+    if not configs:
+        raise ConfigError(
+            f"every one of the {skipped} combinations was rejected by {base.name}'s config"
+        )
+    cfg = settings or EventSettings()
+    cls = type(base)
+    if not allow_lookahead:
+        guard_lookahead(cls(config=configs[0]), data)
+    if engine == "ray":
+        rows = _run_ray(cls, configs, data, cfg, progress)
+    else:
+        tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
+        with tqdm(
+            total=len(configs), desc=f"sweep {base.name}", disable=not progress, leave=False
+        ) as bar:
+            rows = _run_chunk(cls, configs, data, cfg, bar)
+    table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
+    return SweepResult(
+        table=table, params=list(grid), metric=metric, strategy=base.name, skipped=skipped
+    )
+
+
+def _run_ray(
+    cls: type[Strategy],
+    configs: list[Any],
+    data: MarketData,
+    settings: Any,
+    progress: bool,
+    start: int = 0,
+):
+    ray = attempt_import("ray", purpose="distributed sweeps")
+    tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if not ray.is_initialized():
+        ray.init(include_dashboard=False, ignore_reinit_error=True)
+    n_chunks = max(1, min(len(configs), int(ray.cluster_resources().get("CPU", 1)) * 4))
+    bounds = np.linspace(0, len(configs), n_chunks + 1).astype(int)
+    remote = ray.remote(_run_chunk)
+    data_ref = ray.put(data)
+    futures = {
+        remote.remote(cls, configs[a:b], data_ref, settings): k
+        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))
+        if b > a
+    }
+    parts: dict[int, list[dict[str, float]]] = {}
+    pending = list(futures)
+    with tqdm(
+        total=len(configs), desc=f"sweep {cls.name} (ray)", disable=not progress, leave=False
+    ) as bar:
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                k = futures[ref]
+                parts[k] = ray.get(ref)
+                bar.update(len(parts[k]))
+    return [row for k in sorted(parts) for row in parts[k]]
