@@ -1,7 +1,41 @@
-"""Strategies on one causal contract; see :mod:`ntlab.strategies.base`."""
+"""Strategies on one causal contract; see :mod:`ntlab.strategies.base`.
+
+>>> from ntlab.strategies import available, get
+>>> available()                                    # doctest: +SKIP
+>>> sig = get("momentum", allow_short=True).signals(data)   # doctest: +SKIP
+>>> stream = get("momentum").stream(history)        # doctest: +SKIP
+>>> row = stream.update(timestamp, close=closes)    # one new bar, every symbol  # doctest: +SKIP
+
+The strategy modules (and numba) load on first use: ``available()``/``get()`` import
+them, and so does asking for a class by name (``ntlab.strategies.Momentum``).
+"""
+
+from importlib import import_module
+from typing import Any
 
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
 from ntlab.strategies.registry import available, from_dict, get, register, strategy_class
+
+_LAZY = {
+    "Example": "ntlab.strategies.examples",
+    "SignalRow": "ntlab.strategies.live",
+    "SignalStream": "ntlab.strategies.live",
+    "RecomputeStream": "ntlab.strategies.live",
+    "open_stream": "ntlab.strategies.live",
+    "check_stream": "ntlab.strategies.live",
+    "Momentum": "ntlab.strategies.momentum",
+    "MeanReversion": "ntlab.strategies.mean_reversion",
+    "Mirror": "ntlab.strategies.mirror",
+    "Pairs": "ntlab.strategies.pairs",
+    "EnhancedMomentum": "ntlab.strategies.enhanced_momentum",
+    "NeuralSentiment": "ntlab.strategies.neural_sentiment",
+    "NeuralTrend": "ntlab.strategies.neural_trend",
+    "NeuralArbitrage": "ntlab.strategies.neural_arbitrage",
+    "WeightedEnsemble": "ntlab.strategies.ensemble",
+    "VotingEnsemble": "ntlab.strategies.ensemble",
+    "StackingEnsemble": "ntlab.strategies.ensemble",
+    "read_filings": "ntlab.strategies.filings",
+}
 
 __all__ = [
     "Signals",
@@ -12,4 +46,11 @@ __all__ = [
     "get",
     "register",
     "strategy_class",
+    *_LAZY,
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ntlab.strategies' has no attribute {name!r}")

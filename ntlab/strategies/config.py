@@ -1,0 +1,102 @@
+"""Bases of the built-in strategies' configs: protective levels and a validation helper,
+and the groups of settings several strategies share (momentum features, a walk-forward
+model, news sentiment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from ntlab.errors import ConfigError
+from ntlab.strategies.base import StrategyConfig
+
+if TYPE_CHECKING:
+    from ntlab.strategies.walkforward import WalkForwardSettings
+
+__all__ = ["BuiltinConfig", "MomentumFeaturesConfig", "WalkForwardConfig", "SentimentConfig"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuiltinConfig(StrategyConfig):
+    """Stop-loss and take-profit distances (fractions of the entry close) shared by
+    every built-in strategy; subclasses set ``owner`` and call ``need`` in ``validate``."""
+
+    owner: ClassVar[str] = "strategy"
+    stop_loss_pct: float = 0.05
+    take_profit_pct: float = 0.10
+
+    def need(self, ok: bool, message: str) -> None:
+        """Raise :class:`ConfigError` naming the strategy when ``ok`` is false."""
+        if not ok:
+            raise ConfigError(f"{self.owner}: {message}")
+
+    def validate(self) -> None:
+        for name in ("stop_loss_pct", "take_profit_pct"):
+            self.need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MomentumFeaturesConfig(BuiltinConfig):
+    """The momentum z-score, RSI and MACD settings (momentum and enhanced momentum)."""
+
+    lookback: int = 20
+    z_window: int = 60
+    entry_z: float = 1.0
+    exit_z: float = 0.0
+    rsi_window: int = 14
+    macd_fast: int = 12
+    macd_slow: int = 26
+    macd_signal: int = 9
+
+    def validate(self) -> None:
+        super().validate()
+        self.need(
+            self.lookback >= 1 and self.z_window >= 2, "lookback must be >= 1 and z_window >= 2"
+        )
+        self.need(
+            self.entry_z > 0 and self.exit_z < self.entry_z, "need entry_z > 0 and exit_z < entry_z"
+        )
+        self.need(
+            self.rsi_window >= 2 and 1 <= self.macd_fast < self.macd_slow and self.macd_signal >= 1,
+            "need rsi_window >= 2, 1 <= macd_fast < macd_slow, macd_signal >= 1",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class WalkForwardConfig(BuiltinConfig):
+    """Schedule of a walk-forward logistic model (:mod:`ntlab.strategies.walkforward`)."""
+
+    horizon: int = 5
+    refit_every: int = 63
+    train_bars: int = 504
+    first_fit: int = 252
+    C: float = 1.0
+
+    def validate(self) -> None:
+        super().validate()
+        self.need(
+            self.horizon >= 1 and self.refit_every >= 1 and self.train_bars > self.horizon,
+            "need horizon >= 1, refit_every >= 1, train_bars > horizon",
+        )
+        self.need(self.first_fit >= 1 and self.C > 0, "need first_fit >= 1 and C > 0")
+
+    def settings(self) -> WalkForwardSettings:
+        from ntlab.strategies.walkforward import WalkForwardSettings
+
+        return WalkForwardSettings(
+            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class SentimentConfig(BuiltinConfig):
+    """Where the news comes from and how it becomes a sentiment series."""
+
+    news_path: str = ""
+    sentiment_window: str = "14D"
+    sentiment_half_life: str = "3D"
+    sentiment_min_count: int = 1
+
+    def validate(self) -> None:
+        super().validate()
+        self.need(self.sentiment_min_count >= 1, "sentiment_min_count must be >= 1")
