@@ -60,4 +60,11 @@ def test_values_go_back_through_the_configs_own_validation():
 
 def test_integer_fields_of_the_registered_momentum():
     assert integer_fields(DemoConfig) == ["window"]
-    assert integer_fields(strategy_class("momentum").Config) == ["lookback", "z_window"]
+    assert integer_fields(strategy_class("momentum").Config) == [
+        "lookback",
+        "z_window",
+        "rsi_window",
+        "macd_fast",
+        "macd_slow",
+        "macd_signal",
+    ]

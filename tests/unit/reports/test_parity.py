@@ -158,10 +158,13 @@ def test_live_sharpe_rows_against_the_seed_claims(table, stocks):
     momentum = sharpe[sharpe["check"] == "Sharpe of Momentum Trading (momentum)"].iloc[0]
     from ntlab.backtest import run_event
 
-    equity = run_event(
-        get("momentum"), stocks
-    ).equity  # default event engine: costs on, stops honoured
-    second_half = equity.iloc[stocks.n_bars // 2 :].pct_change().dropna()
+    from ntlab.reports.parity_checks import _fast_example
+
+    example = _fast_example("momentum")  # the data and parameters momentum documents for itself
+    md = example.data()
+    # default event engine: costs on, stops honoured
+    equity = run_event(get("momentum", **dict(example.params)), md).equity
+    second_half = equity.iloc[md.n_bars // 2 :].pct_change().dropna()
     assert momentum["ntlab_value"] == pytest.approx(empyrical.sharpe_ratio(second_half), rel=1e-9)
     assert (momentum["reference_value"], momentum["tolerance"]) == (2.84, 0.04)
     assert momentum["status"] == "fail" and momentum["note"].startswith("claim not reproduced")
