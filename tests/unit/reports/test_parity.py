@@ -157,7 +157,6 @@ def test_live_sharpe_rows_against_the_seed_claims(table, stocks):
     assert len(sharpe) >= len(SEED_SHARPE)
     momentum = sharpe[sharpe["check"] == "Sharpe of Momentum Trading (momentum)"].iloc[0]
     from ntlab.backtest import run_event
-
     from ntlab.reports.parity_checks import _fast_example
 
     example = _fast_example("momentum")  # the data and parameters momentum documents for itself
