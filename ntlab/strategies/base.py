@@ -215,6 +215,8 @@ class Strategy(abc.ABC):
 
     name: ClassVar[str]
     Config: ClassVar[type[StrategyConfig]]
+    #: Bundled data and parameters the strategy is meant for (``ntlab.strategies.examples.Example``).
+    examples: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(self, config: StrategyConfig | None = None, **params: Any) -> None:
         if config is not None and params:
@@ -245,6 +247,16 @@ class Strategy(abc.ABC):
     @abc.abstractmethod
     def signals(self, data: MarketData) -> Signals:
         """Signals for every bar and symbol of ``data`` (causal)."""
+
+    def stream(self, history: MarketData) -> Any:
+        """Signals one bar at a time for live sessions (a ``SignalStream`` that has seen ``history``).
+
+        This default recomputes :meth:`signals` on all bars so far for every new bar: exact
+        but slow. Built-in strategies override it with O(1)-per-bar streams.
+        """
+        from ntlab.strategies.live import RecomputeStream
+
+        return RecomputeStream(self, history)
 
     def clone(self) -> Self:
         """A fresh, unfitted strategy with the same config."""
