@@ -1,8 +1,8 @@
 """Moving-average kernels (SMA, EMA, WMA): batch over rows and one-bar streaming steps.
 
 Arrays are (n_symbols, n_bars), C-contiguous (see ``_common_nb``). Each batch kernel
-returns ``(out, ok)``; ``ok[j]`` is False when row j has a NaN inside its span and must
-be re-run packed. The arithmetic follows TA-Lib 0.8 operation by operation (running
+fills ``out`` and ``ok`` (``ok[j]`` False when row j has a NaN inside its span and must
+be re-run packed) and returns the number of such rows. The arithmetic follows TA-Lib 0.8 operation by operation (running
 sums for SMA/WMA, SMA seed and fused multiply-add for EMA), so results agree bit for
 bit where TA-Lib uses the same CPU path.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ntlab.indicators._common_nb import empty_nb, fma_nb, nan_fill_nb, span1_nb
+from ntlab.indicators._common_nb import edges_nb, fma_nb, n_bad_nb, nan_fill_nb, span1_nb
 
 __all__ = [
     "sma_nb",
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sma_col_nb(x, s, e, w, o):
     """TA-Lib SMA of ``x[s:e]`` into ``o[s:e]`` (NaN for the first w - 1); False on a NaN."""
     nan_fill_nb(o, s, min(s + w - 1, e))
@@ -51,21 +51,17 @@ def sma_col_nb(x, s, e, w, o):
     return True
 
 
-@njit(cache=True)
-def sma_nb(x, w):
-    """Simple moving average of each row; returns (out, ok)."""
-    m, n = x.shape
-    out = empty_nb(m, n)
-    ok = np.ones(m, dtype=np.bool_)
-    for j in range(m):
+@njit(cache=True, error_model="numpy")
+def sma_nb(x, w, out, ok):
+    """Simple moving average of each row."""
+    for j in range(x.shape[0]):
         s, e = span1_nb(x[j])
-        nan_fill_nb(out[j], 0, s)
-        nan_fill_nb(out[j], e, n)
+        edges_nb(out[j], s, e)
         ok[j] = sma_col_nb(x[j], s, e, w, out[j])
-    return out, ok
+    return n_bad_nb(ok)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ema_col_nb(x, s, e, w, k, o):
     """EMA seeded with the SMA of the first w values (TA-Lib), smoothing ``k``."""
     nan_fill_nb(o, s, min(s + w - 1, e))
@@ -88,22 +84,18 @@ def ema_col_nb(x, s, e, w, k, o):
     return True
 
 
-@njit(cache=True)
-def ema_nb(x, w):
-    """Exponential moving average (k = 2 / (w + 1)) of each row; returns (out, ok)."""
-    m, n = x.shape
-    out = empty_nb(m, n)
-    ok = np.ones(m, dtype=np.bool_)
+@njit(cache=True, error_model="numpy")
+def ema_nb(x, w, out, ok):
+    """Exponential moving average (k = 2 / (w + 1)) of each row."""
     k = 2.0 / (w + 1)
-    for j in range(m):
+    for j in range(x.shape[0]):
         s, e = span1_nb(x[j])
-        nan_fill_nb(out[j], 0, s)
-        nan_fill_nb(out[j], e, n)
+        edges_nb(out[j], s, e)
         ok[j] = ema_col_nb(x[j], s, e, w, k, out[j])
-    return out, ok
+    return n_bad_nb(ok)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def wma_window_nb(x, lo, w):
     """Fresh (weighted sum, plain sum) of ``x[lo:lo + w]`` with weights 1..w."""
     sub = 0.0
@@ -115,7 +107,7 @@ def wma_window_nb(x, lo, w):
     return acc, sub
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _wma_col(x, s, e, w, o):
     # TA-Lib 0.8: running sums, re-anchored from scratch every 8 * w outputs (drift fix)
     nan_fill_nb(o, s, min(s + w - 1, e))
@@ -148,25 +140,21 @@ def _wma_col(x, s, e, w, o):
     return True
 
 
-@njit(cache=True)
-def wma_nb(x, w):
-    """Linearly weighted moving average (weights 1..w, newest heaviest); returns (out, ok)."""
-    m, n = x.shape
-    out = empty_nb(m, n)
-    ok = np.ones(m, dtype=np.bool_)
-    for j in range(m):
+@njit(cache=True, error_model="numpy")
+def wma_nb(x, w, out, ok):
+    """Linearly weighted moving average (weights 1..w, newest heaviest) of each row."""
+    for j in range(x.shape[0]):
         s, e = span1_nb(x[j])
-        nan_fill_nb(out[j], 0, s)
-        nan_fill_nb(out[j], e, n)
+        edges_nb(out[j], s, e)
         ok[j] = _wma_col(x[j], s, e, w, out[j])
-    return out, ok
+    return n_bad_nb(ok)
 
 
 # ---------------------------------------------------------------- streaming steps
 # C[0] = valid bars seen; F and R as documented per step.
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sma_step_nb(F, C, R, X, Y, w):
     """F[0] = running total, R[0] = last w values."""
     for j in range(X.shape[1]):
@@ -186,7 +174,7 @@ def sma_step_nb(F, C, R, X, Y, w):
         Y[0, j] = tmp / w
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ema_step_nb(F, C, R, X, Y, w, k):
     """F[0] = seed total, then the EMA."""
     for j in range(X.shape[1]):
@@ -207,7 +195,7 @@ def ema_step_nb(F, C, R, X, Y, w, k):
             Y[0, j] = F[0, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def wma_step_nb(F, C, R, X, Y, w):
     """F[0] = weighted sum, F[1] = plain sum, F[2] = trailing value, R[0] = last w values."""
     divider = float(w) * float(w + 1) * 0.5
