@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ntlab.indicators._common_nb import edges_nb, fma_nb, n_bad_nb, nan_fill_nb, span1_nb
+from ntlab.indicators._common_nb import (
+    any_nan1_nb,
+    edges_nb,
+    fma_nb,
+    n_bad_nb,
+    nan_fill_nb,
+    span1_nb,
+)
 
 __all__ = ["rsi_nb", "macd_nb", "roc_nb", "mom_nb", "rsi_step_nb", "macd_step_nb", "roc_step_nb"]
 
@@ -74,21 +81,35 @@ def rsi_nb(x, w, out, ok):
 
 
 @njit(cache=True, error_model="numpy")
+def _macd_run(x, ps, pf, pg, ks, kf, kg, line, signal, hist):
+    # the three EMAs from bar start + 1 on, one pass without a branch (0-based views); a
+    # NaN input makes every later value NaN, which the caller finds in the last one
+    for t in range(x.shape[0]):
+        v = x[t]
+        ps = fma_nb(v - ps, ks, ps)
+        pf = fma_nb(v - pf, kf, pf)
+        d = pf - ps
+        pg = fma_nb(d - pg, kg, pg)
+        line[t] = d
+        signal[t] = pg
+        hist[t] = d - pg
+
+
+@njit(cache=True, error_model="numpy")
 def _macd_col(x, s, e, fast, slow, sig, line, signal, hist):
-    # one pass: slow EMA seeded on x[s:s+slow], fast EMA seeded on x[first-fast+1:first+1]
-    # (both first valued on bar `first`), signal EMA seeded on the first sig MACD values
+    # slow EMA seeded on x[s:s+slow], fast EMA seeded on x[first-fast+1:first+1] (both
+    # first valued on bar `first`), signal EMA seeded on the first sig MACD values
     first = s + slow - 1
     start = first + sig - 1  # first output bar
     for arr in (line, signal, hist):
         nan_fill_nb(arr, s, min(start, e))
     if e - s < slow:
         return True
+    if any_nan1_nb(x[s : min(start + 1, e)]):
+        return False
     ts = 0.0
     for i in range(s, first + 1):
-        v = x[i]
-        if v != v:
-            return False
-        ts += v
+        ts += x[i]
     tf = 0.0
     for i in range(first - fast + 1, first + 1):
         tf += x[i]
@@ -98,25 +119,22 @@ def _macd_col(x, s, e, fast, slow, sig, line, signal, hist):
     ks = 2.0 / (slow + 1)
     kg = 2.0 / (sig + 1)
     total = 0.0
-    pg = 0.0
-    for i in range(first, e):
+    for i in range(first, min(start + 1, e)):
         if i > first:
             v = x[i]
-            if v != v:
-                return False
             ps = fma_nb(v - ps, ks, ps)
             pf = fma_nb(v - pf, kf, pf)
         d = pf - ps
         if i < start:
             total += d
             continue
-        if i == start:
-            pg = (total + d) / sig
-        else:
-            pg = fma_nb(d - pg, kg, pg)
+        pg = (total + d) / sig
         line[i] = d
         signal[i] = pg
         hist[i] = d - pg
+        r = start + 1
+        _macd_run(x[r:e], ps, pf, pg, ks, kf, kg, line[r:e], signal[r:e], hist[r:e])
+        return line[e - 1] == line[e - 1]
     return True
 
 

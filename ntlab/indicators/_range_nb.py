@@ -70,6 +70,20 @@ def _tr_row(h, lo, pc, o):
 
 
 @njit(cache=True, error_model="numpy")
+def _wilder_tr(h, lo, pc, o, prev, a, b):
+    # o[i] = fma(o[i - 1], a, tr[i] * b) with the true range computed on the fly (it runs
+    # beside the fma chain); True on a NaN. A NaN high or low makes the true range, hence
+    # every later value, NaN (found from the last value); a NaN close must be tested.
+    bad = False
+    for i in range(o.shape[0]):
+        p = pc[i]
+        bad |= p != p
+        prev = fma_nb(prev, a, _tr(h[i], lo[i], p) * b)
+        o[i] = prev
+    return bad or prev != prev
+
+
+@njit(cache=True, error_model="numpy")
 def _atr_col(h, lo, c, s, e, w, o):
     first = s + w
     nan_fill_nb(o, s, min(first, e))
@@ -77,25 +91,16 @@ def _atr_col(h, lo, c, s, e, w, o):
         return e - s < 2 or not _tr_row(h[s + 1 : e], lo[s + 1 : e], c[s : e - 1], o[s + 1 : e])
     total = 0.0
     bad = False
-    for i in range(s + 1, min(first, e)):
+    for i in range(s + 1, min(first + 1, e)):
         bad |= _gap3(h[i], lo[i], c[i - 1])
-        total += _tr(h[i], lo[i], c[i - 1])
+        if i < first:
+            total += _tr(h[i], lo[i], c[i - 1])
     if e <= first:
         return not bad
-    bad |= _gap3(h[first], lo[first], c[first - 1])
-    prev = (total + _tr(h[first], lo[first], c[first - 1])) / w
-    o[first] = prev
+    o[first] = (total + _tr(h[first], lo[first], c[first - 1])) / w
     a = float(w - 1) / float(w)
-    b = 1.0 - a
-    hh = h[first + 1 : e]
-    ll = lo[first + 1 : e]
-    pc = c[first : e - 1]
-    oo = o[first + 1 : e]
-    for i in range(oo.shape[0]):
-        bad |= _gap3(hh[i], ll[i], pc[i])
-        prev = fma_nb(prev, a, _tr(hh[i], ll[i], pc[i]) * b)
-        oo[i] = prev
-    return not bad
+    r = first + 1
+    return not (bad or _wilder_tr(h[r:e], lo[r:e], c[first : e - 1], o[r:e], o[first], a, 1.0 - a))
 
 
 @njit(cache=True, error_model="numpy")
