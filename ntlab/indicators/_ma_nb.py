@@ -107,36 +107,118 @@ def wma_window_nb(x, lo, w):
     return acc, sub
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _wma_step(v, nxt, w, acc, sub, trailing):
+    # one bar of TA-Lib's running sums (v = x[i], nxt = x[i - w + 1]): returns the weighted
+    # sum before its division by the divider, and the next (acc, sub, trailing)
+    sub += v
+    sub -= trailing
+    acc += v * w
+    return acc, acc - sub, sub, nxt
+
+
+@njit(cache=True, error_model="numpy")
+def _wma_run(cur, nxt, o, w, acc, sub, trailing):
+    # _wma_step over 0-based views (no wrap-around tests); returns the final state
+    for t in range(o.shape[0]):
+        o[t], acc, sub, trailing = _wma_step(cur[t], nxt[t], w, acc, sub, trailing)
+    return acc, sub, trailing
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _wma_anchor(x, o, r, w):
+    # bar r re-anchors: both sums from scratch over its window
+    acc, sub = wma_window_nb(x, r - w + 1, w)
+    o[r] = acc
+    return acc - sub, sub, x[r - w + 1]
+
+
+@njit(cache=True, error_model="numpy")
+def _divide(o, divider):
+    for i in range(o.shape[0]):  # vectorises (one division per bar bounds a scalar loop)
+        o[i] /= divider
+
+
+@njit(cache=True, error_model="numpy")
+def _wma_segments4(x, o, r, w, divider):
+    # four whole segments (8 * w bars from a re-anchoring bar each) side by side: four
+    # independent chains of adds instead of one; True on a NaN (it poisons the sums of its
+    # segment up to the segment's end)
+    n = 8 * w
+    a1, s1, t1 = _wma_anchor(x, o, r, w)
+    a2, s2, t2 = _wma_anchor(x, o, r + n, w)
+    a3, s3, t3 = _wma_anchor(x, o, r + 2 * n, w)
+    a4, s4, t4 = _wma_anchor(x, o, r + 3 * n, w)
+    c1, c2, c3, c4 = (
+        x[r + 1 : r + n],
+        x[r + n + 1 : r + 2 * n],
+        x[r + 2 * n + 1 : r + 3 * n],
+        x[r + 3 * n + 1 : r + 4 * n],
+    )
+    q = r + 2 - w  # x[i - w + 1] for i = r + 1
+    n1, n2, n3, n4 = (
+        x[q : q + n - 1],
+        x[q + n : q + 2 * n - 1],
+        x[q + 2 * n : q + 3 * n - 1],
+        x[q + 3 * n : q + 4 * n - 1],
+    )
+    o1, o2, o3, o4 = (
+        o[r + 1 : r + n],
+        o[r + n + 1 : r + 2 * n],
+        o[r + 2 * n + 1 : r + 3 * n],
+        o[r + 3 * n + 1 : r + 4 * n],
+    )
+    for t in range(n - 1):
+        o1[t], a1, s1, t1 = _wma_step(c1[t], n1[t], w, a1, s1, t1)
+        o2[t], a2, s2, t2 = _wma_step(c2[t], n2[t], w, a2, s2, t2)
+        o3[t], a3, s3, t3 = _wma_step(c3[t], n3[t], w, a3, s3, t3)
+        o4[t], a4, s4, t4 = _wma_step(c4[t], n4[t], w, a4, s4, t4)
+    _divide(o[r : r + 4 * n], divider)
+    total = a1 + s1 + a2 + s2 + a3 + s3 + a4 + s4
+    return total != total
+
+
 @njit(cache=True, error_model="numpy")
 def _wma_col(x, s, e, w, o):
-    # TA-Lib 0.8: running sums, re-anchored from scratch every 8 * w outputs (drift fix)
-    nan_fill_nb(o, s, min(s + w - 1, e))
+    # TA-Lib 0.8: running sums, re-anchored from scratch every 8 * w outputs (drift fix).
+    # The sums restart at every re-anchoring bar, so the segments between them are
+    # independent: whole segments run four at a time. A NaN input makes its segment's sums
+    # NaN, found at the segment's end.
+    f = s + w - 1
+    nan_fill_nb(o, s, min(f, e))
     divider = float(w) * float(w + 1) * 0.5
     sub = 0.0
     acc = 0.0
-    for i in range(s, min(s + w - 1, e)):
+    for i in range(s, min(f, e)):
         v = x[i]
         if v != v:
             return False
         sub += v
         acc += v * (i - s + 1)
     trailing = 0.0
-    countdown = 8 * w  # a modulo per bar would cost more than the rest of the loop
-    for i in range(s + w - 1, e):
-        v = x[i]
-        if v != v:
+    n = 8 * w  # bars per segment
+    r = f + n - 1  # the first re-anchoring bar
+    if e > f:
+        g = min(e, r)
+        acc, sub, trailing = _wma_run(x[f:g], x[s : g - w + 1], o[f:g], w, acc, sub, trailing)
+    if acc != acc or sub != sub:
+        return False
+    if e > f:
+        _divide(o[f : min(e, r)], divider)
+    while r + 4 * n <= e:
+        if _wma_segments4(x, o, r, w, divider):
             return False
-        countdown -= 1
-        if countdown == 0:
-            countdown = 8 * w
-            acc, sub = wma_window_nb(x, i - w + 1, w)
-        else:
-            sub += v
-            sub -= trailing
-            acc += v * w
-        trailing = x[i - w + 1]
-        o[i] = acc / divider
-        acc -= sub
+        r += 4 * n
+    while r < e:
+        acc, sub, trailing = _wma_anchor(x, o, r, w)
+        g = min(e, r + n)
+        acc, sub, trailing = _wma_run(
+            x[r + 1 : g], x[r + 2 - w : g - w + 1], o[r + 1 : g], w, acc, sub, trailing
+        )
+        if acc != acc or sub != sub:
+            return False
+        _divide(o[r : min(e, r + n)], divider)
+        r += n
     return True
 
 

@@ -57,6 +57,8 @@ def test_stoch_both_extreme_paths_match_talib(fastk, slowk, slowd):
     [
         ("sma", lambda: ind.sma(C, 30), lambda: talib.SMA(C, 30)),
         ("wma", lambda: ind.wma(C, 30), lambda: talib.WMA(C, 30)),
+        ("wma2", lambda: ind.wma(C, 2), lambda: talib.WMA(C, 2)),  # segments of 8 * w bars,
+        ("wma7", lambda: ind.wma(C[:1_237], 7), lambda: talib.WMA(C[:1_237], 7)),  # 4 at a time
         ("rsi", lambda: ind.rsi(C, 14), lambda: talib.RSI(C, 14)),
         ("roc", lambda: ind.roc(C, 10), lambda: talib.ROC(C, 10)),
         ("momentum", lambda: ind.momentum(C, 10), lambda: talib.MOM(C, 10)),
