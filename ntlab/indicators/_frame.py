@@ -256,6 +256,19 @@ def check_length(rows: np.ndarray, warmup: int, *, what: str) -> None:
         )
 
 
+def _plain_arrays(inputs: Sequence[Any]) -> bool:
+    """True for 1-D C-contiguous float64 arrays of one length (TA-Lib's input type)."""
+    n = len(inputs[0]) if type(inputs[0]) is np.ndarray else -1
+    return all(
+        type(x) is np.ndarray
+        and x.ndim == 1
+        and len(x) == n
+        and x.dtype == np.float64
+        and x.flags.c_contiguous
+        for x in inputs
+    )
+
+
 def apply(
     kernel: Callable[..., Any],
     inputs: Sequence[Any] | Any,
@@ -275,6 +288,8 @@ def apply(
     if len(names) == 1:
         rows, layout = as_rows(inputs, what=what, field=names[0])
         arrays = [rows]
+    elif _plain_arrays(inputs):  # the NumPy fast path: views, no checks needed
+        arrays, layout = [x.reshape(1, -1) for x in inputs], _ARRAY1
     else:
         first, *rest = inputs
         arrays, layout = field_rows(first, dict(zip(names, [first, *rest])), what=what)
