@@ -126,29 +126,33 @@ def _wma_run(cur, nxt, o, w, acc, sub, trailing):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _wma_anchor(x, o, r, w):
-    # bar r re-anchors: both sums from scratch over its window
+def _wma_anchor(x, r, w):
+    # bar r re-anchors: both sums from scratch over its window; returns the weighted sum
+    # before its division, and the next (acc, sub, trailing)
     acc, sub = wma_window_nb(x, r - w + 1, w)
-    o[r] = acc
-    return acc - sub, sub, x[r - w + 1]
+    return acc, acc - sub, sub, x[r - w + 1]
 
 
 @njit(cache=True, error_model="numpy")
-def _divide(o, divider):
+def _divide(src, divider, o):
     for i in range(o.shape[0]):  # vectorises (one division per bar bounds a scalar loop)
-        o[i] /= divider
+        o[i] = src[i] / divider
 
 
 @njit(cache=True, error_model="numpy")
-def _wma_segments4(x, o, r, w, divider):
+def _wma_segments4(x, o, r, w, divider, buf):
     # four whole segments (8 * w bars from a re-anchoring bar each) side by side: four
     # independent chains of adds instead of one; True on a NaN (it poisons the sums of its
-    # segment up to the segment's end)
+    # segment up to the segment's end). The sums go to the small buffer ``buf`` (4 * 8 * w)
+    # and reach ``o`` divided, in one vectorised pass: four store streams into ``o`` beside
+    # eight load streams from ``x`` would fall into 4K aliasing for some placements of the
+    # two arrays (measured: 1.25 to 1.8 ms on 1M bars by the offset of ``o``).
     n = 8 * w
-    a1, s1, t1 = _wma_anchor(x, o, r, w)
-    a2, s2, t2 = _wma_anchor(x, o, r + n, w)
-    a3, s3, t3 = _wma_anchor(x, o, r + 2 * n, w)
-    a4, s4, t4 = _wma_anchor(x, o, r + 3 * n, w)
+    b1, b2, b3, b4 = buf[:n], buf[n : 2 * n], buf[2 * n : 3 * n], buf[3 * n : 4 * n]
+    b1[0], a1, s1, t1 = _wma_anchor(x, r, w)
+    b2[0], a2, s2, t2 = _wma_anchor(x, r + n, w)
+    b3[0], a3, s3, t3 = _wma_anchor(x, r + 2 * n, w)
+    b4[0], a4, s4, t4 = _wma_anchor(x, r + 3 * n, w)
     c1, c2, c3, c4 = (
         x[r + 1 : r + n],
         x[r + n + 1 : r + 2 * n],
@@ -162,18 +166,12 @@ def _wma_segments4(x, o, r, w, divider):
         x[q + 2 * n : q + 3 * n - 1],
         x[q + 3 * n : q + 4 * n - 1],
     )
-    o1, o2, o3, o4 = (
-        o[r + 1 : r + n],
-        o[r + n + 1 : r + 2 * n],
-        o[r + 2 * n + 1 : r + 3 * n],
-        o[r + 3 * n + 1 : r + 4 * n],
-    )
     for t in range(n - 1):
-        o1[t], a1, s1, t1 = _wma_step(c1[t], n1[t], w, a1, s1, t1)
-        o2[t], a2, s2, t2 = _wma_step(c2[t], n2[t], w, a2, s2, t2)
-        o3[t], a3, s3, t3 = _wma_step(c3[t], n3[t], w, a3, s3, t3)
-        o4[t], a4, s4, t4 = _wma_step(c4[t], n4[t], w, a4, s4, t4)
-    _divide(o[r : r + 4 * n], divider)
+        b1[t + 1], a1, s1, t1 = _wma_step(c1[t], n1[t], w, a1, s1, t1)
+        b2[t + 1], a2, s2, t2 = _wma_step(c2[t], n2[t], w, a2, s2, t2)
+        b3[t + 1], a3, s3, t3 = _wma_step(c3[t], n3[t], w, a3, s3, t3)
+        b4[t + 1], a4, s4, t4 = _wma_step(c4[t], n4[t], w, a4, s4, t4)
+    _divide(buf, divider, o[r : r + 4 * n])
     total = a1 + s1 + a2 + s2 + a3 + s3 + a4 + s4
     return total != total
 
@@ -204,20 +202,21 @@ def _wma_col(x, s, e, w, o):
     if acc != acc or sub != sub:
         return False
     if e > f:
-        _divide(o[f : min(e, r)], divider)
+        _divide(o[f : min(e, r)], divider, o[f : min(e, r)])
+    buf = np.empty(4 * n)
     while r + 4 * n <= e:
-        if _wma_segments4(x, o, r, w, divider):
+        if _wma_segments4(x, o, r, w, divider, buf):
             return False
         r += 4 * n
     while r < e:
-        acc, sub, trailing = _wma_anchor(x, o, r, w)
+        o[r], acc, sub, trailing = _wma_anchor(x, r, w)
         g = min(e, r + n)
         acc, sub, trailing = _wma_run(
             x[r + 1 : g], x[r + 2 - w : g - w + 1], o[r + 1 : g], w, acc, sub, trailing
         )
         if acc != acc or sub != sub:
             return False
-        _divide(o[r : min(e, r + n)], divider)
+        _divide(o[r:g], divider, o[r:g])
         r += n
     return True
 
