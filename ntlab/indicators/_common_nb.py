@@ -2,7 +2,9 @@
 
 Layout used by every kernel in this package: inputs and outputs are float64 arrays of
 shape (n_symbols, n_bars), C-contiguous, so one symbol's history is one contiguous row.
-The public functions transpose the (n_bars, n_symbols) frames they are given.
+The public functions transpose the (n_bars, n_symbols) frames they are given. A batch
+kernel is called ``kernel(*inputs, *params, *outputs, ok)``: it fills the output arrays
+(allocated by the caller), sets ``ok[j]`` per row and returns the number of rows with a gap.
 
 Gap protocol: a column kernel runs over the *span* of a row (first to last bar where
 every input is a number) and reports ``False`` when it meets a NaN inside the span; the
@@ -17,7 +19,18 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-__all__ = ["fma_nb", "span1_nb", "span2_nb", "span3_nb", "span4_nb", "nan_fill_nb", "empty_nb"]
+__all__ = [
+    "fma_nb",
+    "span1_nb",
+    "span2_nb",
+    "span3_nb",
+    "span4_nb",
+    "nan_fill_nb",
+    "edges_nb",
+    "n_bad_nb",
+    "any_nan1_nb",
+    "any_nan3_nb",
+]
 
 
 @intrinsic
@@ -31,12 +44,12 @@ def fma_nb(typingctx, a, b, c):
     return sig, codegen
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _bad(v):
     return v != v
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def span1_nb(a):
     """(first, last + 1) of the bars where ``a`` is a number; (0, 0) when there are none."""
     n = a.shape[0]
@@ -49,7 +62,7 @@ def span1_nb(a):
     return s, e
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def span2_nb(a, b):
     """Like :func:`span1_nb` for bars where both inputs are numbers."""
     n = a.shape[0]
@@ -62,7 +75,7 @@ def span2_nb(a, b):
     return s, e
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def span3_nb(a, b, c):
     """Like :func:`span1_nb` for bars where all three inputs are numbers."""
     n = a.shape[0]
@@ -75,7 +88,7 @@ def span3_nb(a, b, c):
     return s, e
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def span4_nb(a, b, c, d):
     """Like :func:`span1_nb` for bars where all four inputs are numbers."""
     n = a.shape[0]
@@ -88,14 +101,46 @@ def span4_nb(a, b, c, d):
     return s, e
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def nan_fill_nb(o, a, b):
     """Set ``o[a:b]`` to NaN (a no-op when the range is empty)."""
     for i in range(a, b):
         o[i] = np.nan
 
 
-@njit(cache=True, inline="always")
-def empty_nb(m, n):
-    """Uninitialised float64 output of shape (m, n)."""
-    return np.empty((m, n), dtype=np.float64)
+@njit(cache=True, error_model="numpy", inline="always")
+def edges_nb(o, s, e):
+    """Set the row ``o`` to NaN before ``s`` and from ``e`` on (outside the span)."""
+    nan_fill_nb(o, 0, s)
+    nan_fill_nb(o, e, o.shape[0])
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def n_bad_nb(ok):
+    """Number of rows whose ``ok`` flag is False (a batch kernel's return value)."""
+    bad = 0
+    for j in range(ok.shape[0]):
+        bad += not ok[j]
+    return bad
+
+
+# Loops over whole (sliced) rows index from 0: with an index that may be negative,
+# numba's wrap-around test stops LLVM from vectorising the loop.
+
+
+@njit(cache=True, error_model="numpy")
+def any_nan1_nb(a):
+    """True when the 1-D array ``a`` holds a NaN (one vectorised pass)."""
+    bad = False
+    for i in range(a.shape[0]):
+        bad |= a[i] != a[i]
+    return bad
+
+
+@njit(cache=True, error_model="numpy")
+def any_nan3_nb(a, b, c):
+    """True when one of three arrays of the same length holds a NaN."""
+    bad = False
+    for i in range(a.shape[0]):
+        bad |= (a[i] != a[i]) | (b[i] != b[i]) | (c[i] != c[i])
+    return bad

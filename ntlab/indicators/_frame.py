@@ -4,6 +4,11 @@ Public functions take a Series (one symbol), a DataFrame of shape (n_bars, n_sym
 a MarketData panel, or a NumPy array (1-D, or 2-D (n_bars, n_symbols)), and give back
 the same kind of object with the same index and columns. Kernels work on
 (n_symbols, n_bars) rows; this module converts both ways and runs the gap protocol.
+
+Outputs are allocated here with NumPy (one array per output, which NumPy backs with huge
+pages when large) and filled in place by the kernels, which allocate nothing of size
+n_bars: on a 1,000,000-bar series, page faults on fresh kernel-allocated memory cost more
+than the arithmetic of most indicators.
 """
 
 from __future__ import annotations
@@ -28,21 +33,25 @@ __all__ = [
     "check_int",
     "check_float",
     "check_length",
+    "same_bars",
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Layout:
-    """How to rebuild the caller's object from (n_symbols, n_bars) rows."""
+    """How to rebuild the caller's object from (n_symbols, n_bars) rows.
+
+    ``index`` is None for NumPy inputs (their bars are numbered 0..n_bars-1).
+    """
 
     kind: str  # "series" | "frame" | "array1" | "array2"
     index: Any = None
     columns: Any = None
     name: Any = None
 
-    @property
-    def n_bars(self) -> int:
-        return len(self.index) if self.index is not None else -1
+
+_ARRAY1 = Layout("array1")
+_ARRAY2 = Layout("array2")
 
 
 def _rows_of(values: np.ndarray, what: str) -> np.ndarray:
@@ -78,9 +87,11 @@ def as_rows(x: Any, *, what: str, field: str = "close") -> tuple[np.ndarray, Lay
         return _rows_of(values, what), Layout("frame", x.index, x.columns, None)
     if isinstance(x, np.ndarray):
         if x.ndim == 1:
-            return _rows_of(x.reshape(-1, 1), what), Layout("array1", pd.RangeIndex(len(x)))
+            if x.dtype == np.float64 and x.flags.c_contiguous:  # no copy, no checks needed
+                return x.reshape(1, -1), _ARRAY1
+            return _rows_of(x.reshape(-1, 1), what), _ARRAY1
         if x.ndim == 2:
-            return _rows_of(x, what), Layout("array2", pd.RangeIndex(x.shape[0]))
+            return _rows_of(x, what), _ARRAY2
         raise DataError(
             f"{what}: arrays must be 1-D (n_bars,) or 2-D (n_bars, n_symbols), got {x.ndim}-D"
         )
@@ -141,6 +152,15 @@ def _same_axis(a: Any, b: Any) -> bool:
     return bool(a.equals(b))
 
 
+def same_bars(a: Layout, b: Layout, n_bars: int) -> bool:
+    """True when two inputs of ``n_bars`` bars have the same index (arrays: 0..n_bars-1)."""
+    if a.index is None and b.index is None:
+        return True
+    ia = pd.RangeIndex(n_bars) if a.index is None else a.index
+    ib = pd.RangeIndex(n_bars) if b.index is None else b.index
+    return bool(ia.equals(ib))
+
+
 def from_rows(rows: np.ndarray, layout: Layout) -> Any:
     """Rebuild the caller's kind of object from rows of shape (n_symbols, n_bars)."""
     if layout.kind == "series":
@@ -152,17 +172,26 @@ def from_rows(rows: np.ndarray, layout: Layout) -> Any:
     return rows.T
 
 
+def _empty(shape: tuple[int, int], n_out: int) -> list[np.ndarray]:
+    return [np.empty(shape) for _ in range(n_out)]
+
+
 def run_kernel(
-    kernel: Callable[..., Any], inputs: Sequence[np.ndarray], *params: Any
+    kernel: Callable[..., Any], inputs: Sequence[np.ndarray], *params: Any, n_out: int = 1
 ) -> list[np.ndarray]:
     """Run a batch kernel; rows with gaps are re-run on their valid bars packed together.
 
-    The kernel returns ``(*outputs, ok)``. For a row with ``ok`` False, the bars where
-    every input is a number are moved to the front (in order), the kernel runs on that
-    packed row, and the results go back to their bars; bars with a missing input get NaN.
+    The kernel is called as ``kernel(*inputs, *params, *outputs, ok)`` with ``n_out``
+    output arrays of the inputs' shape and a bool array ``ok`` (one per row); it fills
+    them and returns the number of rows with a gap (``ok`` False). Such a row's bars
+    where every input is a number are moved to the front (in order), the kernel runs on
+    that packed row, and the results go back to their bars; bars with a missing input get
+    NaN.
     """
-    *outs, ok = kernel(*inputs, *params)
-    if ok.all():
+    shape = inputs[0].shape
+    outs = _empty(shape, n_out)
+    ok = np.empty(shape[0], dtype=np.bool_)
+    if not kernel(*inputs, *params, *outs, ok):
         return outs
     rows = np.flatnonzero(~ok)
     sub = [a[rows] for a in inputs]
@@ -183,9 +212,11 @@ def run_kernel(
         p = np.take_along_axis(a, order, axis=1)
         p[~keep] = np.nan
         packed.append(np.ascontiguousarray(p))
-    *outs2, ok2 = kernel(*packed, *params)
-    if not ok2.all():  # pragma: no cover - packed rows have no gaps by construction
-        raise DataError("internal error: packed rows still have gaps")
+    outs2 = _empty(packed[0].shape, n_out)
+    if kernel(*packed, *params, *outs2, np.empty(len(rows), dtype=np.bool_)):
+        raise DataError(  # pragma: no cover - packed rows have no gaps by construction
+            "internal error: packed rows still have gaps"
+        )
     for o, o2 in zip(outs, outs2):
         back = np.empty_like(o2)
         np.put_along_axis(back, order, o2, axis=1)
@@ -225,6 +256,19 @@ def check_length(rows: np.ndarray, warmup: int, *, what: str) -> None:
         )
 
 
+def _plain_arrays(inputs: Sequence[Any]) -> bool:
+    """True for 1-D C-contiguous float64 arrays of one length (TA-Lib's input type)."""
+    n = len(inputs[0]) if type(inputs[0]) is np.ndarray else -1
+    return all(
+        type(x) is np.ndarray
+        and x.ndim == 1
+        and len(x) == n
+        and x.dtype == np.float64
+        and x.flags.c_contiguous
+        for x in inputs
+    )
+
+
 def apply(
     kernel: Callable[..., Any],
     inputs: Sequence[Any] | Any,
@@ -233,17 +277,24 @@ def apply(
     what: str,
     warmup: int,
     names: Sequence[str] = ("close",),
+    n_out: int = 1,
 ) -> list[Any]:
     """Run ``kernel`` on one input (``names`` of length 1) or on several named fields.
 
     ``inputs`` is the single input, or a sequence whose first item may be a MarketData
-    (then the rest are None and the fields ``names`` are taken from it).
+    (then the rest are None and the fields ``names`` are taken from it). Returns the
+    ``n_out`` outputs of the kernel, each of the input's kind.
     """
     if len(names) == 1:
         rows, layout = as_rows(inputs, what=what, field=names[0])
         arrays = [rows]
+    elif _plain_arrays(inputs):  # the NumPy fast path: views, no checks needed
+        arrays, layout = [x.reshape(1, -1) for x in inputs], _ARRAY1
     else:
         first, *rest = inputs
         arrays, layout = field_rows(first, dict(zip(names, [first, *rest])), what=what)
     check_length(arrays[0], warmup, what=what)
-    return [from_rows(o, layout) for o in run_kernel(kernel, arrays, *params)]
+    outs = run_kernel(kernel, arrays, *params, n_out=n_out)
+    if layout.kind == "array1":
+        return [o[0] for o in outs]
+    return [from_rows(o, layout) for o in outs]

@@ -11,12 +11,12 @@ from ntlab.indicators._range_nb import _cci_value, _di, _dm, _dx, _fastk, _tr
 __all__ = ["atr_step_nb", "adx_step_nb", "stoch_step_nb", "cci_step_nb"]
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _bar_gap(X, j):
     return X[0, j] != X[0, j] or X[1, j] != X[1, j] or X[2, j] != X[2, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def atr_step_nb(F, C, R, X, Y, w, smooth):
     """F[0] = previous close, F[1] = ATR (seed total first). ``smooth`` False: true range."""
     a = float(w - 1) / float(w)
@@ -44,7 +44,7 @@ def atr_step_nb(F, C, R, X, Y, w, smooth):
             Y[0, j] = F[1, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adx_step_nb(F, C, R, X, Y, w):
     """F: 0 prev high, 1 prev low, 2 prev close, 3 +DM, 4 -DM, 5 TR, 6 sum DX / ADX."""
     wm1 = float(w - 1)
@@ -95,7 +95,7 @@ def adx_step_nb(F, C, R, X, Y, w):
             Y[0, j] = F[6, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def stoch_step_nb(F, C, R, X, Y, fk, sk, sd):
     """R[0]/R[1] = last fk highs/lows, R[2] = last sk fast %K, R[3] = last sd slow %K;
     F: 0 highest, 1 lowest, 2 %K total, 3 %D total; C: 0 bars, 1 highest bar, 2 lowest bar."""
@@ -151,7 +151,7 @@ def stoch_step_nb(F, C, R, X, Y, fk, sk, sd):
         Y[1, j] = tot / sd
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cci_step_nb(F, C, R, X, Y, w):
     """R[0] = circular buffer of typical prices (slot = bar % w, as TA-Lib)."""
     for j in range(X.shape[1]):

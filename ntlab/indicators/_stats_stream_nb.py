@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _var_push(F, C, R, r, j, v, c, w, ddof, f0):
     """Add value number c of symbol j to the rolling variance; F[f0:f0 + 4] = K, S1, S2, last."""
     L = w + 1
@@ -62,7 +62,7 @@ def _var_push(F, C, R, r, j, v, c, w, ddof, f0):
     return res if res > 0.0 else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _sma_push(F, R, r, j, v, c, w, f):
     """TA-Lib SMA of the ring R[r] (value c already stored); F[f] = running total."""
     F[f, j] += v
@@ -73,7 +73,7 @@ def _sma_push(F, R, r, j, v, c, w, f):
     return tmp / w
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bollinger_step_nb(F, C, R, X, Y, w, k):
     """Y = (upper, middle, lower, %B, bandwidth); F[0:4] variance state, F[4] SMA total."""
     for j in range(X.shape[1]):
@@ -96,7 +96,7 @@ def bollinger_step_nb(F, C, R, X, Y, w, k):
         Y[4, j] = bw
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def zscore_step_nb(F, C, R, X, Y, w):
     for j in range(X.shape[1]):
         v = X[0, j]
@@ -113,7 +113,7 @@ def zscore_step_nb(F, C, R, X, Y, w):
         Y[0, j] = (v - mean) / sd if sd > 0.0 else np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def volatility_step_nb(F, C, R, X, Y, w, log, scale):
     """F[4] = previous value; returns go through the variance state F[0:4]."""
     for j in range(X.shape[1]):
@@ -133,7 +133,7 @@ def volatility_step_nb(F, C, R, X, Y, w, log, scale):
             Y[0, j] = np.sqrt(var) * scale
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pair_step_nb(F, C, R, X, Y, w, corr):
     """X = (x, y); R[0], R[1] = last w + 1 values; F = Kx, Ky, Sx, Sy, Sxx, Syy, Sxy."""
     L = w + 1
@@ -194,7 +194,7 @@ def pair_step_nb(F, C, R, X, Y, w, corr):
         Y[0, j] = pair_value_nb(sx, sy, sxx, syy, sxy, w, corr)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def features_step_nb(F, C, R, X, Y, horizons, vw):
     """X = (close, volume); Y = one simple return per horizon, then the volume ratio.
     R[0] = last max(h) + 1 closes, R[1] = last vw + 1 volumes; F[0] = volume SMA total;

@@ -30,6 +30,7 @@ class StreamIndicator:
     name: ClassVar[str] = ""
     inputs: ClassVar[tuple[str, ...]] = ("close",)
     outputs: ClassVar[tuple[str, ...]] = ("value",)
+    result_type: ClassVar[Any] = None  # NamedTuple of several outputs
 
     _step: Callable[..., None]
     _args: tuple[Any, ...]
@@ -60,8 +61,13 @@ class StreamIndicator:
         self._shape = (n_float, n_int, n_ring, ring_len, float_init)
         self._step = step
         self._args = args
-        self._X = np.zeros((len(self.inputs), m))
-        self._O = np.full((len(self.outputs), m), np.nan)
+        self._n_in = len(self.inputs)
+        self._n_out = len(self.outputs)
+        self._X = np.zeros((self._n_in, m))
+        self._O = np.full((self._n_out, m), np.nan)
+        # one symbol: flat views of the bar and the outputs (one value per input/output)
+        self._x = self._X.reshape(-1)
+        self._y = self._O.reshape(-1)
         self.reset()
 
     def reset(self) -> None:
@@ -92,26 +98,32 @@ class StreamIndicator:
 
     def update(self, *values: Any) -> Any:
         """Feed one bar (one value per input, in the order of ``inputs``); return the new value(s)."""
-        X = self._X
-        if len(values) != X.shape[0]:
+        if len(values) != self._n_in:
             raise DataError(
-                f"{type(self).__name__}.update takes {X.shape[0]} value(s) {self.inputs}, got {len(values)}"
+                f"{type(self).__name__}.update takes {self._n_in} value(s) {self.inputs}, "
+                f"got {len(values)}"
             )
-        if self._scalar:
-            for k, v in enumerate(values):
-                X[k, 0] = v
-        else:
-            for k, v in enumerate(values):
-                X[k] = v
+        if self._scalar:  # the per-bar cost from Python is mostly this path: keep it short
+            x = self._x
+            if self._n_in == 1:
+                x[0] = values[0]
+            else:
+                for k, v in enumerate(values):
+                    x[k] = v
+            self._step(self._F, self._I, self._R, self._X, self._O, *self._args)
+            out = self._y.tolist()  # Python floats
+            return out[0] if self._n_out == 1 else self._pack(out)
+        X = self._X
+        for k, v in enumerate(values):
+            X[k] = v
         self._step(self._F, self._I, self._R, X, self._O, *self._args)
         Y = self._O
-        if self._scalar:
-            if Y.shape[0] == 1:
-                return float(Y[0, 0])
-            return tuple(float(v) for v in Y[:, 0])
-        if Y.shape[0] == 1:
-            return Y[0].copy()
-        return tuple(row.copy() for row in Y)
+        return Y[0].copy() if self._n_out == 1 else self._pack([row.copy() for row in Y])
+
+    def _pack(self, values: list[Any]) -> Any:
+        """Several outputs as the batch function's result type (a tuple by default)."""
+        cls = self.result_type
+        return tuple(values) if cls is None else cls._make(values)
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params().items())

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ntlab.indicators._common_nb import empty_nb, nan_fill_nb, span2_nb, span4_nb
+from ntlab.indicators._common_nb import (
+    edges_nb,
+    n_bad_nb,
+    nan_fill_nb,
+    span1_nb,
+    span2_nb,
+    span4_nb,
+)
 from ntlab.indicators._ma_nb import sma_col_nb
 from ntlab.indicators._stats_nb import reanchor_nb
 
@@ -24,44 +31,48 @@ __all__ = [
 ]
 
 
-@njit(cache=True)
-def obv_nb(c, v):
+@njit(cache=True, error_model="numpy")
+def _signed_volume(cur, prev, vol, o):
+    # o[i] = +vol, -vol or -0.0 (adding -0.0 leaves any sum as it is) by the close's move;
+    # True on a NaN. Branch-free: vectorises.
+    bad = False
+    for i in range(o.shape[0]):
+        x = cur[i]
+        u = vol[i]
+        bad |= (x != x) | (u != u)
+        o[i] = u if x > prev[i] else (-u if x < prev[i] else -0.0)
+    return bad
+
+
+@njit(cache=True, error_model="numpy")
+def _obv_row(c, v, o):
+    # signed volumes into o, then their running sum from the first volume (TA-Lib's
+    # if/else additions, in the same order); True on a NaN
+    bad = _signed_volume(c[1:], c[:-1], v[1:], o[1:])
+    acc = v[0]
+    o[0] = acc
+    for i in range(1, o.shape[0]):
+        acc += o[i]
+        o[i] = acc
+    return bad
+
+
+@njit(cache=True, error_model="numpy")
+def obv_nb(c, v, out, ok):
     """On-balance volume of each row: +volume on up closes, -volume on down closes."""
-    m, n = c.shape
-    out = empty_nb(m, n)
-    ok = np.ones(m, dtype=np.bool_)
-    for j in range(m):
-        cj = c[j]
-        vj = v[j]
-        o = out[j]
-        s, e = span2_nb(cj, vj)
-        nan_fill_nb(o, 0, s)
-        nan_fill_nb(o, e, n)
-        if e <= s:
-            continue
-        acc = vj[s]
-        prev = cj[s]
-        o[s] = acc
-        for i in range(s + 1, e):
-            x = cj[i]
-            if x != x or vj[i] != vj[i]:
-                ok[j] = False
-                break
-            if x > prev:
-                acc += vj[i]
-            elif x < prev:
-                acc -= vj[i]
-            prev = x
-            o[i] = acc
-    return out, ok
+    for j in range(c.shape[0]):
+        s, e = span2_nb(c[j], v[j])
+        edges_nb(out[j], s, e)
+        ok[j] = e <= s or not _obv_row(c[j, s:e], v[j, s:e], out[j, s:e])
+    return n_bad_nb(ok)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _tp(h, lo, c):
     return ((h + lo) + c) / 3.0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _vwap_col(h, lo, c, v, s, e, w, o):
     nan_fill_nb(o, s, min(s + max(w, 1) - 1, e))
     spv = 0.0
@@ -95,46 +106,33 @@ def _vwap_col(h, lo, c, v, s, e, w, o):
     return True
 
 
-@njit(cache=True)
-def vwap_nb(h, lo, c, v, w):
+@njit(cache=True, error_model="numpy")
+def vwap_nb(h, lo, c, v, w, out, ok):
     """Volume-weighted typical price over w bars (w = 0: cumulative from the first bar)."""
-    m, n = c.shape
-    out = empty_nb(m, n)
-    ok = np.ones(m, dtype=np.bool_)
-    for j in range(m):
+    for j in range(c.shape[0]):
         s, e = span4_nb(h[j], lo[j], c[j], v[j])
-        nan_fill_nb(out[j], 0, s)
-        nan_fill_nb(out[j], e, n)
+        edges_nb(out[j], s, e)
         ok[j] = _vwap_col(h[j], lo[j], c[j], v[j], s, e, w, out[j])
-    return out, ok
+    return n_bad_nb(ok)
 
 
-@njit(cache=True)
-def volume_ratio_nb(v, w):
+@njit(cache=True, error_model="numpy")
+def volume_ratio_nb(v, w, out, ok):
     """Volume divided by its w-bar SMA (NaN where that mean is 0)."""
-    m, n = v.shape
-    out = empty_nb(m, n)
-    ok = np.ones(m, dtype=np.bool_)
-    for j in range(m):
-        s = 0
-        while s < n and v[j, s] != v[j, s]:
-            s += 1
-        e = n
-        while e > s and v[j, e - 1] != v[j, e - 1]:
-            e -= 1
+    for j in range(v.shape[0]):
+        s, e = span1_nb(v[j])
         o = out[j]
-        nan_fill_nb(o, 0, s)
-        nan_fill_nb(o, e, n)
+        edges_nb(o, s, e)
         ok[j] = sma_col_nb(v[j], s, e, w, o)
         for i in range(s + w - 1, e):
             o[i] = v[j, i] / o[i] if o[i] != 0.0 else np.nan
-    return out, ok
+    return n_bad_nb(ok)
 
 
 # ---------------------------------------------------------------- streaming steps
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def obv_step_nb(F, C, R, X, Y):
     """X = (close, volume); F[0] = OBV, F[1] = previous close."""
     for j in range(X.shape[1]):
@@ -155,7 +153,7 @@ def obv_step_nb(F, C, R, X, Y):
         Y[0, j] = F[0, j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def vwap_step_nb(F, C, R, X, Y, w):
     """X = (high, low, close, volume); R[0] = price*volume, R[1] = volume (w + 1 slots);
     F[0] = sum pv, F[1] = sum v."""
@@ -194,7 +192,7 @@ def vwap_step_nb(F, C, R, X, Y, w):
         Y[0, j] = F[0, j] / F[1, j] if F[1, j] > 0.0 else np.nan
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def volume_ratio_step_nb(F, C, R, X, Y, w):
     """X = (volume,); SMA state as ``sma_step_nb`` (F[0] total, R[0] last w volumes)."""
     for j in range(X.shape[1]):

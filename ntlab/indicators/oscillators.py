@@ -79,7 +79,7 @@ def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD:
     of the first ``signal`` MACD values. All three outputs start after
     ``slow + signal - 2`` warm-up bars."""
     f, s, g = macd_params(fast, slow, signal)
-    return MACD(*apply(macd_nb, x, (f, s, g), what="macd", warmup=macd_warmup(f, s, g)))
+    return MACD(*apply(macd_nb, x, (f, s, g), what="macd", warmup=macd_warmup(f, s, g), n_out=3))
 
 
 def stoch(
@@ -100,7 +100,13 @@ def stoch(
     warm = fk + sk + sd - 3
     return Stoch(
         *apply(
-            stoch_nb, (data_or_high, low, close), (fk, sk, sd), what="stoch", warmup=warm, names=HLC
+            stoch_nb,
+            (data_or_high, low, close),
+            (fk, sk, sd),
+            what="stoch",
+            warmup=warm,
+            names=HLC,
+            n_out=2,
         )
     )
 
@@ -117,7 +123,15 @@ def adx(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14)
     ``2 * window - 1`` (the indicator's warm-up)."""
     w = check_int("window", window, minimum=2, what="adx")
     return ADX(
-        *apply(adx_nb, (data_or_high, low, close), (w,), what="adx", warmup=2 * w - 1, names=HLC)
+        *apply(
+            adx_nb,
+            (data_or_high, low, close),
+            (w,),
+            what="adx",
+            warmup=2 * w - 1,
+            names=HLC,
+            n_out=3,
+        )
     )
 
 

@@ -11,7 +11,15 @@ from typing import Any
 import numpy as np
 
 from ntlab.errors import DataError
-from ntlab.indicators._frame import apply, as_rows, check_int, check_length, from_rows, run_kernel
+from ntlab.indicators._frame import (
+    apply,
+    as_rows,
+    check_int,
+    check_length,
+    from_rows,
+    run_kernel,
+    same_bars,
+)
 from ntlab.indicators._osc_nb import roc_nb
 from ntlab.indicators._stats_nb import pair_nb, zscore_nb
 
@@ -36,7 +44,7 @@ def _pair(x: Any, y: Any, window: int, corr: bool, what: str) -> Any:
     w = check_int("window", window, minimum=2, what=what)
     xr, layout = as_rows(x, what=what)
     yr, ylayout = as_rows(y, what=f"{what} (second input)")
-    if xr.shape[1] != yr.shape[1] or not layout.index.equals(ylayout.index):
+    if xr.shape[1] != yr.shape[1] or not same_bars(layout, ylayout, xr.shape[1]):
         raise DataError(
             f"{what}: the two inputs must share the same bars (index); align them first"
         )

@@ -193,6 +193,7 @@ class MACD(StreamIndicator):
     """Streaming :func:`ntlab.indicators.macd`; ``update`` returns ``MACD(line, signal, hist)``."""
 
     outputs = MACDResult._fields
+    result_type = MACDResult
 
     def __init__(
         self, fast: int = 12, slow: int = 26, signal: int = 9, *, n_symbols: int | None = None
@@ -209,15 +210,13 @@ class MACD(StreamIndicator):
     def warmup(self) -> int:
         return macd_warmup(self.fast, self.slow, self.signal)
 
-    def update(self, value: Any) -> MACDResult:
-        return MACDResult(*super().update(value))
-
 
 class Stoch(StreamIndicator):
     """Streaming :func:`ntlab.indicators.stoch`; ``update(high, low, close)`` -> ``Stoch(k, d)``."""
 
     inputs = HLC
     outputs = StochResult._fields
+    result_type = StochResult
 
     def __init__(
         self, fastk: int = 5, slowk: int = 3, slowd: int = 3, *, n_symbols: int | None = None
@@ -241,9 +240,6 @@ class Stoch(StreamIndicator):
     def warmup(self) -> int:
         return self.fastk + self.slowk + self.slowd - 3
 
-    def update(self, high: Any, low: Any, close: Any) -> StochResult:
-        return StochResult(*super().update(high, low, close))
-
 
 class CCI(_Windowed):
     """Streaming :func:`ntlab.indicators.cci`: ``update(high, low, close)``; O(window) per bar."""
@@ -265,6 +261,7 @@ class ADX(_Windowed):
 
     inputs = HLC
     outputs = ADXResult._fields
+    result_type = ADXResult
     minimum = 2
 
     def __init__(self, window: int = 14, *, n_symbols: int | None = None) -> None:
@@ -276,9 +273,6 @@ class ADX(_Windowed):
     @property
     def warmup(self) -> int:
         return 2 * self.window - 1
-
-    def update(self, high: Any, low: Any, close: Any) -> ADXResult:
-        return ADXResult(*super().update(high, low, close))
 
 
 class ATR(_Windowed):
@@ -314,6 +308,7 @@ class Bollinger(StreamIndicator):
     """Streaming :func:`ntlab.indicators.bollinger` -> ``Bollinger(upper, middle, lower, percent_b, bandwidth)``."""
 
     outputs = BollingerResult._fields
+    result_type = BollingerResult
 
     def __init__(self, window: int = 20, k: float = 2.0, *, n_symbols: int | None = None) -> None:
         self.window = check_int("window", window, minimum=2, what="Bollinger")
@@ -334,9 +329,6 @@ class Bollinger(StreamIndicator):
     @property
     def warmup(self) -> int:
         return self.window - 1
-
-    def update(self, value: Any) -> BollingerResult:
-        return BollingerResult(*super().update(value))
 
 
 class ZScore(_Windowed):
@@ -505,5 +497,5 @@ class ReturnFeatures(StreamIndicator):
     def warmup(self) -> int:
         return max(max(self.horizons), self.volume_window - 1)
 
-    def update(self, close: Any, volume: Any) -> dict[str, Any]:
-        return dict(zip(self.outputs, super().update(close, volume)))
+    def _pack(self, values: list[Any]) -> dict[str, Any]:
+        return dict(zip(self.outputs, values))

@@ -49,7 +49,7 @@ def bollinger(x: Any, window: int = 20, k: float = 2.0) -> Bollinger:
     Warm-up ``window - 1`` bars."""
     w = check_int("window", window, minimum=2, what="bollinger")
     kk = check_float("k", k, what="bollinger", positive=True)
-    return Bollinger(*apply(bollinger_nb, x, (w, kk), what="bollinger", warmup=w - 1))
+    return Bollinger(*apply(bollinger_nb, x, (w, kk), what="bollinger", warmup=w - 1, n_out=5))
 
 
 def volatility_scale(periods_per_year: Any, what: str = "rolling_volatility") -> float:
@@ -67,4 +67,6 @@ def rolling_volatility(
     Warm-up ``window`` bars (``window`` returns need ``window + 1`` prices)."""
     w = check_int("window", window, minimum=2, what="rolling_volatility")
     scale = volatility_scale(periods_per_year)
-    return apply(volatility_nb, x, (w, bool(log), scale), what="rolling_volatility", warmup=w)[0]
+    return apply(
+        volatility_nb, x, (w, bool(log), scale), what="rolling_volatility", warmup=w, n_out=2
+    )[0]
