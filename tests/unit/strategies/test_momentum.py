@@ -19,7 +19,7 @@ def test_momentum_rule_by_hand():
     close = pd.Series([10, 10.1, 10.2, 10.3, 10.4, 10.5, 12.0, 12.1, 12.1, 12.1, 12.1], dtype=float)
     index = pd.date_range("2024-01-01", periods=len(close), freq="D", tz="UTC")
     md = MarketData.from_closes(pd.DataFrame({"X": close.to_numpy()}, index=index))
-    strat = Momentum(lookback=2, z_window=4, entry_z=1.0, exit_z=0.0)
+    strat = Momentum(lookback=2, z_window=4, entry_z=1.0, exit_z=0.0, confirm_rsi=False, confirm_macd=False)
     sig = strat.signals(md)
     mom = close / close.shift(2) - 1
     z = (mom - mom.rolling(4).mean()) / mom.rolling(4).std()
@@ -37,6 +37,43 @@ def test_momentum_rule_by_hand():
     assert sig.stop_loss["X"].iloc[entry] == pytest.approx(close[entry] * 0.95)
     assert sig.take_profit["X"].iloc[entry] == pytest.approx(close[entry] * 1.10)
     assert "momentum z=" in sig.reasoning["X"].iloc[entry]
+
+
+def _reference_momentum(close: pd.Series, cfg) -> np.ndarray:
+    """The documented rule, written out with TA-Lib's RSI and MACD and pandas' z-score."""
+    import talib
+
+    mom = close / close.shift(cfg.lookback) - 1
+    z = ((mom - mom.rolling(cfg.z_window).mean()) / mom.rolling(cfg.z_window).std()).to_numpy()
+    r = talib.RSI(close.to_numpy(), cfg.rsi_window)
+    hist = talib.MACD(close.to_numpy(), cfg.macd_fast, cfg.macd_slow, cfg.macd_signal)[2]
+    state, out = 0, []
+    for zi, ri, hi in zip(z, r, hist):
+        if state > 0 and (not zi >= cfg.exit_z or not cfg.rsi_floor <= ri <= cfg.rsi_cap):
+            state = 0
+        elif state < 0 and (not zi <= -cfg.exit_z or not 100 - cfg.rsi_cap <= ri <= 100 - cfg.rsi_floor):
+            state = 0
+        if state == 0:
+            if zi > cfg.entry_z and 50 < ri < cfg.rsi_cap and hi > 0:
+                state = 1
+            elif cfg.allow_short and zi < -cfg.entry_z and 100 - cfg.rsi_cap < ri < 50 and hi < 0:
+                state = -1
+        out.append(state)
+    return np.array(out, dtype=float)
+
+
+def test_rsi_macd_confirmation_matches_talib_reference(stocks):
+    data = stocks  # FB and GOOG start late: the leading gap is handled like TA-Lib's NaN lead
+    strat = get("momentum", allow_short=True)
+    sig = strat.signals(data)
+    for symbol in data.symbols:
+        expected = _reference_momentum(data.close[symbol].dropna(), strat.config)
+        got = sig.target[symbol].dropna().to_numpy()[-len(expected) :]
+        np.testing.assert_array_equal(got, expected, err_msg=symbol)
+        assert symbol == "FB" or (expected != 0).sum() > 50
+    plain = get("momentum", allow_short=True, confirm_rsi=False, confirm_macd=False).signals(data)
+    # confirmations filter entries: fewer bars in the market than the plain rule
+    assert (sig.target != 0).to_numpy().sum() < (plain.target != 0).to_numpy().sum()
 
 
 def test_real_signals_long_and_short(stocks):

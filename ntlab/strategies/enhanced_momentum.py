@@ -1,0 +1,203 @@
+"""Enhanced momentum: momentum blended with a walk-forward ML probability and news sentiment.
+
+Rule
+----
+Per symbol and bar three views, each in [-1, 1]:
+
+- momentum ``mom = clip(z / (2 entry_z), -1, 1)`` with ``z`` the momentum z-score of
+  :mod:`ntlab.strategies.momentum` (``lookback``, ``z_window``);
+- the model ``ml = 2 P(up) - 1``: a scikit-learn logistic regression on six features
+  (momentum z, RSI, MACD histogram / close, 5- and 20-bar returns, 20-bar volatility)
+  predicting whether the close rises over ``horizon`` bars. It is trained walk-forward
+  inside ``signals``: first at bar ``first_fit``, then every ``refit_every`` bars, on the
+  last ``train_bars`` bars whose outcome was known before that bar, pooled over symbols
+  (:mod:`ntlab.strategies.walkforward`);
+- sentiment ``sent``: the causal decayed news sentiment (``news_path``/``news=``;
+  ``sentiment_window``, ``sentiment_half_life``, ``sentiment_min_count``); 0 without news.
+
+The blend ``b = (w_momentum mom + w_ml ml + w_sentiment sent) / (w_momentum + w_ml +
+w_sentiment)``. Enter long when ``z > entry_z``, the model is fitted with
+``P(up) > 0.5`` and ``b > entry_blend``; exit when ``z < exit_z`` or ``b < exit_blend``.
+Shorts (``allow_short``) mirror it. Confidence is ``min(1, |b|)``, multiplied by
+``1 - opposition_penalty * |sent|`` when the sentiment opposes the position (the seed's
+idea: news against the trade lowers confidence). Stop-loss/take-profit from the entry
+close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ntlab.data.market import MarketData
+from ntlab.errors import ConfigError
+from ntlab.strategies._nb import hold_state_nb
+from ntlab.strategies.base import Signals, Strategy, StrategyConfig
+from ntlab.strategies.examples import Example
+from ntlab.strategies.features import ML_FEATURES, MLFeatureStream, MomentumParams, ml_features
+from ntlab.strategies.inputs import SideInputs, sentiment_source
+from ntlab.strategies.levels import changed_reasons, protective_levels
+from ntlab.strategies.live import EntryLevels, SignalRow, SignalStream, Streaming
+from ntlab.strategies.registry import register
+from ntlab.strategies.walkforward import WalkForwardClassifier, WalkForwardSettings
+
+__all__ = ["EnhancedMomentumConfig", "EnhancedMomentum"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnhancedMomentumConfig(StrategyConfig):
+    lookback: int = 20
+    z_window: int = 60
+    entry_z: float = 1.0
+    exit_z: float = 0.0
+    rsi_window: int = 14
+    macd_fast: int = 12
+    macd_slow: int = 26
+    macd_signal: int = 9
+    horizon: int = 5
+    refit_every: int = 63
+    train_bars: int = 504
+    first_fit: int = 252
+    C: float = 1.0
+    w_momentum: float = 0.5
+    w_ml: float = 0.3
+    w_sentiment: float = 0.2
+    entry_blend: float = 0.25
+    exit_blend: float = 0.0
+    opposition_penalty: float = 0.5
+    news_path: str = ""
+    sentiment_window: str = "14D"
+    sentiment_half_life: str = "3D"
+    sentiment_min_count: int = 1
+    allow_short: bool = False
+    stop_loss_pct: float = 0.05
+    take_profit_pct: float = 0.10
+
+    def validate(self) -> None:
+        def need(ok: bool, message: str) -> None:
+            if not ok:
+                raise ConfigError(f"enhanced_momentum: {message}")
+
+        need(self.lookback >= 1 and self.z_window >= 2, "need lookback >= 1 and z_window >= 2")
+        need(self.entry_z > 0 and self.exit_z < self.entry_z, "need entry_z > 0 and exit_z < entry_z")
+        need(self.horizon >= 1 and self.refit_every >= 1 and self.train_bars > self.horizon, "need horizon >= 1, refit_every >= 1, train_bars > horizon")
+        need(self.first_fit >= 1 and self.C > 0, "need first_fit >= 1 and C > 0")
+        weights = (self.w_momentum, self.w_ml, self.w_sentiment)
+        need(min(weights) >= 0 and sum(weights) > 0, "weights must be >= 0 with a positive sum")
+        need(-1 <= self.exit_blend < self.entry_blend <= 1, "need -1 <= exit_blend < entry_blend <= 1")
+        need(0 <= self.opposition_penalty <= 1, "opposition_penalty must lie in [0, 1]")
+        need(self.sentiment_min_count >= 1, "sentiment_min_count must be >= 1")
+        for name in ("stop_loss_pct", "take_profit_pct"):
+            need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
+
+    def settings(self) -> WalkForwardSettings:
+        return WalkForwardSettings(self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C)
+
+
+def _decide(z: np.ndarray, p: np.ndarray, sent: np.ndarray, cfg: EnhancedMomentumConfig, init: np.ndarray):
+    """Targets, confidence and blend (n, m) from z, P(up) and sentiment (n, m)."""
+    s = np.nan_to_num(sent)
+    mom = np.clip(np.nan_to_num(z) / (2 * cfg.entry_z), -1, 1)
+    ml = np.nan_to_num(2 * p - 1)
+    b = (cfg.w_momentum * mom + cfg.w_ml * ml + cfg.w_sentiment * s) / (cfg.w_momentum + cfg.w_ml + cfg.w_sentiment)
+    with np.errstate(invalid="ignore"):
+        fitted = np.isfinite(p) & np.isfinite(z)
+        enter_long = fitted & (z > cfg.entry_z) & (p > 0.5) & (b > cfg.entry_blend)
+        enter_short = fitted & (z < -cfg.entry_z) & (p < 0.5) & (b < -cfg.entry_blend) & cfg.allow_short
+        exit_long = ~(z >= cfg.exit_z) | (b < cfg.exit_blend)
+        exit_short = ~(z <= -cfg.exit_z) | (b > -cfg.exit_blend)
+    target = hold_state_nb(enter_long, exit_long, enter_short, exit_short, init)
+    conf = np.minimum(1.0, np.abs(b)) * np.where(s * target < 0, 1 - cfg.opposition_penalty * np.abs(s), 1.0)
+    return target, np.where(target != 0, conf, 0.0), b
+
+
+def _explain(cfg: EnhancedMomentumConfig, z: float, p: float, s: float, b: float, target: float) -> str:
+    if target == 0:
+        return f"momentum z={z:+.2f}, blend {b:+.2f}: close"
+    side = "long" if target > 0 else "short"
+    text = f"{side}: momentum z={z:+.2f}, model P(up over {cfg.horizon} bars)={p:.2f}"
+    if np.isfinite(s):
+        text += f", news sentiment {s:+.2f}" + (" (opposes: confidence lowered)" if s * target < 0 else "")
+    return text + f", blend {b:+.2f}"
+
+
+@register
+class EnhancedMomentum(SideInputs, Streaming, Strategy):
+    """Enhanced momentum (see the module docstring); ``news=`` takes items or a scored frame."""
+
+    name = "enhanced_momentum"
+    Config = EnhancedMomentumConfig
+    side_inputs = ("news",)
+    examples: ClassVar[tuple[Example, ...]] = (
+        Example(
+            "stocks",
+            start="2004-01-01",
+            end="2006-12-31",
+            params={"news_path": "example", "allow_short": True, "first_fit": 200, "refit_every": 200},
+            note="illustrative (random, not real) news for the stocks sample",
+        ),
+    )
+
+    @property
+    def warmup(self) -> int:
+        return max(MomentumParams.of(self.config).warmup, self.config.first_fit)
+
+    def _sentiment(self):
+        cfg = self.config
+        return sentiment_source(self, cfg.news_path, cfg.sentiment_window, cfg.sentiment_half_life, cfg.sentiment_min_count)
+
+    def signals(self, data: MarketData) -> Signals:
+        cfg = self.config
+        m = data.n_symbols
+        f, X = ml_features(data.close, MomentumParams.of(cfg))
+        close = data.close.to_numpy(dtype=float)
+        model = WalkForwardClassifier(cfg.settings(), m, len(ML_FEATURES))
+        p = np.vstack([model.step(X[i], close[i]) for i in range(data.n_bars)]) if data.n_bars else np.empty((0, m))
+        sent = self._sentiment().values(data.index, data.symbols)
+        target, conf, b = _decide(f["z"], p, sent, cfg, np.zeros(m))
+        prev = np.vstack([np.zeros((1, m)), target[:-1]])
+        reasons = changed_reasons(target, prev, lambda r, c, t: _explain(cfg, f["z"][r, c], p[r, c], sent[r, c], b[r, c], t))
+        target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
+        stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)
+        return Signals(
+            self.name,
+            target_df,
+            pd.DataFrame(conf, index=data.index, columns=data.symbols),
+            stop,
+            take,
+            pd.DataFrame(reasons, index=data.index, columns=data.symbols),
+        )
+
+
+class EnhancedMomentumStream(SignalStream):
+    """Live enhanced momentum: feature streams, the walk-forward model (refit on schedule
+    from its ring of past features), and the sentiment of the new bar."""
+
+    strategy: EnhancedMomentum
+
+    def _setup(self, history: MarketData) -> None:
+        cfg = self.strategy.config
+        self._features = MLFeatureStream(MomentumParams.of(cfg), self.n_symbols)
+        self._model = WalkForwardClassifier(cfg.settings(), self.n_symbols, len(ML_FEATURES))
+        self._sentiment = self.strategy._sentiment()
+        self._target = np.zeros(self.n_symbols)
+        self._levels = EntryLevels(self.n_symbols, cfg.stop_loss_pct, cfg.take_profit_pct)
+
+    def _step(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray]) -> SignalRow:
+        cfg = self.strategy.config
+        close = bar["close"]
+        f, X = self._features.update(close)
+        p = self._model.step(X, close)
+        sent = self._sentiment.values(pd.DatetimeIndex([timestamp]), list(self.symbols))[0]
+        target, conf, b = _decide(f["z"][None], p[None], sent[None], cfg, self._target)
+        target, conf, b = target[0], conf[0], b[0]
+        reasons = changed_reasons(target, self._target, lambda r, c, t: _explain(cfg, f["z"][c], p[c], sent[c], b[c], t))
+        self._target = target
+        stop, take = self._levels.step(target, close)
+        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+
+
+EnhancedMomentum.Stream = EnhancedMomentumStream

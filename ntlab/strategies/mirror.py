@@ -1,0 +1,340 @@
+"""Mirror trading: copy what informed investors did, or what similar past patterns did.
+
+Mode ``"filings"`` (institutional / insider filings the user supplies)
+--------------------------------------------------------------------------
+Each filing (see :mod:`ntlab.strategies.filings`) scores its symbol with
+
+    confidence(institution) * action_weight * min(1, size / full_size) * 2 ** (-age / half_life)
+
+from the first bar after it became public (causal) until it is ``max_age_days`` old.
+``confidence`` comes from ``institution_confidence`` (name -> [0, 1]), else
+``default_confidence``; action weights are ``w_new``, ``w_increased``, ``w_reduced``,
+``w_sold``. A symbol's score is the sum over its filings. Enter when
+``|score| >= entry_score`` (shorts only with ``allow_short``) with the capped fraction
+``min(max_fraction, |score|)`` of the sleeve; resize only when a new filing arrives; exit
+when the decaying score falls below ``exit_score`` or turns against the position.
+Confidence is ``min(1, |score|)``. ntlab ships no real filings: ``filings_path="example"``
+uses the illustrative, randomly generated ``data/filings_example.csv``.
+
+Mode ``"pattern"`` (pattern mirroring)
+--------------------------------------
+At bar t each symbol's last ``pattern_len`` bars give a shape vector: the standardised
+cumulative log-return path, absolute returns (volatility profile) and log volumes
+(when the data has volume). Its library is the same symbol's vectors from the last
+``library_bars`` bars whose ``horizon``-bar outcome (log return) was already known at t.
+The ``top_k`` most cosine-similar vectors (similarity >= ``min_similarity``) vote with
+their similarity as weight: ``p_up`` is the weighted share of positive outcomes. Enter
+long when ``p_up >= 0.5 + edge`` and the weighted mean outcome is positive (short
+mirrored when ``allow_short``), with at least ``min_matches`` matches; exit when
+``p_up`` crosses 0.5. Confidence is ``2 * |p_up - 0.5|``.
+
+Both modes set stop-loss/take-profit ``stop_loss_pct``/``take_profit_pct`` from the
+entry close.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+
+from ntlab.data.market import MarketData
+from ntlab.errors import ConfigError
+from ntlab.strategies._mirror_nb import (
+    filing_score_nb,
+    mirror_hold_nb,
+    pattern_match_nb,
+    pattern_predict_nb,
+    pattern_vector_nb,
+    pattern_vectors_nb,
+)
+from ntlab.strategies._nb import hold_state_nb
+from ntlab.strategies.base import Signals, Strategy, StrategyConfig
+from ntlab.strategies.examples import Example
+from ntlab.strategies.filings import available_ns, read_filings
+from ntlab.strategies.inputs import SideInputs
+from ntlab.strategies.levels import changed_reasons, protective_levels
+from ntlab.strategies.live import EntryLevels, Ring, SignalRow, SignalStream, Streaming
+from ntlab.strategies.registry import register
+
+__all__ = ["MirrorConfig", "Mirror"]
+
+_NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass(frozen=True, kw_only=True)
+class MirrorConfig(StrategyConfig):
+    mode: str = "filings"
+    # filings mode
+    filings_path: str = ""
+    institution_confidence: dict[str, float] = field(default_factory=dict)
+    default_confidence: float = 0.5
+    w_new: float = 1.0
+    w_increased: float = 0.5
+    w_reduced: float = -0.5
+    w_sold: float = -1.0
+    full_size: float = 0.05
+    half_life_days: float = 30.0
+    max_age_days: float = 120.0
+    entry_score: float = 0.25
+    exit_score: float = 0.10
+    max_fraction: float = 1.0
+    # pattern mode
+    pattern_len: int = 10
+    horizon: int = 5
+    library_bars: int = 500
+    top_k: int = 20
+    min_similarity: float = 0.3
+    min_matches: int = 5
+    edge: float = 0.1
+    # both
+    allow_short: bool = False
+    stop_loss_pct: float = 0.08
+    take_profit_pct: float = 0.15
+
+    def validate(self) -> None:
+        def need(ok: bool, message: str) -> None:
+            if not ok:
+                raise ConfigError(f"mirror: {message}")
+
+        need(self.mode in ("filings", "pattern"), f"mode must be 'filings' or 'pattern', got {self.mode!r}")
+        need(isinstance(self.institution_confidence, dict), "institution_confidence must be a dict name -> [0, 1]")
+        for name, conf in {**self.institution_confidence, "default_confidence": self.default_confidence}.items():
+            need(0.0 <= float(conf) <= 1.0, f"confidence of {name!r} must lie in [0, 1], got {conf!r}")
+        need(self.full_size > 0, "full_size must be > 0")
+        need(self.half_life_days > 0 and self.max_age_days > 0, "half_life_days and max_age_days must be > 0")
+        need(0 <= self.exit_score < self.entry_score, "need 0 <= exit_score < entry_score")
+        need(0 < self.max_fraction <= 1, "max_fraction must lie in (0, 1]")
+        need(self.pattern_len >= 3 and self.horizon >= 1, "need pattern_len >= 3 and horizon >= 1")
+        need(self.library_bars > self.horizon, "library_bars must exceed horizon")
+        need(1 <= self.min_matches <= self.top_k, "need 1 <= min_matches <= top_k")
+        need(-1 <= self.min_similarity < 1, "min_similarity must lie in [-1, 1)")
+        need(0 <= self.edge < 0.5, "edge must lie in [0, 0.5)")
+        for name in ("stop_loss_pct", "take_profit_pct"):
+            need(0 < getattr(self, name) < 1, f"{name} must lie in (0, 1)")
+
+
+# ----------------------------------------------------------------------------- filings mode
+class _FilingsTable:
+    """Filings reduced to sorted arrays for one symbol universe."""
+
+    def __init__(self, filings: pd.DataFrame, symbols: list[str], cfg: MirrorConfig) -> None:
+        self.frame = filings
+        weights = {"new": cfg.w_new, "increased": cfg.w_increased, "reduced": cfg.w_reduced, "sold": cfg.w_sold}
+        conf = filings["institution"].map(lambda k: cfg.institution_confidence.get(k, cfg.default_confidence))
+        size = np.minimum(1.0, filings["size"].to_numpy(dtype=float) / cfg.full_size)
+        self.weight = conf.to_numpy(dtype=float) * filings["action"].map(weights).to_numpy(dtype=float) * size
+        self.avail = available_ns(filings)
+        self.sym = pd.Index(symbols).get_indexer(filings["symbol"]).astype(np.int64)
+        self.half_life = cfg.half_life_days * _NS_PER_DAY
+        self.max_age = int(cfg.max_age_days * _NS_PER_DAY)
+        self.m = len(symbols)
+
+    def score(self, bar_ns: np.ndarray, prev_ns: int) -> tuple[np.ndarray, np.ndarray]:
+        return filing_score_nb(bar_ns, prev_ns, self.avail, self.sym, self.weight, self.half_life, self.max_age, self.m)
+
+    def explain(self, symbol: str, t: pd.Timestamp, score: float, target: float) -> str:
+        if target == 0:
+            return f"filings score {score:+.2f} below exit: close"
+        f = self.frame
+        recent = f[(f["symbol"] == symbol) & (f["available"] < t)].tail(3)
+        who = "; ".join(f"{r.institution} {r.action} {r.size:.1%} ({r.filing_date})" for r in recent.itertuples())
+        return f"mirror filings score {score:+.2f}: {who}"
+
+
+def _mirror_filings(strategy: Mirror, data: MarketData) -> Signals:
+    cfg = strategy.config
+    table = strategy.filings_table(data.symbols)
+    bar_ns = data.index.as_unit("ns").asi8
+    score, fresh = table.score(bar_ns, np.iinfo(np.int64).min)
+    tradable = np.isfinite(data.close.to_numpy(dtype=float))
+    m = data.n_symbols
+    target = mirror_hold_nb(score, fresh, tradable, cfg.entry_score, cfg.exit_score, cfg.max_fraction, cfg.allow_short, np.zeros(m))
+    prev = np.vstack([np.zeros((1, m)), target[:-1]])
+    reasons = changed_reasons(target, prev, lambda r, c, t: table.explain(data.symbols[c], data.index[r], score[r, c], t))
+    return _finish(strategy, data, target, np.where(target != 0, np.minimum(1.0, np.abs(score)), 0.0), reasons)
+
+
+class FilingsStream(SignalStream):
+    strategy: Mirror
+
+    def _setup(self, history: MarketData) -> None:
+        cfg = self.strategy.config
+        self._table = self.strategy.filings_table(list(self.symbols))
+        self._target = np.zeros(self.n_symbols)
+        self._prev_ns = np.iinfo(np.int64).min
+        self._levels = EntryLevels(self.n_symbols, cfg.stop_loss_pct, cfg.take_profit_pct)
+
+    def _step(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray]) -> SignalRow:
+        cfg = self.strategy.config
+        t_ns = np.array([timestamp.as_unit("ns").value], dtype=np.int64)
+        score, fresh = self._table.score(t_ns, self._prev_ns)
+        tradable = np.isfinite(bar["close"])[None, :]
+        target = mirror_hold_nb(
+            score, fresh, tradable, cfg.entry_score, cfg.exit_score, cfg.max_fraction, cfg.allow_short, self._target
+        )[0]
+        reasons = changed_reasons(
+            target, self._target, lambda r, c, t: self._table.explain(self.symbols[c], timestamp, score[0, c], t)
+        )
+        self._target, self._prev_ns = target, int(t_ns[0])
+        stop, take = self._levels.step(target, bar["close"])
+        conf = np.where(target != 0, np.minimum(1.0, np.abs(score[0])), 0.0)
+        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+
+
+# ----------------------------------------------------------------------------- pattern mode
+def _pattern_decide(p_up: np.ndarray, mean: np.ndarray, used: np.ndarray, cfg: MirrorConfig, init: np.ndarray) -> np.ndarray:
+    ok = used >= cfg.min_matches
+    with np.errstate(invalid="ignore"):
+        enter_long = ok & (p_up >= 0.5 + cfg.edge) & (mean > 0)
+        exit_long = ~(p_up > 0.5)
+        enter_short = ok & (p_up <= 0.5 - cfg.edge) & (mean < 0) & cfg.allow_short
+        exit_short = ~(p_up < 0.5)
+    return hold_state_nb(enter_long, exit_long, enter_short, exit_short, init)
+
+
+def _pattern_reason(cfg: MirrorConfig, p_up: float, mean: float, used: float, target: float) -> str:
+    if target == 0:
+        if not np.isfinite(p_up):
+            return "no similar past pattern left: close"
+        return f"pattern matches turned: P(up)={p_up:.2f}: close"
+    return (
+        f"{int(used)} most similar past {cfg.pattern_len}-bar patterns: P(up over {cfg.horizon} bars)={p_up:.2f}, "
+        f"mean outcome {mean:+.2%}"
+    )
+
+
+def _outcomes(close: np.ndarray, horizon: int) -> np.ndarray:
+    out = np.full(close.shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[:-horizon] = np.log(close[horizon:] / close[:-horizon])
+    return out
+
+
+def _mirror_pattern(strategy: Mirror, data: MarketData) -> Signals:
+    cfg = strategy.config
+    close = data.close.to_numpy(dtype=float)
+    has_vol = data.has("volume")
+    volume = data.volume.to_numpy(dtype=float) if has_vol else np.empty((0, 0))
+    vectors = pattern_vectors_nb(close, volume, cfg.pattern_len, has_vol)
+    p_up, mean, used = pattern_predict_nb(
+        vectors, _outcomes(close, cfg.horizon), cfg.library_bars, cfg.horizon, cfg.top_k, cfg.min_similarity
+    )
+    target = _pattern_decide(p_up, mean, used, cfg, np.zeros(data.n_symbols))
+    prev = np.vstack([np.zeros((1, data.n_symbols)), target[:-1]])
+    reasons = changed_reasons(target, prev, lambda r, c, t: _pattern_reason(cfg, p_up[r, c], mean[r, c], used[r, c], t))
+    conf = np.where(target != 0, np.nan_to_num(2 * np.abs(p_up - 0.5)), 0.0)
+    return _finish(strategy, data, target, conf, reasons)
+
+
+class PatternStream(SignalStream):
+    strategy: Mirror
+
+    def _setup(self, history: MarketData) -> None:
+        cfg = self.strategy.config
+        m, L = self.n_symbols, cfg.pattern_len
+        self._has_vol = "volume" in self.fields
+        d = 3 * L if self._has_vol else 2 * L
+        self._close = Ring(max(L + 1, cfg.horizon + 1), m)
+        self._volume = Ring(L, m)
+        self._vectors = Ring(cfg.library_bars + 1, m, d)
+        self._outcomes = Ring(cfg.library_bars + 1, m)
+        self._vec = np.full((m, d), np.nan)
+        self._target = np.zeros(m)
+        self._levels = EntryLevels(m, cfg.stop_loss_pct, cfg.take_profit_pct)
+
+    def _step(self, timestamp: pd.Timestamp, bar: dict[str, np.ndarray]) -> SignalRow:
+        cfg = self.strategy.config
+        L, h = cfg.pattern_len, cfg.horizon
+        self._close.append(bar["close"])
+        closes = self._close.tail(L + 1)
+        if self._has_vol:
+            self._volume.append(bar["volume"])
+            vols = self._volume.tail(L)
+        empty = np.empty(0)
+        for j in range(self.n_symbols):
+            pattern_vector_nb(closes[:, j].copy(), vols[:, j].copy() if self._has_vol else empty, self._vec[j])
+        if self.n_seen < L:
+            self._vec[:] = np.nan
+        self._vectors.append(self._vec)
+        self._outcomes.append(np.full(self.n_symbols, np.nan))
+        if self.n_seen >= h:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                self._outcomes.ago(h)[:] = np.log(self._close.ago(0) / self._close.ago(h))
+        p_up, mean, used = pattern_match_nb(
+            self._vectors.tail(), self._outcomes.tail(), cfg.library_bars, cfg.library_bars, h, cfg.top_k, cfg.min_similarity
+        )
+        target = _pattern_decide(p_up[None], mean[None], used[None], cfg, self._target)[0]
+        reasons = changed_reasons(target, self._target, lambda r, c, t: _pattern_reason(cfg, p_up[c], mean[c], used[c], t))
+        self._target = target
+        stop, take = self._levels.step(target, bar["close"])
+        conf = np.where(target != 0, np.nan_to_num(2 * np.abs(p_up - 0.5)), 0.0)
+        return self._row(timestamp, target, conf, stop_loss=stop, take_profit=take, reasoning=reasons)
+
+
+# ----------------------------------------------------------------------------- strategy
+def _finish(strategy: Mirror, data: MarketData, target: np.ndarray, conf: np.ndarray, reasons: np.ndarray) -> Signals:
+    cfg = strategy.config
+    target_df = pd.DataFrame(target, index=data.index, columns=data.symbols)
+    stop, take = protective_levels(target_df, data.close, cfg.stop_loss_pct, cfg.take_profit_pct)
+    return Signals(
+        strategy.name,
+        target_df,
+        pd.DataFrame(conf, index=data.index, columns=data.symbols),
+        stop,
+        take,
+        pd.DataFrame(reasons, index=data.index, columns=data.symbols),
+    )
+
+
+@register
+class Mirror(SideInputs, Streaming, Strategy):
+    """Mirror trading (see the module docstring). ``filings=`` takes a DataFrame directly."""
+
+    name = "mirror"
+    side_inputs = ("filings",)
+    Config = MirrorConfig
+    examples: ClassVar[tuple[Example, ...]] = (
+        Example(
+            "stocks",
+            start="2004-01-01",
+            end="2008-12-31",
+            params={"filings_path": "example"},
+            note="illustrative (random, not real) filings for the stocks sample's symbols",
+        ),
+        Example(
+            "stocks",
+            start="2005-01-01",
+            end="2007-12-31",
+            params={"mode": "pattern", "library_bars": 250, "allow_short": True},
+            note="pattern mirroring on real OHLCV",
+        ),
+    )
+
+    @property
+    def Stream(self) -> type[SignalStream]:  # type: ignore[override]  # noqa: N802
+        return FilingsStream if self.config.mode == "filings" else PatternStream
+
+    @property
+    def warmup(self) -> int:
+        cfg = self.config
+        return 1 if cfg.mode == "filings" else cfg.pattern_len + cfg.horizon + cfg.min_matches
+
+    def filings_table(self, symbols: list[str]) -> _FilingsTable:
+        """The validated filings as arrays for ``symbols`` (from ``filings=`` or ``filings_path``)."""
+        cfg = self.config
+        filings = self.side_input("filings")
+        if filings is None and not cfg.filings_path:
+            raise ConfigError(
+                "mirror (filings mode) needs filings: give filings=<DataFrame> or filings_path=<csv>; "
+                "filings_path='example' uses the illustrative (not real) data/filings_example.csv"
+            )
+        frame = read_filings(filings if filings is not None else cfg.filings_path)
+        return _FilingsTable(frame, symbols, cfg)
+
+    def signals(self, data: MarketData) -> Signals:
+        if self.config.mode == "filings":
+            return _mirror_filings(self, data)
+        return _mirror_pattern(self, data)
