@@ -41,7 +41,11 @@ def _enum_value(value: Any) -> str:
 def order_from_alpaca(o: Any) -> Order:
     status = _enum_value(o.status)
     if status not in OrderStatus._value2member_map_:
-        status = "new" if status in ("accepted", "pending_new", "accepted_for_bidding", "calculated") else status
+        status = (
+            "new"
+            if status in ("accepted", "pending_new", "accepted_for_bidding", "calculated")
+            else status
+        )
     return Order(
         order_id=str(o.id),
         client_order_id=o.client_order_id,
@@ -93,7 +97,9 @@ class AlpacaClient:
             log.warning("AlpacaClient is trading LIVE money")
         cfg = settings()
         if not cfg.has_alpaca_keys:
-            raise ConfigError("AlpacaClient needs ALPACA_API_KEY and ALPACA_SECRET_KEY in the environment")
+            raise ConfigError(
+                "AlpacaClient needs ALPACA_API_KEY and ALPACA_SECRET_KEY in the environment"
+            )
         self.paper = paper
         self._keys = (cfg.alpaca_api_key.reveal(), cfg.alpaca_secret_key.reveal())
         self._stream_url = stream_url
@@ -121,8 +127,12 @@ class AlpacaClient:
                 raise ExecutionError(f"Alpaca refused {what}: {exc}") from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == self._retries:
-                    raise BrokerConnectionError(f"Alpaca unreachable for {what} after {attempt} tries: {exc}") from exc
-                log.warning("Alpaca %s failed to connect (try %d), retrying in %.2fs", what, attempt, delay)
+                    raise BrokerConnectionError(
+                        f"Alpaca unreachable for {what} after {attempt} tries: {exc}"
+                    ) from exc
+                log.warning(
+                    "Alpaca %s failed to connect (try %d), retrying in %.2fs", what, attempt, delay
+                )
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -146,7 +156,9 @@ class AlpacaClient:
         elif kind == "stop":
             body = req.StopOrderRequest(**args, stop_price=request.stop_price)
         else:
-            body = req.StopLimitOrderRequest(**args, limit_price=request.limit_price, stop_price=request.stop_price)
+            body = req.StopLimitOrderRequest(
+                **args, limit_price=request.limit_price, stop_price=request.stop_price
+            )
         try:
             return order_from_alpaca(self._call("an order", lambda: self._rest.submit_order(body)))
         except ExecutionError as exc:
@@ -188,14 +200,20 @@ class AlpacaClient:
             stop_price=stop_price,
             time_in_force=None if time_in_force is None else TimeInForce(time_in_force).value,
         )
-        return order_from_alpaca(self._call("a replace", lambda: self._rest.replace_order_by_id(order_id, body)))
+        return order_from_alpaca(
+            self._call("a replace", lambda: self._rest.replace_order_by_id(order_id, body))
+        )
 
     def get_order(self, order_id: str) -> Order:
-        return order_from_alpaca(self._call("an order lookup", lambda: self._rest.get_order_by_id(order_id)))
+        return order_from_alpaca(
+            self._call("an order lookup", lambda: self._rest.get_order_by_id(order_id))
+        )
 
     def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         try:
-            found = self._call("an order lookup", lambda: self._rest.get_order_by_client_id(client_order_id))
+            found = self._call(
+                "an order lookup", lambda: self._rest.get_order_by_client_id(client_order_id)
+            )
         except ExecutionError as exc:
             if getattr(exc.__cause__, "status_code", None) == 404:
                 return None
@@ -205,7 +223,10 @@ class AlpacaClient:
     def list_orders(self, status: str = "open") -> list[Order]:
         req = attempt_import("alpaca.trading.requests", purpose="Alpaca trading")
         body = req.GetOrdersRequest(status=status, limit=500)
-        return [order_from_alpaca(o) for o in self._call("the order list", lambda: self._rest.get_orders(body))]
+        return [
+            order_from_alpaca(o)
+            for o in self._call("the order list", lambda: self._rest.get_orders(body))
+        ]
 
     # ------------------------------------------------------------------ account
     def positions(self) -> list[Position]:
@@ -236,7 +257,9 @@ class AlpacaClient:
 
     def clock(self) -> Clock:
         c = self._call("the clock", self._rest.get_clock)
-        return Clock(timestamp=c.timestamp, is_open=c.is_open, next_open=c.next_open, next_close=c.next_close)
+        return Clock(
+            timestamp=c.timestamp, is_open=c.is_open, next_open=c.next_open, next_close=c.next_close
+        )
 
     # ------------------------------------------------------------------ stream
     def subscribe(self, handler: OrderUpdateHandler) -> None:
@@ -245,7 +268,9 @@ class AlpacaClient:
         if self._stream is not None:
             return
         stream_mod = attempt_import("alpaca.trading.stream", purpose="Alpaca trade updates")
-        self._stream = stream_mod.TradingStream(*self._keys, paper=self.paper, url_override=self._stream_url)
+        self._stream = stream_mod.TradingStream(
+            *self._keys, paper=self.paper, url_override=self._stream_url
+        )
         self._stream._reconnect_min_backoff = 0.2
 
         async def on_update(update: Any) -> None:
@@ -257,7 +282,9 @@ class AlpacaClient:
                     log.exception("order update handler failed")
 
         self._stream.subscribe_trade_updates(on_update)
-        self._thread = threading.Thread(target=self._stream.run, name="alpaca-trade-updates", daemon=True)
+        self._thread = threading.Thread(
+            target=self._stream.run, name="alpaca-trade-updates", daemon=True
+        )
         self._thread.start()
 
     def _convert_update(self, update: Any) -> OrderUpdate:
@@ -275,7 +302,13 @@ class AlpacaClient:
                 timestamp=update.timestamp,
                 fill_id=str(update.execution_id or f"{order.order_id}-{order.filled_qty}"),
             )
-        return OrderUpdate(event=event, order=order, timestamp=update.timestamp, fill=fill, position_qty=_f(update.position_qty))
+        return OrderUpdate(
+            event=event,
+            order=order,
+            timestamp=update.timestamp,
+            fill=fill,
+            position_qty=_f(update.position_qty),
+        )
 
     def close(self) -> None:
         """Stop the trade_updates thread (it notices within alpaca-py's 5 s receive timeout)."""

@@ -76,7 +76,9 @@ CREATE TABLE IF NOT EXISTS events (
 UNSENT = "unsent"
 
 
-def decision_id(session_id: str, strategy: str, symbol: str, bar_time: datetime, seq: int = 0) -> str:
+def decision_id(
+    session_id: str, strategy: str, symbol: str, bar_time: datetime, seq: int = 0
+) -> str:
     """Deterministic client_order_id for one decision (same inputs, same id, after any restart)."""
     key = f"{session_id}|{strategy}|{symbol}|{iso_utc(bar_time)}|{seq}"
     return "ntlab-" + hashlib.sha256(key.encode()).hexdigest()[:26]
@@ -132,7 +134,14 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
 
-    def _event(self, db: sqlite3.Connection, kind: str, payload: dict[str, Any], cid: str | None = None, sid: str | None = None) -> None:
+    def _event(
+        self,
+        db: sqlite3.Connection,
+        kind: str,
+        payload: dict[str, Any],
+        cid: str | None = None,
+        sid: str | None = None,
+    ) -> None:
         db.execute(
             "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
             (cid, sid, kind, json.dumps(payload), iso_utc(now_utc())),
@@ -146,7 +155,9 @@ class Journal:
     def start_session(self, session_id: str, config: dict[str, Any]) -> bool:
         """Record a session start; False when the session already exists (a restart)."""
         with self._tx() as db:
-            row = db.execute("SELECT status FROM sessions WHERE session_id=?", (session_id,)).fetchone()
+            row = db.execute(
+                "SELECT status FROM sessions WHERE session_id=?", (session_id,)
+            ).fetchone()
             if row is None:
                 db.execute(
                     "INSERT INTO sessions VALUES (?,?,?,?,?)",
@@ -154,7 +165,10 @@ class Journal:
                 )
                 self._event(db, "session_start", config, sid=session_id)
                 return True
-            db.execute("UPDATE sessions SET status='running', stopped_at=NULL WHERE session_id=?", (session_id,))
+            db.execute(
+                "UPDATE sessions SET status='running', stopped_at=NULL WHERE session_id=?",
+                (session_id,),
+            )
             self._event(db, "session_restart", {}, sid=session_id)
             return False
 
@@ -168,7 +182,9 @@ class Journal:
 
     def session_config(self, session_id: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT config FROM sessions WHERE session_id=?", (session_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT config FROM sessions WHERE session_id=?", (session_id,)
+            ).fetchone()
         return None if row is None else json.loads(row[0])
 
     # ------------------------------------------------------------------ orders
@@ -249,7 +265,9 @@ class Journal:
             for cid, sid, req, status, boid, fq, fp in rows
         ]
 
-    def orders(self, session_id: str | None = None, *, open_only: bool = False) -> list[JournalOrder]:
+    def orders(
+        self, session_id: str | None = None, *, open_only: bool = False
+    ) -> list[JournalOrder]:
         sql = "SELECT client_order_id, session_id, request, status, broker_order_id, filled_qty, filled_avg_price FROM orders"
         args: tuple = ()
         if session_id is not None:
@@ -283,8 +301,15 @@ class Journal:
             rows = self._db.execute(sql + " ORDER BY f.rowid", args).fetchall()
         return [
             Fill(
-                fill_id=fid, client_order_id=cid, order_id=boid or cid, symbol=sym, side=side,
-                quantity=qty, price=price, commission=comm, timestamp=ts,
+                fill_id=fid,
+                client_order_id=cid,
+                order_id=boid or cid,
+                symbol=sym,
+                side=side,
+                quantity=qty,
+                price=price,
+                commission=comm,
+                timestamp=ts,
             )
             for fid, cid, sym, side, qty, price, comm, ts, boid in rows
         ]
@@ -303,6 +328,13 @@ class Journal:
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
         return [
-            {"seq": s, "client_order_id": c, "session_id": sid, "kind": k, "payload": json.loads(p), "ts": ts}
+            {
+                "seq": s,
+                "client_order_id": c,
+                "session_id": sid,
+                "kind": k,
+                "payload": json.loads(p),
+                "ts": ts,
+            }
             for s, c, sid, k, p, ts in rows
         ]

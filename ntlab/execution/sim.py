@@ -86,22 +86,30 @@ class SimClient:
 
     def _emit(self, event: str, order: Order, fill: Fill | None = None) -> None:
         pos = self._holdings.get(order.symbol, _Holding()).quantity
-        update = OrderUpdate(event=event, order=order, timestamp=self.now, fill=fill, position_qty=pos)
+        update = OrderUpdate(
+            event=event, order=order, timestamp=self.now, fill=fill, position_qty=pos
+        )
         for handler in list(self._handlers):
             handler(update)
 
     def _equity(self) -> float:
-        return self._cash + sum(h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items())
+        return self._cash + sum(
+            h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items()
+        )
 
     def _gross(self) -> float:
-        return sum(abs(h.quantity) * self._prices.get(s, h.avg_price) for s, h in self._holdings.items())
+        return sum(
+            abs(h.quantity) * self._prices.get(s, h.avg_price) for s, h in self._holdings.items()
+        )
 
     def _reject(self, request: OrderRequest, reason: str) -> Order:
         order = self._new_order(request, OrderStatus.REJECTED, reason)
         self._emit("rejected", order)
         return order
 
-    def _new_order(self, request: OrderRequest, status: OrderStatus, reason: str | None = None) -> Order:
+    def _new_order(
+        self, request: OrderRequest, status: OrderStatus, reason: str | None = None
+    ) -> Order:
         order = Order(
             order_id=str(uuid.uuid4()),
             client_order_id=request.client_order_id,
@@ -130,7 +138,9 @@ class SimClient:
             held = self._holdings.get(request.symbol, _Holding()).quantity
             after = held + request.signed_quantity
             if after < 0 and not self._allow_short:
-                return self._reject(request, f"short selling is off: would leave {after:g} {request.symbol}")
+                return self._reject(
+                    request, f"short selling is off: would leave {after:g} {request.symbol}"
+                )
             price = self._prices.get(request.symbol) or request.limit_price or request.stop_price
             if price is None:
                 return self._reject(request, f"no price yet for {request.symbol}")
@@ -159,7 +169,9 @@ class SimClient:
             self._orders[order_id] = order
             self._emit("canceled", order)
 
-    def replace(self, order_id, *, quantity=None, limit_price=None, stop_price=None, time_in_force=None) -> Order:
+    def replace(
+        self, order_id, *, quantity=None, limit_price=None, stop_price=None, time_in_force=None
+    ) -> Order:
         with self._lock:
             old = self._open(order_id)
             request = OrderRequest(
@@ -219,8 +231,16 @@ class SimClient:
 
     def account(self) -> Account:
         with self._lock:
-            longs = sum(h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items() if h.quantity > 0)
-            shorts = sum(h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items() if h.quantity < 0)
+            longs = sum(
+                h.quantity * self._prices.get(s, h.avg_price)
+                for s, h in self._holdings.items()
+                if h.quantity > 0
+            )
+            shorts = sum(
+                h.quantity * self._prices.get(s, h.avg_price)
+                for s, h in self._holdings.items()
+                if h.quantity < 0
+            )
             equity = self._equity()
             return Account(
                 cash=self._cash,
@@ -240,7 +260,9 @@ class SimClient:
             timestamp=self.now,
             is_open=bool(is_open),
             next_open=next_open.tz_convert("UTC").to_pydatetime(),
-            next_close=(closes if now < closes else closes + timedelta(days=1)).tz_convert("UTC").to_pydatetime(),
+            next_close=(closes if now < closes else closes + timedelta(days=1))
+            .tz_convert("UTC")
+            .to_pydatetime(),
         )
 
     def subscribe(self, handler: OrderUpdateHandler) -> None:
@@ -253,10 +275,18 @@ class SimClient:
         ts = to_utc(timestamp, what="bar timestamp")
         made: list[Fill] = []
         with self._lock:
-            new_day = self._now is not None and pd.Timestamp(ts).tz_convert(_NY).date() != pd.Timestamp(self._now).tz_convert(_NY).date()
+            new_day = (
+                self._now is not None
+                and pd.Timestamp(ts).tz_convert(_NY).date()
+                != pd.Timestamp(self._now).tz_convert(_NY).date()
+            )
             self._now = ts
             for order in self.list_orders("open"):
-                if new_day and order.time_in_force is TimeInForce.DAY and not self._first_bar.get(order.order_id):
+                if (
+                    new_day
+                    and order.time_in_force is TimeInForce.DAY
+                    and not self._first_bar.get(order.order_id)
+                ):
                     self._finish(order, OrderStatus.EXPIRED, "expired")
                     continue
                 bar = bars.get(order.symbol)
@@ -284,12 +314,16 @@ class SimClient:
             order.remaining_qty,
             bar,
             self._params,
-            order_type=order.order_type.value if order.order_type.value != "stop_limit" else "limit",
+            order_type=order.order_type.value
+            if order.order_type.value != "stop_limit"
+            else "limit",
             limit=order.limit_price if order.limit_price is not None else nan,
             stop=order.stop_price if order.stop_price is not None else nan,
         )
         tif = order.time_in_force
-        if got.quantity <= 0 or (tif is TimeInForce.FOK and got.quantity < order.remaining_qty - 1e-9):
+        if got.quantity <= 0 or (
+            tif is TimeInForce.FOK and got.quantity < order.remaining_qty - 1e-9
+        ):
             if first and tif in (TimeInForce.IOC, TimeInForce.FOK):
                 self._finish(order, OrderStatus.CANCELED, "canceled")
             return None
@@ -305,11 +339,16 @@ class SimClient:
         )
         self._book(fill)
         filled = order.filled_qty + got.quantity
-        avg = ((order.filled_avg_price or 0.0) * order.filled_qty + got.price * got.quantity) / filled
+        avg = (
+            (order.filled_avg_price or 0.0) * order.filled_qty + got.price * got.quantity
+        ) / filled
         complete = filled >= order.quantity - 1e-9
         status = OrderStatus.FILLED if complete else OrderStatus.PARTIALLY_FILLED
         updated = replace(
-            order, status=status, filled_qty=min(filled, order.quantity), filled_avg_price=avg,
+            order,
+            status=status,
+            filled_qty=min(filled, order.quantity),
+            filled_avg_price=avg,
             filled_at=self._now if complete else None,
         )
         self._orders[order.order_id] = updated
