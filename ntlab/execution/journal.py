@@ -27,7 +27,7 @@ from ntlab._time import iso_utc, now_utc
 from ntlab.errors import ExecutionError
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus
 
-__all__ = ["Journal", "JournalOrder", "decision_id"]
+__all__ = ["Journal", "JournalBatch", "JournalOrder", "decision_id"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -188,75 +188,30 @@ class Journal:
         return None if row is None else json.loads(row[0])
 
     # ------------------------------------------------------------------ orders
+    @contextmanager
+    def batch(self) -> Iterator[JournalBatch]:
+        """Write several requests, states, fills and events in one transaction.
+
+        A session journals each bar's decisions (and each batch of order updates) this
+        way: one commit instead of one per row, all or nothing.
+        """
+        with self._tx() as db:
+            yield JournalBatch(self, db)
+
     def record_request(self, session_id: str, request: OrderRequest) -> bool:
         """Write a request before it is sent. False if that client_order_id is already journaled."""
-        now = iso_utc(now_utc())
-        with self._tx() as db:
-            exists = db.execute(
-                "SELECT 1 FROM orders WHERE client_order_id=?", (request.client_order_id,)
-            ).fetchone()
-            if exists:
-                return False
-            db.execute(
-                "INSERT INTO orders(client_order_id, session_id, symbol, side, quantity, request, status,"
-                " decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    request.client_order_id,
-                    session_id,
-                    request.symbol,
-                    request.side.value,
-                    request.quantity,
-                    request.to_json(),
-                    UNSENT,
-                    now,
-                    now,
-                ),
-            )
-            self._event(db, "request", request.to_dict(), request.client_order_id, session_id)
-            return True
+        with self.batch() as b:
+            return b.request(session_id, request)
 
     def record_order(self, order: Order) -> None:
         """Write the broker's view of an order (acknowledgement or state change)."""
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?"
-                " WHERE client_order_id=?",
-                (
-                    order.status.value,
-                    order.order_id,
-                    order.filled_qty,
-                    order.filled_avg_price,
-                    iso_utc(now_utc()),
-                    order.client_order_id,
-                ),
-            )
-            if cur.rowcount == 0:
-                raise ExecutionError(
-                    f"order {order.client_order_id} reached the journal without its request; "
-                    "record_request must come first"
-                )
-            self._event(db, "state", order.to_dict(), order.client_order_id)
+        with self.batch() as b:
+            b.order(order)
 
     def record_fill(self, fill: Fill) -> bool:
         """Write a fill once (False if this fill_id is already journaled)."""
-        with self._tx() as db:
-            if db.execute("SELECT 1 FROM fills WHERE fill_id=?", (fill.fill_id,)).fetchone():
-                return False
-            db.execute(
-                "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    fill.fill_id,
-                    fill.client_order_id,
-                    fill.symbol,
-                    fill.side.value,
-                    fill.quantity,
-                    fill.price,
-                    fill.commission,
-                    iso_utc(fill.timestamp),
-                ),
-            )
-            self._event(db, "fill", fill.to_dict(), fill.client_order_id)
-            return True
+        with self.batch() as b:
+            return b.fill(fill)
 
     # ------------------------------------------------------------------ queries
     def _rows_to_orders(self, rows: list[tuple]) -> list[JournalOrder]:
@@ -321,12 +276,20 @@ class Journal:
             out[f.symbol] = out.get(f.symbol, 0.0) + f.signed_quantity
         return {s: q for s, q in out.items() if abs(q) > 1e-12}
 
-    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
-        sql, args = "SELECT seq, client_order_id, session_id, kind, payload, ts FROM events", ()
-        if kind:
-            sql, args = sql + " WHERE kind=?", (kind,)
+    def events(
+        self, kind: str | None = None, session_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Journal events in order, optionally of one ``kind`` and one session."""
+        where, args = [], []
+        for column, value in (("kind", kind), ("session_id", session_id)):
+            if value:
+                where.append(f"{column}=?")
+                args.append(value)
+        sql = "SELECT seq, client_order_id, session_id, kind, payload, ts FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+            rows = self._db.execute(sql + " ORDER BY seq", tuple(args)).fetchall()
         return [
             {
                 "seq": s,
@@ -338,3 +301,84 @@ class Journal:
             }
             for s, c, sid, k, p, ts in rows
         ]
+
+
+class JournalBatch:
+    """The writes of one :meth:`Journal.batch` transaction (do not keep it past the block)."""
+
+    def __init__(self, journal: Journal, db: sqlite3.Connection) -> None:
+        self._journal, self._db = journal, db
+        self.now = iso_utc(now_utc())
+
+    def event(
+        self, kind: str, payload: dict[str, Any], cid: str | None = None, sid: str | None = None
+    ) -> None:
+        self._db.execute(
+            "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
+            (cid, sid, kind, json.dumps(payload), self.now),
+        )
+
+    def request(self, session_id: str, request: OrderRequest) -> bool:
+        """Write a request before it is sent. False if that client_order_id is already journaled."""
+        db, cid = self._db, request.client_order_id
+        if db.execute("SELECT 1 FROM orders WHERE client_order_id=?", (cid,)).fetchone():
+            return False
+        db.execute(
+            "INSERT INTO orders(client_order_id, session_id, symbol, side, quantity, request, status,"
+            " decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (
+                cid,
+                session_id,
+                request.symbol,
+                request.side.value,
+                request.quantity,
+                request.to_json(),
+                UNSENT,
+                self.now,
+                self.now,
+            ),
+        )
+        self.event("request", request.to_dict(), cid, session_id)
+        return True
+
+    def order(self, order: Order) -> None:
+        """Write the broker's view of an order (acknowledgement or state change)."""
+        cur = self._db.execute(
+            "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?"
+            " WHERE client_order_id=?",
+            (
+                order.status.value,
+                order.order_id,
+                order.filled_qty,
+                order.filled_avg_price,
+                self.now,
+                order.client_order_id,
+            ),
+        )
+        if cur.rowcount == 0:
+            raise ExecutionError(
+                f"order {order.client_order_id} reached the journal without its request; "
+                "record_request must come first"
+            )
+        self.event("state", order.to_dict(), order.client_order_id)
+
+    def fill(self, fill: Fill) -> bool:
+        """Write a fill once (False if this fill_id is already journaled)."""
+        db = self._db
+        if db.execute("SELECT 1 FROM fills WHERE fill_id=?", (fill.fill_id,)).fetchone():
+            return False
+        db.execute(
+            "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?)",
+            (
+                fill.fill_id,
+                fill.client_order_id,
+                fill.symbol,
+                fill.side.value,
+                fill.quantity,
+                fill.price,
+                fill.commission,
+                iso_utc(fill.timestamp),
+            ),
+        )
+        self.event("fill", fill.to_dict(), fill.client_order_id)
+        return True

@@ -70,6 +70,10 @@ class SimClient:
         self._max_leverage = max_leverage
         self._allow_short = allow_short
         self._orders: dict[str, Order] = {}
+        self._working: dict[str, None] = {}  # ids of the working orders, in submission order
+        self._valuation: tuple[float, float] | None = (
+            None  # (equity, gross), until prices or holdings move
+        )
         self._by_cid: dict[str, str] = {}
         self._first_bar: dict[str, bool] = {}
         self._holdings: dict[str, _Holding] = {}
@@ -91,6 +95,12 @@ class SimClient:
         )
         for handler in list(self._handlers):
             handler(update)
+
+    def _value(self) -> tuple[float, float]:
+        """(equity, gross exposure), computed once per change of prices or holdings."""
+        if self._valuation is None:
+            self._valuation = (self._equity(), self._gross())
+        return self._valuation
 
     def _equity(self) -> float:
         return self._cash + sum(
@@ -124,9 +134,17 @@ class SimClient:
             stop_price=request.stop_price,
             reject_reason=reason,
         )
-        self._orders[order.order_id] = order
+        self._store(order)
         self._by_cid[order.client_order_id] = order.order_id
         return order
+
+    def _store(self, order: Order) -> None:
+        """Keep ``order`` as the latest state of its id (and the index of working orders)."""
+        self._orders[order.order_id] = order
+        if order.status.is_terminal:
+            self._working.pop(order.order_id, None)
+        else:
+            self._working[order.order_id] = None
 
     # ------------------------------------------------------------------ ExecutionClient
     def submit(self, request: OrderRequest) -> Order:
@@ -144,8 +162,8 @@ class SimClient:
             price = self._prices.get(request.symbol) or request.limit_price or request.stop_price
             if price is None:
                 return self._reject(request, f"no price yet for {request.symbol}")
-            gross_after = self._gross() + (abs(after) - abs(held)) * price
-            equity = self._equity()
+            equity, gross = self._value()
+            gross_after = gross + (abs(after) - abs(held)) * price
             if abs(after) > abs(held) and gross_after > self._max_leverage * equity * (1 + 1e-9):
                 return self._reject(
                     request,
@@ -166,7 +184,7 @@ class SimClient:
     def cancel(self, order_id: str) -> None:
         with self._lock:
             order = replace(self._open(order_id), status=OrderStatus.CANCELED)
-            self._orders[order_id] = order
+            self._store(order)
             self._emit("canceled", order)
 
     def replace(
@@ -184,7 +202,7 @@ class SimClient:
                 stop_price=stop_price if stop_price is not None else old.stop_price,
             )
             done = replace(old, status=OrderStatus.REPLACED)
-            self._orders[order_id] = done
+            self._store(done)
             self._emit("replaced", done)
             new = self._new_order(request, OrderStatus.NEW)
             self._first_bar[new.order_id] = True
@@ -204,9 +222,9 @@ class SimClient:
 
     def list_orders(self, status: str = "open") -> list[Order]:
         with self._lock:
+            if status == "open":
+                return [self._orders[oid] for oid in self._working]
             orders = list(self._orders.values())
-        if status == "open":
-            return [o for o in orders if not o.status.is_terminal]
         if status == "closed":
             return [o for o in orders if o.status.is_terminal]
         return orders
@@ -299,11 +317,54 @@ class SimClient:
                 close = bar.get("close", np.nan)
                 if np.isfinite(close):
                     self._prices[symbol] = float(close)
+            self._valuation = None
         return made
+
+    def on_bar_arrays(
+        self,
+        timestamp,
+        symbols: list[str],
+        open_: np.ndarray,
+        high: np.ndarray,
+        low: np.ndarray,
+        close: np.ndarray,
+        volume: np.ndarray | None = None,
+    ) -> list[Fill]:
+        """:meth:`on_bar` for one bar of many symbols given as arrays of shape (n_symbols,)
+        (NaN where a symbol has no bar): only the symbols with working orders become
+        per-symbol objects, so a bar of 500 symbols costs little more than its orders."""
+        with self._lock:
+            wanted = {self._orders[oid].symbol for oid in self._working}
+            column = self._columns(symbols)
+            bars = {}
+            for symbol in wanted:
+                j = column.get(symbol)
+                if j is not None and np.isfinite(close[j]):
+                    bars[symbol] = {
+                        "open": float(open_[j]),
+                        "high": float(high[j]),
+                        "low": float(low[j]),
+                        "close": float(close[j]),
+                        "volume": float(volume[j]) if volume is not None else float("nan"),
+                    }
+            made = self.on_bar(timestamp, bars)
+            ok = np.isfinite(close)
+            self._prices.update(
+                zip(np.asarray(symbols, dtype=object)[ok].tolist(), close[ok].tolist(), strict=True)
+            )
+            self._valuation = None
+        return made
+
+    def _columns(self, symbols: list[str]) -> dict[str, int]:
+        cached = getattr(self, "_column_cache", None)
+        if cached is None or cached[0] is not symbols:
+            cached = (symbols, {s: j for j, s in enumerate(symbols)})
+            self._column_cache = cached
+        return cached[1]
 
     def _finish(self, order: Order, status: OrderStatus, event: str) -> None:
         done = replace(order, status=status)
-        self._orders[order.order_id] = done
+        self._store(done)
         self._emit(event, done)
 
     def _try_fill(self, order: Order, bar: dict[str, float]) -> Fill | None:
@@ -351,7 +412,7 @@ class SimClient:
             filled_avg_price=avg,
             filled_at=self._now if complete else None,
         )
-        self._orders[order.order_id] = updated
+        self._store(updated)
         self.fills.append(fill)
         self._emit("fill" if complete else "partial_fill", updated, fill)
         if not complete and tif is TimeInForce.IOC:
@@ -359,6 +420,7 @@ class SimClient:
         return fill
 
     def _book(self, fill: Fill) -> None:
+        self._valuation = None
         h = self._holdings.setdefault(fill.symbol, _Holding())
         signed = fill.signed_quantity
         self._cash -= signed * fill.price + fill.commission
