@@ -7,7 +7,7 @@ the market-data websocket stream (bars in msgpack). The real alpaca-py clients w
 against it with ``url_override``; ``ntlab exchange`` starts one from the command line.
 
 Admin routes (not Alpaca's): ``POST /ntlab/step?bars=N`` advances the clock N bars,
-``GET /ntlab/status`` says where it is.
+``GET /ntlab/status`` says where it is, which symbols trade and the URLs to use.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class LocalExchange:
         self._lock = threading.Lock()
         self._news = list(news or [])
         self._stream = None
+        self.urls: ExchangeURLs | None = None
         self._runner: threading.Thread | None = None
         self._stop = threading.Event()
         # the clock starts on the last history bar, so prices are known before any order
@@ -173,6 +174,8 @@ class LocalExchange:
             "bars": self.data.n_bars,
             "finished": self.finished,
             "equity": float(np.round(equity, 6)),
+            "symbols": list(self.data.symbols),
+            "urls": None if self.urls is None else dict(vars(self.urls)),
         }
 
     @contextmanager
@@ -185,8 +188,12 @@ class LocalExchange:
             try:
                 with serve_in_thread(self.app(), port=port) as base:
                     ws = base.replace("http://", "ws://")
-                    yield ExchangeURLs(rest=base, trade_stream=f"{ws}/stream", data_stream=stream.url)
+                    self.urls = ExchangeURLs(
+                        rest=base, trade_stream=f"{ws}/stream", data_stream=stream.url
+                    )
+                    yield self.urls
             finally:
+                self.urls = None
                 self.faults.drop_streams()  # end open trade_updates connections so shutdown is quick
                 self._stop.set()
                 if self._runner is not None:

@@ -8,6 +8,8 @@ alpaca-py with a wait; broken connections are retried here with exponential back
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -22,7 +24,7 @@ from ntlab.errors import BrokerConnectionError, ConfigError, ExecutionError
 from ntlab.execution.client import Account, Clock, OrderUpdate, OrderUpdateHandler
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus, Position, TimeInForce
 
-__all__ = ["AlpacaClient", "LIVE_CONFIRMATION"]
+__all__ = ["AlpacaClient", "LIVE_CONFIRMATION", "stop_stream"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,6 +75,9 @@ class AlpacaClient:
         Trade the paper account (default). ``False`` needs the live opt-in (module docstring).
     url_override, stream_url : str, optional
         Point alpaca-py at another server (the local exchange in tests and demos).
+    api_key, secret_key : str, optional
+        Credentials of a local exchange started in this process; default (and for
+        Alpaca itself): ``ALPACA_API_KEY`` / ``ALPACA_SECRET_KEY`` from the environment.
     retries : int
         Attempts for a request that fails to connect (with exponential backoff).
     """
@@ -84,6 +89,8 @@ class AlpacaClient:
         confirm_live: str | None = None,
         url_override: str | None = None,
         stream_url: str | None = None,
+        api_key: str | None = None,
+        secret_key: str | None = None,
         retries: int = 4,
         backoff: float = 0.25,
         rate_limit_wait: float = 3.0,
@@ -95,13 +102,16 @@ class AlpacaClient:
                     f"confirm_live={LIVE_CONFIRMATION!r} to trade real money"
                 )
             log.warning("AlpacaClient is trading LIVE money")
-        cfg = settings()
-        if not cfg.has_alpaca_keys:
-            raise ConfigError(
-                "AlpacaClient needs ALPACA_API_KEY and ALPACA_SECRET_KEY in the environment"
-            )
+        if api_key and secret_key:
+            self._keys = (api_key, secret_key)
+        else:
+            cfg = settings()
+            if not cfg.has_alpaca_keys:
+                raise ConfigError(
+                    "AlpacaClient needs ALPACA_API_KEY and ALPACA_SECRET_KEY in the environment"
+                )
+            self._keys = (cfg.alpaca_api_key.reveal(), cfg.alpaca_secret_key.reveal())
         self.paper = paper
-        self._keys = (cfg.alpaca_api_key.reveal(), cfg.alpaca_secret_key.reveal())
         self._stream_url = stream_url
         self._retries, self._backoff = retries, backoff
         trading = attempt_import("alpaca.trading.client", purpose="Alpaca trading")
@@ -311,7 +321,29 @@ class AlpacaClient:
         )
 
     def close(self) -> None:
-        """Stop the trade_updates thread (it notices within alpaca-py's 5 s receive timeout)."""
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream = None
+        """Stop the trade_updates thread (closing its socket, so it ends at once)."""
+        stop_stream(self._stream, self._thread)
+        self._stream = self._thread = None
+
+
+def stop_stream(stream: Any, thread: threading.Thread | None, timeout: float = 10.0) -> None:
+    """Stop an alpaca-py websocket stream (trading or market data) running in ``thread``.
+
+    alpaca-py looks for a stop request only between messages; closing the socket as well
+    ends a quiet stream at once instead of after its receive timeout.
+    """
+    if stream is None or thread is None:
+        return
+    deadline = time.monotonic() + timeout
+    while getattr(stream, "_loop", None) is None and thread.is_alive():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)  # started a moment ago: its event loop does not exist yet
+    loop = getattr(stream, "_loop", None)
+    if loop is not None and loop.is_running():
+        with contextlib.suppress(RuntimeError, TimeoutError, AttributeError):
+            asyncio.run_coroutine_threadsafe(stream.stop_ws(), loop).result(timeout)
+            asyncio.run_coroutine_threadsafe(stream.close(), loop).result(timeout)
+    thread.join(max(0.0, deadline - time.monotonic()))
+    if thread.is_alive():
+        raise BrokerConnectionError(f"an Alpaca stream thread did not stop within {timeout} s")

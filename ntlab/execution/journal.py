@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ def decision_id(
     session_id: str, strategy: str, symbol: str, bar_time: datetime, seq: int = 0
 ) -> str:
     """Deterministic client_order_id for one decision (same inputs, same id, after any restart)."""
-    key = f"{session_id}|{strategy}|{symbol}|{iso_utc(bar_time)}|{seq}"
+    key = f"{session_id}|{strategy}|{symbol}|{_iso(bar_time)}|{seq}"
     return "ntlab-" + hashlib.sha256(key.encode()).hexdigest()[:26]
 
 
@@ -196,7 +196,9 @@ class Journal:
         way: one commit instead of one per row, all or nothing.
         """
         with self._tx() as db:
-            yield JournalBatch(self, db)
+            batch = JournalBatch(self, db)
+            yield batch
+            batch._flush()
 
     def record_request(self, session_id: str, request: OrderRequest) -> bool:
         """Write a request before it is sent. False if that client_order_id is already journaled."""
@@ -303,72 +305,109 @@ class Journal:
         ]
 
 
+def _iso(ts: datetime) -> str:
+    """:func:`iso_utc` for a datetime already in UTC (the model's timestamps), without pandas."""
+    if type(ts) is datetime and ts.utcoffset() == timedelta(0):
+        return ts.replace(tzinfo=None).isoformat() + "Z"
+    return iso_utc(ts)
+
+
 class JournalBatch:
-    """The writes of one :meth:`Journal.batch` transaction (do not keep it past the block)."""
+    """The writes of one :meth:`Journal.batch` transaction (do not keep it past the block).
+
+    Events are collected and written with one ``executemany`` when the block ends.
+    """
 
     def __init__(self, journal: Journal, db: sqlite3.Connection) -> None:
         self._journal, self._db = journal, db
-        self.now = iso_utc(now_utc())
+        self.now = _iso(now_utc())
+        self._events: list[tuple] = []
 
     def event(
         self, kind: str, payload: dict[str, Any], cid: str | None = None, sid: str | None = None
     ) -> None:
-        self._db.execute(
-            "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
-            (cid, sid, kind, json.dumps(payload), self.now),
-        )
+        self._events.append((cid, sid, kind, json.dumps(payload), self.now))
+
+    def _flush(self) -> None:
+        if self._events:
+            self._db.executemany(
+                "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
+                self._events,
+            )
+            self._events.clear()
 
     def request(self, session_id: str, request: OrderRequest) -> bool:
         """Write a request before it is sent. False if that client_order_id is already journaled."""
-        db, cid = self._db, request.client_order_id
-        if db.execute("SELECT 1 FROM orders WHERE client_order_id=?", (cid,)).fetchone():
-            return False
-        db.execute(
-            "INSERT INTO orders(client_order_id, session_id, symbol, side, quantity, request, status,"
-            " decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        cid = request.client_order_id
+        payload = request.to_dict()
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO orders(client_order_id, session_id, symbol, side, quantity, request,"
+            " status, decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 cid,
                 session_id,
                 request.symbol,
                 request.side.value,
                 request.quantity,
-                request.to_json(),
+                json.dumps(payload),
                 UNSENT,
                 self.now,
                 self.now,
             ),
         )
-        self.event("request", request.to_dict(), cid, session_id)
+        if cur.rowcount == 0:
+            return False
+        self.event("request", payload, cid, session_id)
         return True
 
     def order(self, order: Order) -> None:
         """Write the broker's view of an order (acknowledgement or state change)."""
+        self._update(
+            order.client_order_id,
+            order.status.value,
+            order.order_id,
+            order.filled_qty,
+            order.filled_avg_price,
+            order.to_dict(),
+        )
+
+    def state(
+        self,
+        client_order_id: str,
+        status: str,
+        broker_order_id: str | None,
+        filled_qty: float,
+        filled_avg_price: float | None,
+    ) -> None:
+        """:meth:`order` from the fields alone (a session's merged view of an order)."""
+        payload = {
+            "clientOrderId": client_order_id,
+            "orderId": broker_order_id,
+            "status": status,
+            "filledQty": filled_qty,
+            "filledAvgPrice": filled_avg_price,
+        }
+        self._update(
+            client_order_id, status, broker_order_id, filled_qty, filled_avg_price, payload
+        )
+
+    def _update(self, cid, status, broker_id, filled_qty, avg, payload) -> None:
         cur = self._db.execute(
             "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?"
             " WHERE client_order_id=?",
-            (
-                order.status.value,
-                order.order_id,
-                order.filled_qty,
-                order.filled_avg_price,
-                self.now,
-                order.client_order_id,
-            ),
+            (status, broker_id, filled_qty, avg, self.now, cid),
         )
         if cur.rowcount == 0:
             raise ExecutionError(
-                f"order {order.client_order_id} reached the journal without its request; "
-                "record_request must come first"
+                f"order {cid} reached the journal without its request; record_request must come first"
             )
-        self.event("state", order.to_dict(), order.client_order_id)
+        self.event("state", payload, cid)
 
     def fill(self, fill: Fill) -> bool:
         """Write a fill once (False if this fill_id is already journaled)."""
-        db = self._db
-        if db.execute("SELECT 1 FROM fills WHERE fill_id=?", (fill.fill_id,)).fetchone():
-            return False
-        db.execute(
-            "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?)",
+        ts = _iso(fill.timestamp)
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?)",
             (
                 fill.fill_id,
                 fill.client_order_id,
@@ -377,8 +416,21 @@ class JournalBatch:
                 fill.quantity,
                 fill.price,
                 fill.commission,
-                iso_utc(fill.timestamp),
+                ts,
             ),
         )
-        self.event("fill", fill.to_dict(), fill.client_order_id)
+        if cur.rowcount == 0:
+            return False
+        payload = {
+            "orderId": fill.order_id,
+            "clientOrderId": fill.client_order_id,
+            "symbol": fill.symbol,
+            "side": fill.side.value,
+            "quantity": fill.quantity,
+            "price": fill.price,
+            "timestamp": ts,
+            "commission": fill.commission,
+            "fillId": fill.fill_id,
+        }
+        self.event("fill", payload, fill.client_order_id)
         return True

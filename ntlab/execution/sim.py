@@ -99,7 +99,12 @@ class SimClient:
     def _value(self) -> tuple[float, float]:
         """(equity, gross exposure), computed once per change of prices or holdings."""
         if self._valuation is None:
-            self._valuation = (self._equity(), self._gross())
+            equity, gross, prices = self._cash, 0.0, self._prices
+            for s, h in self._holdings.items():
+                value = h.quantity * prices.get(s, h.avg_price)
+                equity += value
+                gross += abs(value)
+            self._valuation = (equity, gross)
         return self._valuation
 
     def _equity(self) -> float:
