@@ -74,7 +74,13 @@ class LocalExchange:
             raise ConfigError(f"start must lie in [1, {data.n_bars}], got {start}")
         self.data = data
         self.keys = keys
-        self.client = SimClient(policy, cash=cash, symbols=data.symbols, max_leverage=max_leverage, allow_short=allow_short)
+        self.client = SimClient(
+            policy,
+            cash=cash,
+            symbols=data.symbols,
+            max_leverage=max_leverage,
+            allow_short=allow_short,
+        )
         self.faults = Faults()
         self._batches: Iterator[BarBatch] = ReplayFeed(data, start=start).batches()
         self._position = start - 1  # last bar visible
@@ -157,7 +163,9 @@ class LocalExchange:
             return responses.JSONResponse(self.status())
 
         routes = [
-            *trading_routes(self.client, api_key=self.keys[0], secret_key=self.keys[1], faults=self.faults),
+            *trading_routes(
+                self.client, api_key=self.keys[0], secret_key=self.keys[1], faults=self.faults
+            ),
             *bars_routes(self.visible),
             news_route(self._news, keys=self.keys),
             routing.Route("/ntlab/step", step, methods=["POST"]),
@@ -191,13 +199,17 @@ class LocalExchange:
                     self.urls = ExchangeURLs(
                         rest=base, trade_stream=f"{ws}/stream", data_stream=stream.url
                     )
-                    yield self.urls
+                    try:
+                        yield self.urls
+                    finally:
+                        self._stop.set()
+                        if self._runner is not None:
+                            self._runner.join(5)
+                        # end the trade_updates connections while the server still runs, so
+                        # their handlers finish and the shutdown need not cancel them
+                        self.faults.drop_streams()
             finally:
                 self.urls = None
-                self.faults.drop_streams()  # end open trade_updates connections so shutdown is quick
-                self._stop.set()
-                if self._runner is not None:
-                    self._runner.join(5)
                 self._stream = None
 
     def wait_until_finished(self, timeout: float) -> bool:

@@ -343,7 +343,18 @@ def stop_stream(stream: Any, thread: threading.Thread | None, timeout: float = 1
     if loop is not None and loop.is_running():
         with contextlib.suppress(RuntimeError, TimeoutError, AttributeError):
             asyncio.run_coroutine_threadsafe(stream.stop_ws(), loop).result(timeout)
-            asyncio.run_coroutine_threadsafe(stream.close(), loop).result(timeout)
+        thread.join(0.5)
+        if thread.is_alive() and loop.is_running():
+            # the closed socket makes alpaca-py log a "websocket error, restarting" on its way out
+            quiet = logging.getLogger(type(stream).__module__)
+            level = quiet.level
+            quiet.setLevel(logging.CRITICAL)
+            try:
+                with contextlib.suppress(RuntimeError, TimeoutError, AttributeError):
+                    asyncio.run_coroutine_threadsafe(stream.close(), loop).result(timeout)
+                thread.join(max(0.0, deadline - time.monotonic()))
+            finally:
+                quiet.setLevel(level)
     thread.join(max(0.0, deadline - time.monotonic()))
     if thread.is_alive():
         raise BrokerConnectionError(f"an Alpaca stream thread did not stop within {timeout} s")

@@ -99,6 +99,7 @@ class Decider:
             self.sector_ids = np.array([codes[x] for x in names], dtype=np.int64)
         self._no_corr = np.full(m, -np.inf)
         self._changed = np.zeros(m, dtype=np.bool_)
+        _warm_up()
 
     def signals(self, batch: BarBatch) -> list[SignalRow]:
         """Feed the bar to every strategy's stream; their rows of signals."""
@@ -153,3 +154,13 @@ class Decider:
             self._limits[2], self._limits[3], self._no_corr, np.inf, halt, self.lot,
         )  # fmt: skip
         return BarDecision(batch.timestamp, target, changed, exits, requested, allowed, codes, rows)
+
+
+def _warm_up() -> None:
+    """Compile (or load from numba's cache) the bar kernels before the first bar is timed."""
+    z, b = np.zeros(1), np.zeros(1, dtype=np.bool_)
+    _nb.combine_targets_nb(np.zeros((1, 1)))
+    _nb.decide_nb(z, z.copy(), z, z, 1.0, 1.0, 1.0, b)
+    _nb.protective_exits_nb(z, z, z, b, 0.0, 0.0)
+    gate_nb.check_orders_nb(z, z, z, np.full(1, -1, dtype=np.int64), 1.0, np.inf, np.inf,
+                            np.inf, np.inf, np.full(1, -np.inf), np.inf, 0, 1.0)  # fmt: skip
