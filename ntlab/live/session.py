@@ -342,14 +342,16 @@ class TradingSession:
             from tqdm.auto import tqdm
 
             total = len(self.conn.feed) if hasattr(self.conn.feed, "__len__") else None
-            bar = tqdm(total=total, unit="bar", desc=f"session {self.session_id}")
+            bar = tqdm(total=total, unit="bar", desc=f"session {self.session_id}", mininterval=0.5)
         try:
             while self.state == "running" and not self._halt.is_set():
                 got = self.step(1, timeout)
                 if bar is not None and got:
                     bar.update(got)
                     bar.set_postfix(
-                        equity=f"{self.portfolio.equity:,.0f}", orders=self.counts["orders"]
+                        equity=f"{self.portfolio.equity:,.0f}",
+                        orders=self.counts["orders"],
+                        refresh=False,
                     )
                 if got and self.settings.bar_interval:
                     self._halt.wait(self.settings.bar_interval)
