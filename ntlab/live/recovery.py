@@ -41,6 +41,9 @@ class Restored:
     fills: int = 0
     last_bar: str | None = None
     targets: dict[str, float] = field(default_factory=dict)
+    risk: dict[str, Any] = field(
+        default_factory=dict
+    )  # peak equity, breaker state... at the last bar
 
 
 @dataclass
@@ -84,6 +87,7 @@ def restore(journal: Journal, session_id: str, book: OrderBook) -> tuple[Restore
     for event in journal.events("bar", session_id):
         info.last_bar = event["payload"].get("time")
         info.targets.update(event["payload"].get("targets", {}))
+        info.risk = {k: v for k, v in event["payload"].items() if k not in ("time", "targets")}
     return info, fills
 
 

@@ -21,12 +21,13 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ntlab._time import iso_utc, now_utc
+from ntlab._time import iso_utc, now_utc, to_utc
 from ntlab.dashboards.session_api import SessionStatus, StartResponse, validate_start_request
 from ntlab.data.replay import BarBatch
 from ntlab.errors import ExecutionError, OrderRejectedError
@@ -267,9 +268,9 @@ class TradingSession:
         conn.client.subscribe(self._updates.append)  # before reconciling: nothing is missed
         if history.n_bars:
             self.portfolio.mark(history.close.to_numpy()[-1])
+        self._peak = self._day_start = self._last_equity = self.portfolio.equity
         if not fresh:
             self._recover()
-        self._peak = self._day_start = self._last_equity = self.portfolio.equity
         self.state = "running"
 
     @staticmethod
@@ -283,6 +284,7 @@ class TradingSession:
 
     def _recover(self) -> None:
         info, fills = restore(self.journal, self.session_id, self.book)
+        self._restore_risk(info.risk)
         for fill, tag in fills:
             self._book_fill(fill, tag, record=False)
         for symbol, target in info.targets.items():
@@ -401,6 +403,28 @@ class TradingSession:
         self._log(d, sent, ms)
         self._curve.append([batch.timestamp.value // 1_000_000, equity])
 
+    def _risk_state(self, equity: float) -> dict[str, Any]:
+        """What the breaker needs after a restart (a drawdown halt must survive one)."""
+        breaker = self.gate.breaker
+        return {
+            "equity": equity, "peak": self._peak, "day_start": self._day_start, "max_dd": self._max_dd,
+            "day": None if self._day is None else self._day.isoformat(), "halt": breaker.code,
+            "halt_reason": breaker.reason,
+            "halted_at": None if breaker.tripped_at is None else iso_utc(breaker.tripped_at),
+        }  # fmt: skip
+
+    def _restore_risk(self, state: dict[str, Any]) -> None:
+        if not state:
+            return
+        self._peak, self._day_start = state["peak"], state["day_start"]
+        self._max_dd, self._last_equity = state["max_dd"], state["equity"]
+        self._day = None if state["day"] is None else date.fromisoformat(state["day"])
+        breaker = self.gate.breaker
+        breaker.code, breaker.reason = int(state["halt"]), state["halt_reason"]
+        breaker.tripped_at = None if state["halted_at"] is None else to_utc(state["halted_at"])
+        if self._day is not None:
+            breaker._day = self._day
+
     def _risk(self, ts: pd.Timestamp, equity: float) -> int:
         day = ts.tz_convert("America/New_York").date()
         if self._day is not None and day != self._day:
@@ -439,13 +463,13 @@ class TradingSession:
             for j, req, tag in requests:
                 if b.request(self.session_id, req):
                     fresh.append((j, req, tag))
-                else:
-                    self.counts.bump(
-                        "duplicate_decisions"
-                    )  # journaled before a restart: never twice
+                else:  # journaled before a restart: never sent twice
+                    self.counts.bump("duplicate_decisions")
             targets = {self.book.symbols[j]: float(d.target[j]) for j in changed}
             b.event(
-                "bar", {"time": bar_iso, "targets": targets, "equity": equity}, sid=self.session_id
+                "bar",
+                {"time": bar_iso, "targets": targets, **self._risk_state(equity)},
+                sid=self.session_id,
             )
         rejected = np.count_nonzero((d.requested != 0) & (d.allowed == 0))
         resized = np.count_nonzero((d.allowed != 0) & (d.allowed != d.requested))
