@@ -20,7 +20,7 @@ from ntlab.live.markets import (
 )
 from ntlab.live.metrics import DecisionLog, LatencyStats
 from ntlab.live.portfolio import Portfolio
-from ntlab.live.session import TradingSession
+from ntlab.live.session import TradingSession, dashboard_session
 from ntlab.live.settings import SessionSettings, limits_for
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "ReplayMarket",
     "SessionSettings",
     "TradingSession",
+    "dashboard_session",
     "exchange_market",
     "limits_for",
     "load_config",

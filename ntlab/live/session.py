@@ -46,7 +46,7 @@ from ntlab.risk.gate import RiskGate
 from ntlab.risk.limits import PortfolioState
 from ntlab.strategies import get as get_strategy
 
-__all__ = ["TradingSession"]
+__all__ = ["TradingSession", "dashboard_session"]
 
 _ACTIONS = {True: "approve", False: "reject"}
 
@@ -719,3 +719,20 @@ class TradingSession:
     @property
     def equity(self) -> float:
         return self.portfolio.equity if self.portfolio is not None else math.nan
+
+
+def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> TradingSession:
+    """The session the dashboards share: bundled ``sample:stocks`` (or ``data``) replayed in a
+    background thread, ``bar_interval`` seconds per bar, paper fills by a SimClient.
+
+    ``ntlab.dashboards.session_api.set_session_factory(dashboard_session)`` swaps it in.
+    """
+    from ntlab.live.markets import ReplayMarket
+
+    if data is None:
+        from ntlab.data import load_sample
+
+        data = load_sample("stocks")
+    return TradingSession(
+        ReplayMarket(data), SessionSettings(background=True, bar_interval=bar_interval)
+    )

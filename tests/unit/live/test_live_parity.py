@@ -34,7 +34,10 @@ PARAMS = {"allow_short": True}
     "policy",
     [
         ExecutionPolicy(),
-        ExecutionPolicy(commission=Commission(pct=0.0, per_share=0.005, minimum=1.0), slippage=Slippage(pct=0.001)),
+        ExecutionPolicy(
+            commission=Commission(pct=0.0, per_share=0.005, minimum=1.0),
+            slippage=Slippage(pct=0.001),
+        ),
     ],
     ids=["default-costs", "per-share-costs"],
 )
@@ -69,7 +72,9 @@ def test_session_and_event_backtest_make_the_same_fills(tmp_path, policy):
     ours = fills.sort_values(key).reset_index(drop=True)
     theirs = orders.sort_values(key).reset_index(drop=True)
     assert len(ours) == len(theirs) > 500
-    pd.testing.assert_frame_equal(ours, theirs, check_exact=True)  # same orders, same fills, to the bit
+    pd.testing.assert_frame_equal(
+        ours, theirs, check_exact=True
+    )  # same orders, same fills, to the bit
     curve = np.array([e for _, e in final["equity_curve"]])
     times = pd.to_datetime([t for t, _ in final["equity_curve"]], unit="ms", utc=True)
     np.testing.assert_allclose(curve, backtest.equity.loc[times].to_numpy(), rtol=1e-12)

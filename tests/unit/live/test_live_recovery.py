@@ -7,7 +7,6 @@ outlives a crashed process (the subprocess SIGKILL tests are in tests/integratio
 import pytest
 
 from ntlab.execution.journal import Journal
-
 from tests.unit.live._helpers import REQUEST, SharedSimMarket, make_session
 
 
@@ -47,7 +46,10 @@ def _run(tmp_path, crash_after: int | None = None, *, when: str = "before") -> t
 
 
 def _fills(final):
-    return [(f.timestamp, f.symbol, f.side.value, f.quantity, f.price, f.commission) for f in Journal(final["journal"]).fills("test-session")]
+    return [
+        (f.timestamp, f.symbol, f.side.value, f.quantity, f.price, f.commission)
+        for f in Journal(final["journal"]).fills("test-session")
+    ]
 
 
 @pytest.mark.parametrize("when", ["before", "after"])
@@ -82,7 +84,9 @@ def test_a_restart_rebuilds_the_book_and_targets_from_the_journal(tmp_path):
     t = make_session(tmp_path, market)
     t.start(REQUEST)
     assert t.recovery["restored_fills"] == len(Journal(t.journal.path).fills("test-session")) > 0
-    assert t.portfolio.qty.tolist() == held.tolist() and t.portfolio.cash == pytest.approx(cash, rel=1e-12)
+    assert t.portfolio.qty.tolist() == held.tolist() and t.portfolio.cash == pytest.approx(
+        cash, rel=1e-12
+    )
     assert t.decider.prev.tolist() == targets.tolist()
     assert t.recovery["checked"] == working and t.recovery["position_gaps"] == {}
     assert t.status()["risk"]["peak_equity"] == s.status()["risk"]["peak_equity"]
