@@ -3,9 +3,10 @@
 The config (JSON or TOML) holds the StartRequest fields (strategies, symbols, risk_level,
 max_position_size, stop/take-profit percentages, use_gpu), the data to replay, the broker
 (``sim``, ``exchange`` or ``alpaca``) and session settings; see
-``data/paper_session.example.json`` and :mod:`ntlab.live.config`. Ctrl-C stops the session
-cleanly (working orders cancelled, journal flushed); running it again with the same
-``session_id`` resumes from the journal.
+``data/paper_session.example.json`` and :mod:`ntlab.live.config`. Ctrl-C (or SIGTERM) stops
+the session cleanly: working orders cancelled, journal flushed. With a broker that outlives
+the process (``exchange``, ``alpaca``), running it again with the same ``session_id`` and
+folder resumes from the journal and reconciles with the broker, also after a crash.
 """
 
 from __future__ import annotations

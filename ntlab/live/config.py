@@ -152,7 +152,9 @@ def load_config(path: str | Path) -> PaperConfig:
     try:
         raw = tomllib.loads(text) if p.suffix == ".toml" else json.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"paper config {p} is not valid {p.suffix[1:] or 'JSON'}: {exc}") from exc
+        raise ConfigError(
+            f"paper config {p} is not valid {'TOML' if p.suffix == '.toml' else 'JSON'}: {exc}"
+        ) from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"paper config {p} must hold one object of settings")
     for key in ("replay_from", "replay_to"):

@@ -88,7 +88,12 @@ class ReplayMarket:
     max_leverage : float
         The broker's buying power as a multiple of equity (2 = a margin account, as
         Alpaca's paper accounts); the session's own leverage limit is its risk gate's.
+
+    The SimClient lives in the session's process: a session on this market cannot be
+    resumed from its journal once that process is gone (``ephemeral``).
     """
+
+    ephemeral = True
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ import pandas as pd
 from ntlab._time import iso_utc, now_utc, to_utc
 from ntlab.dashboards.session_api import SessionStatus, StartResponse, validate_start_request
 from ntlab.data.replay import BarBatch
-from ntlab.errors import ExecutionError, OrderRejectedError
+from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError
 from ntlab.execution.client import OrderUpdate
 from ntlab.execution.journal import UNSENT, Journal, decision_id
 from ntlab.live.decide import EXIT_TAGS, BarDecision, Decider
@@ -242,6 +242,16 @@ class TradingSession:
         self.session_id = s.session_id or uuid.uuid4().hex[:12]
         folder = s.folder_for(self.session_id)
         self.journal = Journal(folder / "journal.db", durable=s.durable)
+        if getattr(self.market, "ephemeral", False) and self.journal.session_config(
+            self.session_id
+        ):
+            self.journal.close()
+            raise ConfigError(
+                f"session {self.session_id!r} is in the journal {folder / 'journal.db'}, but its broker "
+                f"({type(self.market).__name__}) lived in the process that ran it and is gone: it cannot "
+                "be resumed. Start a new session_id, or trade through a broker that outlives the "
+                "process (the local exchange, Alpaca) to resume after a stop or a crash."
+            )
         self.log = DecisionLog(folder / "decisions.jsonl" if s.log_decisions else None)
         self.request, symbols = req, req["symbols"]
         self.conn = conn = self.market.connect(symbols, warmup)
