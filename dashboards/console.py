@@ -2,4 +2,4 @@
 
 from ntlab.dashboards import TradingConsole, app_page
 
-app_page("paper-trading console", TradingConsole()).servable()
+app_page("paper-trading console", TradingConsole).servable()

@@ -2,4 +2,4 @@
 
 from ntlab.dashboards import ResearchExplorer, app_page
 
-app_page("research explorer", ResearchExplorer()).servable()
+app_page("research explorer", ResearchExplorer).servable()

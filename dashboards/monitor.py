@@ -2,4 +2,4 @@
 
 from ntlab.dashboards import LiveMonitor, app_page
 
-app_page("live monitor", LiveMonitor()).servable()
+app_page("live monitor", LiveMonitor).servable()

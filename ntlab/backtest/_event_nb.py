@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ntlab.execution._fill_nb import (
+from ntlab.execution._fill_nb import (  # the shared execution kernels
     MARKET,
     MARKET_ON_CLOSE,
     P_LOT,
@@ -22,10 +22,10 @@ from ntlab.execution._fill_nb import (
     order_qty_nb,
     protective_exit_nb,
 )
+from ntlab.risk._gate_nb import APPROVED, REDUCES_EXPOSURE, check_orders_nb, latch_breaker_nb
 
 __all__ = [
     "simulate_nb",
-    "trades_nb",
     "R_BAR",
     "R_COL",
     "R_QTY",
@@ -40,6 +40,11 @@ N_REC = 6
 
 REASON_SIGNAL, REASON_STOP, REASON_TAKE, REASON_OPEN = 0, 1, 2, 3
 
+# risk limits vector read by the gate (``ntlab.risk.RiskLimits.kernel_args``; inf = none)
+G_POS_VALUE, G_POS_FRACTION, G_LEVERAGE, G_SECTOR_FRACTION = 0, 1, 2, 3
+G_DAILY_LOSS, G_DAILY_LOSS_VALUE, G_DRAWDOWN = 4, 5, 6
+N_GATE = 7
+
 _EPS = 1e-9
 
 
@@ -48,7 +53,7 @@ def _reserve_nb(rec: np.ndarray, n: int, extra: int) -> np.ndarray:
     """``rec`` with room for ``extra`` more rows (doubling when full)."""
     if n + extra <= rec.shape[0]:
         return rec
-    grown = np.empty((max(2 * rec.shape[0], n + extra), N_REC), dtype=np.float64)
+    grown = np.empty((max(2 * rec.shape[0], n + extra), rec.shape[1]), dtype=np.float64)
     grown[:n] = rec[:n]
     return grown
 
@@ -128,6 +133,25 @@ def _snap_nb(new: float, old: float) -> float:
 
 
 @njit(cache=True)
+def _gate_nb(
+    new_q: np.ndarray,
+    pos: np.ndarray,
+    px: np.ndarray,
+    sector_ids: np.ndarray,
+    equity: float,
+    limits: np.ndarray,
+    halt: int,
+    lot: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bar's new orders through ``ntlab.risk``'s pre-trade gate (reductions first)."""
+    no_corr = np.full(new_q.shape[0], -np.inf)
+    return check_orders_nb(
+        new_q, pos, px, sector_ids, equity, limits[G_POS_VALUE], limits[G_POS_FRACTION],
+        limits[G_LEVERAGE], limits[G_SECTOR_FRACTION], no_corr, np.inf, halt, lot,
+    )  # fmt: skip
+
+
+@njit(cache=True)
 def simulate_nb(
     open_: np.ndarray,
     high: np.ndarray,
@@ -149,6 +173,10 @@ def simulate_nb(
     initial_margin: float,
     borrow_per_bar: float,
     margin_per_bar: float,
+    stop_on_entry_bar: bool,
+    limits: np.ndarray,
+    sector_ids: np.ndarray,
+    new_day: np.ndarray,
     start: int,
 ):
     """Run the book over every bar.
@@ -193,6 +221,18 @@ def simulate_nb(
         Gross exposure may reach ``equity / initial_margin`` (1 = cash account).
     borrow_per_bar, margin_per_bar : float
         Borrow fee on short market value and interest on negative cash, per bar.
+    stop_on_entry_bar : bool
+        Check protective levels on the bar a position is opened (after its fill);
+        False waits for the next bar, as backtrader's bracket orders do.
+    limits : ndarray of shape (N_GATE,) or (0,)
+        Risk limits for ``ntlab.risk``'s pre-trade gate (``G_*`` slots, inf = none); empty
+        = no gate. New orders of a bar pass ``check_orders_nb`` together (valued at their
+        sizing prices), and the circuit breaker (``latch_breaker_nb``) is updated at every
+        close from the equity, its peak and the day's starting equity.
+    sector_ids : ndarray of shape (n_symbols,)
+        Integer sector of each symbol for the sector limit.
+    new_day : ndarray of shape (n_bars,), bool
+        True where a bar starts a new trading day (clears a daily-loss halt).
     start : int
         First bar of the book; decisions from bar ``start`` on are traded.
 
@@ -205,6 +245,8 @@ def simulate_nb(
         Commission paid, borrow fees and margin interest.
     marks : ndarray of shape (n_symbols,)
         Last valid close of each symbol (0 where it never had one).
+    gate_records : ndarray of shape (n_cut, 5)
+        Orders the gate cut or refused: bar, symbol, requested and allowed quantity, code.
     """
     n, m = close.shape
     lot = params[P_LOT]
@@ -229,7 +271,16 @@ def simulate_nb(
     act_stop = np.full(m, np.nan)
     act_take = np.full(m, np.nan)
     entry_px = np.full(m, np.nan)
+    opened = np.full(m, -1, dtype=np.int64)  # bar at which the current position was opened
     idx = np.empty(m, dtype=np.int64)
+    gated = limits.shape[0] == N_GATE
+    halt = APPROVED
+    peak = init_cash
+    day_start = init_cash
+    new_q = np.zeros(m)
+    px_all = np.zeros(m)
+    grec = np.empty((16, 5))
+    n_grec = 0
     if start > 0:
         for j in range(m):
             if np.isfinite(close[start - 1, j]):
@@ -250,6 +301,7 @@ def simulate_nb(
                         eq_s += pos[j] * _bar_price_nb(
                             open_[i, j], close[i, j], fill_at_close, mark[j]
                         )
+            n_new = 0
             for j in range(m):
                 t = target[r, j]
                 if t == prev_t[j]:
@@ -259,20 +311,45 @@ def simulate_nb(
                 if size_at_fill:
                     px = _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
                 q = order_qty_nb(t, weight_scale, eq_s, px, pos[j], lot)
-                # -- risk gate: the single place where an order's quantity passes the pre-trade check --
                 work[j] = q
+                if gated:
+                    new_q[j] = q
+                    n_new += 1
                 if q != 0.0:
-                    key[j] = q * px
+                    # sort key: the notional before rounding, as vectorbt (ties keep column order)
+                    key[j] = t * weight_scale * eq_s - pos[j] * px
                     wtype[j], wlim[j], wstop[j] = _new_order_nb(
                         q, pos[j], mark[j], entry_type, entry_offset, fill_at_close
                     )
+            # -- the risk gate: the single place where new orders' quantities pass ntlab.risk's check --
+            if gated and n_new > 0:
+                for j in range(m):
+                    px_all[j] = mark[j]
+                    if size_at_fill:
+                        px_all[j] = _bar_price_nb(open_[i, j], close[i, j], fill_at_close, mark[j])
+                allowed, codes = _gate_nb(new_q, pos, px_all, sector_ids, eq_s, limits, halt, lot)
+                for j in range(m):
+                    if new_q[j] == 0.0:
+                        continue
+                    ok = codes[j] == APPROVED or codes[j] == REDUCES_EXPOSURE
+                    if allowed[j] != new_q[j] or not ok:
+                        if n_grec >= grec.shape[0]:
+                            grec = _reserve_nb(grec, n_grec, grec.shape[0])
+                        grec[n_grec, 0] = i
+                        grec[n_grec, 1] = j
+                        grec[n_grec, 2] = new_q[j]
+                        grec[n_grec, 3] = allowed[j]
+                        grec[n_grec, 4] = codes[j]
+                        n_grec += 1
+                    work[j] = allowed[j]
+                    new_q[j] = 0.0
 
         for step in range(2):
             # (3) protective exits inside the bar: after the open fills, or before the close fills
             if (step == 1) != fill_at_close:
                 for j in range(m):
                     pj = pos[j]
-                    if pj == 0.0:
+                    if pj == 0.0 or (opened[j] == i and not stop_on_entry_bar):
                         continue
                     side_pos = 1.0 if pj > 0.0 else -1.0
                     if has_levels and i > 0 and target[i - 1, j] * side_pos > 0.0:
@@ -366,6 +443,7 @@ def simulate_nb(
                     _push_nb(rec, n_rec, i, j, side * fq, p, f, REASON_SIGNAL)
                     n_rec += 1
                     if old == 0.0 or old * new < 0.0:
+                        opened[j] = i
                         entry_px[j] = p
                         act_stop[j] = np.nan
                         act_take[j] = np.nan
@@ -393,117 +471,12 @@ def simulate_nb(
             totals[2] += fee
         equity[i] = cash + long_v - short_v
         cash_out[i] = cash
-    return equity, cash_out, positions, rec[:n_rec].copy(), totals, mark
-
-
-@njit(cache=True)
-def trades_nb(rec: np.ndarray, n_symbols: int, last_bar: int, last_mark: np.ndarray) -> np.ndarray:
-    """Round-trip trades from fill records (flat -> position -> flat; a flip closes and opens).
-
-    Entries and exits are volume-weighted; fees are split pro rata when one fill closes
-    a trade and opens the next. Positions still open are marked at ``last_mark`` with
-    the reason ``REASON_OPEN``.
-
-    Returns
-    -------
-    ndarray of shape (n_trades, 10)
-        Columns: symbol, side (+1/-1), entry bar, exit bar, entry price, exit price,
-        quantity, pnl, return, exit reason.
-    """
-    out = np.empty((rec.shape[0] + n_symbols, 10))
-    nt = 0
-    pos = np.zeros(n_symbols)
-    e_bar = np.zeros(n_symbols)
-    e_qty = np.zeros(n_symbols)
-    e_val = np.zeros(n_symbols)
-    x_qty = np.zeros(n_symbols)
-    x_val = np.zeros(n_symbols)
-    fees = np.zeros(n_symbols)
-    for k in range(rec.shape[0]):
-        j = int(rec[k, R_COL])
-        q = rec[k, R_QTY]
-        p = rec[k, R_PRICE]
-        f = rec[k, R_FEE]
-        old = pos[j]
-        if old == 0.0 or (q > 0.0) == (old > 0.0):
-            if old == 0.0:
-                e_bar[j] = rec[k, R_BAR]
-                e_qty[j] = 0.0
-                e_val[j] = 0.0
-                x_qty[j] = 0.0
-                x_val[j] = 0.0
-                fees[j] = 0.0
-            e_qty[j] += abs(q)
-            e_val[j] += abs(q) * p
-            fees[j] += f
-            pos[j] = old + q
-            continue
-        closing = min(abs(q), abs(old))
-        part = closing / abs(q)
-        x_qty[j] += closing
-        x_val[j] += closing * p
-        fees[j] += f * part
-        new = old + q
-        if abs(new) < _EPS * max(1.0, abs(old)):
-            new = 0.0
-        if new == 0.0 or new * old < 0.0:
-            _emit_nb(
-                out,
-                nt,
-                j,
-                old,
-                e_bar[j],
-                rec[k, R_BAR],
-                e_qty[j],
-                e_val[j],
-                x_qty[j],
-                x_val[j],
-                fees[j],
-                rec[k, R_REASON],
-            )
-            nt += 1
-            if new != 0.0:
-                e_bar[j] = rec[k, R_BAR]
-                e_qty[j] = abs(new)
-                e_val[j] = abs(new) * p
-                x_qty[j] = 0.0
-                x_val[j] = 0.0
-                fees[j] = f * (1.0 - part)
-        pos[j] = new
-    for j in range(n_symbols):
-        if pos[j] != 0.0:
-            rest = e_qty[j] - x_qty[j]
-            _emit_nb(
-                out,
-                nt,
-                j,
-                pos[j],
-                e_bar[j],
-                last_bar,
-                e_qty[j],
-                e_val[j],
-                x_qty[j] + rest,
-                x_val[j] + rest * last_mark[j],
-                fees[j],
-                REASON_OPEN,
-            )
-            nt += 1
-    return out[:nt].copy()
-
-
-@njit(cache=True)
-def _emit_nb(out, nt, j, side_pos, e_bar, x_bar, e_qty, e_val, x_qty, x_val, fees, reason):
-    side = 1.0 if side_pos > 0.0 else -1.0
-    entry = e_val / e_qty
-    exit_ = x_val / x_qty
-    pnl = side * (x_val - entry * x_qty) - fees
-    out[nt, 0] = j
-    out[nt, 1] = side
-    out[nt, 2] = e_bar
-    out[nt, 3] = x_bar
-    out[nt, 4] = entry
-    out[nt, 5] = exit_
-    out[nt, 6] = e_qty
-    out[nt, 7] = pnl
-    out[nt, 8] = pnl / e_val
-    out[nt, 9] = reason
+        if gated:
+            if new_day[i] and i > start:
+                day_start = equity[i - 1]
+            peak = max(peak, equity[i])
+            halt = latch_breaker_nb(
+                halt, new_day[i], equity[i], day_start, peak,
+                limits[G_DAILY_LOSS], limits[G_DAILY_LOSS_VALUE], limits[G_DRAWDOWN],
+            )  # fmt: skip
+    return equity, cash_out, positions, rec[:n_rec].copy(), totals, mark, grec[:n_grec].copy()

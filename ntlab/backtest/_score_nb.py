@@ -28,13 +28,19 @@ def score_nb(equity: np.ndarray, periods: float) -> np.ndarray:
     Returns
     -------
     ndarray of shape (6,)
-        In the order of ``SCORE_NAMES``; Sharpe/Sortino are NaN without variance/downside.
+        In the order of ``SCORE_NAMES``; Sharpe/Sortino are NaN without variance/downside
+        (the risk module's ``undefined="nan"``).
     """
     n = equity.shape[0]
     out = np.full(6, np.nan)
     r = np.zeros(n)
     for t in range(1, n):
         r[t] = equity[t] / equity[t - 1] - 1.0
+    lo = np.inf
+    hi = -np.inf
+    for t in range(n):
+        lo = min(lo, r[t])
+        hi = max(hi, r[t])
     growth = 1.0
     peak = 1.0
     mdd = 0.0
@@ -54,7 +60,7 @@ def score_nb(equity: np.ndarray, periods: float) -> np.ndarray:
     sd = np.sqrt(ss / (n - 1)) if n > 1 else np.nan
     out[0] = growth - 1.0
     out[1] = growth ** (periods / n) - 1.0 if growth > 0.0 else -1.0
-    if sd > 0.0:
+    if hi > lo:  # all-equal returns have no Sharpe (their std may round to 1e-19, not 0)
         out[2] = mean / sd * np.sqrt(periods)
     downside = np.sqrt(down / n)
     if downside > 0.0:

@@ -1,8 +1,9 @@
-"""SMA crossover used by the backtest benchmark, tests and sweeps.
+"""SMA crossover used by the backtest benchmark, tests, sweeps and the research notebook.
 
-TO BE REPLACED: this is a private stand-in until ``ntlab.indicators`` (SMA kernel) and a
-registered ``sma_cross`` strategy land on main; then this module should import the SMA
-from ``ntlab.indicators`` and move to ``ntlab/strategies/``.
+The averages come from :func:`ntlab.indicators.sma` (TA-Lib's SMA); this module adds the
+crossover rule and its protective levels in one numba pass. It is private to the
+backtest package until ``ntlab/strategies`` registers an ``sma_cross`` strategy; it
+should move there then.
 
 Rule: long (sleeve target 1) while ``SMA(fast) > SMA(slow)`` of the close, flat
 otherwise (short, -1, when ``allow_short``). Stop-loss / take-profit levels are fixed at
@@ -20,51 +21,17 @@ from numba import njit
 
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
+from ntlab.indicators import sma
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
 
-__all__ = ["SmaCross", "SmaCrossConfig", "sma_nb", "cross_target_nb"]
-
-
-@njit(cache=True)
-def _roll_nb(v: float, old: float, acc: float, nans: int, drop: bool) -> tuple[float, int]:
-    """Running sum and NaN count after adding ``v`` (and removing ``old`` when ``drop``)."""
-    if np.isnan(v):
-        nans += 1
-    else:
-        acc += v
-    if drop:
-        if np.isnan(old):
-            nans -= 1
-        else:
-            acc -= old
-    return acc, nans
-
-
-@njit(cache=True)
-def sma_nb(x: np.ndarray, window: int) -> np.ndarray:
-    """Simple moving average of each column of ``x`` (n_bars, n_cols); NaN until ``window`` valid values.
-
-    A window that holds a NaN gives NaN, as pandas ``rolling(window).mean()``. Rows are
-    walked in memory order with one running sum per column.
-    """
-    n, m = x.shape
-    out = np.empty((n, m))
-    acc = np.zeros(m)
-    nans = np.zeros(m, dtype=np.int64)
-    for i in range(n):
-        drop = i >= window
-        for j in range(m):
-            old = x[i - window, j] if drop else 0.0
-            acc[j], nans[j] = _roll_nb(x[i, j], old, acc[j], nans[j], drop)
-            out[i, j] = acc[j] / window if (i >= window - 1 and nans[j] == 0) else np.nan
-    return out
+__all__ = ["SmaCross", "SmaCrossConfig", "cross_target_nb"]
 
 
 @njit(cache=True)
 def cross_target_nb(
     close: np.ndarray,
-    fast: int,
-    slow: int,
+    fast: np.ndarray,
+    slow: np.ndarray,
     allow_short: bool,
     stop_pct: float,
     take_pct: float,
@@ -72,41 +39,30 @@ def cross_target_nb(
     stop: np.ndarray,
     take: np.ndarray,
 ) -> None:
-    """Fill ``target`` and the protective levels of the SMA crossover, all (n_bars, n_symbols).
+    """Fill ``target`` and the protective levels of the crossover, all (n_bars, n_symbols).
 
-    Both averages are rolled in one pass over the rows; levels are fixed at the close of
-    the bar whose target opens the position (NaN while flat, and when the pct is 0). The
-    outputs are written in place (any memory layout; ``stop``/``take`` may be (0, 0) to
-    skip them).
+    ``fast`` and ``slow`` are the two averages (NaN = not ready: flat). Levels are fixed at
+    the close of the bar whose target opens the position (NaN while flat, and when the pct
+    is 0). Outputs are written in place, in any memory layout; ``stop``/``take`` may be
+    (0, 0) to skip them.
     """
     n, m = close.shape
     levels = stop.shape[0] == n
-    f_acc, s_acc = np.zeros(m), np.zeros(m)
-    f_nan, s_nan = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
     entry = np.full(m, np.nan)
     prev = np.zeros(m)
-    inv_f, inv_s = 1.0 / fast, 1.0 / slow
     for i in range(n):
-        f_drop, s_drop = i >= fast, i >= slow
-        ready = i >= slow - 1
         for j in range(m):
-            c = close[i, j]
-            f_old = close[i - fast, j] if f_drop else 0.0
-            s_old = close[i - slow, j] if s_drop else 0.0
-            f_acc[j], f_nan[j] = _roll_nb(c, f_old, f_acc[j], f_nan[j], f_drop)
-            s_acc[j], s_nan[j] = _roll_nb(c, s_old, s_acc[j], s_nan[j], s_drop)
-            fv, sv = f_acc[j] * inv_f, s_acc[j] * inv_s
-            # branch-free: the comparison flips at random across symbols
+            fv = fast[i, j]
+            sv = slow[i, j]
+            # branch-free: the comparison flips at random across symbols (NaN compares False)
             t = (1.0 if fv > sv else 0.0) - (1.0 if (allow_short and fv < sv) else 0.0)
-            if not ready or f_nan[j] + s_nan[j] > 0:
-                t = 0.0
             target[i, j] = t
             if levels:
                 sl = np.nan
                 tp = np.nan
                 if t != 0.0:
                     if t != prev[j]:
-                        entry[j] = c
+                        entry[j] = close[i, j]
                     if stop_pct > 0.0:
                         sl = entry[j] * (1.0 - t * stop_pct)
                     if take_pct > 0.0:
@@ -152,17 +108,9 @@ class SmaCross(Strategy):
         target = np.empty_like(c)  # keeps the close's memory layout
         stop = np.empty_like(c) if has_levels else np.empty((0, 0))
         take = np.empty_like(c) if has_levels else stop
-        cross_target_nb(
-            c,
-            cfg.fast,
-            cfg.slow,
-            cfg.allow_short,
-            cfg.stop_loss_pct,
-            cfg.take_profit_pct,
-            target,
-            stop,
-            take,
-        )
+        f, s = sma(c, cfg.fast), sma(c, cfg.slow)
+        pcts = (cfg.stop_loss_pct, cfg.take_profit_pct)
+        cross_target_nb(c, f, s, cfg.allow_short, *pcts, target, stop, take)
 
         def frame(a: np.ndarray) -> pd.DataFrame:
             return pd.DataFrame(a, index=close.index, columns=close.columns, copy=False)

@@ -7,11 +7,15 @@ and slippage, may be capped by a share of the bar's volume, and must fit the buy
 power (``equity / initial_margin``). Stop-loss and take-profit levels from
 ``Signals.stop_loss/take_profit`` are checked against each bar's high and low; when a
 bar touches both the stop counts, and a bar that gaps through the stop fills at the
-open. Shorts pay a borrow fee, negative cash pays margin interest.
+open. Shorts pay a borrow fee, negative cash pays margin interest. With ``limits``, new
+orders pass ``ntlab.risk``'s pre-trade gate kernels (position, leverage, sector caps and
+the daily-loss / drawdown circuit breaker), the same ones :class:`ntlab.risk.RiskGate`
+runs in live sessions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,12 +23,15 @@ import numpy as np
 import pandas as pd
 
 from ntlab.backtest._common import as_layout, layout_of, price_arrays, resolve_signals
-from ntlab.backtest._event_nb import REASON_OPEN, REASON_STOP, REASON_TAKE, simulate_nb, trades_nb
+from ntlab.backtest._event_nb import REASON_OPEN, REASON_STOP, REASON_TAKE, simulate_nb
+from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.policy import ExecutionPolicy
 from ntlab.risk import measures
+from ntlab.risk._gate_nb import REASONS as GATE_REASONS
+from ntlab.risk.limits import RiskLimits
 from ntlab.strategies.base import Signals, Strategy
 
 __all__ = ["EventSettings", "run_event", "simulate"]
@@ -52,6 +59,10 @@ class EventSettings:
     borrow_rate, margin_rate : float
         Annual borrow fee on short market value, and annual interest on negative cash,
         charged per bar.
+    stop_on_entry_bar : bool
+        Check stop-loss/take-profit on the bar whose open filled the entry (the rest of
+        that bar comes after the fill). False waits for the next bar, as backtrader's
+        bracket orders do.
     """
 
     init_cash: float = 100_000.0
@@ -62,6 +73,7 @@ class EventSettings:
     initial_margin: float = 1.0
     borrow_rate: float = 0.0
     margin_rate: float = 0.0
+    stop_on_entry_bar: bool = True
 
     def __post_init__(self) -> None:
         if not (self.init_cash > 0 and np.isfinite(self.init_cash)):
@@ -93,6 +105,7 @@ class EventSettings:
             "initial_margin": self.initial_margin,
             "borrow_rate": self.borrow_rate,
             "margin_rate": self.margin_rate,
+            "stop_on_entry_bar": self.stop_on_entry_bar,
         }
 
 
@@ -105,9 +118,15 @@ class Prepared:
     params: np.ndarray
     scalars: tuple
     use_levels: bool
+    gate: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
-def prepare(data: MarketData, settings: EventSettings) -> Prepared:
+def prepare(
+    data: MarketData,
+    settings: EventSettings,
+    limits: RiskLimits | None = None,
+    sectors: Mapping[str, str] | None = None,
+) -> Prepared:
     """Everything :func:`simulate` needs from ``data`` and ``settings`` (sweeps prepare once)."""
     prices = price_arrays(data)
     pol = settings.policy
@@ -123,8 +142,54 @@ def prepare(data: MarketData, settings: EventSettings) -> Prepared:
         float(settings.initial_margin),
         settings.borrow_rate / ppy,
         settings.margin_rate / ppy,
+        bool(settings.stop_on_entry_bar),
     )
-    return Prepared(prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops)
+    gate = gate_arrays(data, limits, sectors, lot=pol.lot)
+    return Prepared(
+        prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops, gate
+    )
+
+
+def gate_arrays(
+    data: MarketData, limits: RiskLimits | None, sectors: Mapping[str, str] | None, *, lot: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(limits vector, sector ids, new-day flags) for the engine's pre-trade gate.
+
+    Mirrors :class:`ntlab.risk.RiskGate`: symbols missing from ``sectors`` share the sector
+    "UNKNOWN"; a trading day is a calendar date in New York.
+    """
+    m, n = data.n_symbols, data.n_bars
+    if limits is None:
+        return np.empty(0), np.full(m, -1, dtype=np.int64), np.zeros(n, dtype=np.bool_)
+    if not isinstance(limits, RiskLimits):
+        raise ConfigError(f"limits must be an ntlab.risk.RiskLimits, got {type(limits).__name__}")
+    if limits.max_correlation is not None:
+        raise ConfigError(
+            "the event backtest does not apply RiskLimits.max_correlation (it needs each order's "
+            "rolling correlation with the book); drop it here, RiskGate applies it in live sessions"
+        )
+    if sectors is None and limits.max_sector_exposure is not None:
+        meta = data.meta
+        if "sector" not in meta.columns:
+            raise ConfigError(
+                "RiskLimits.max_sector_exposure is set: pass sectors={symbol: sector} to run_event "
+                "(or load data whose meta has a 'sector' column)"
+            )
+        sectors = {s: v for s, v in meta["sector"].items() if isinstance(v, str)}
+    names = [(sectors or {}).get(s, "UNKNOWN") for s in data.symbols]
+    codes = {name: k for k, name in enumerate(dict.fromkeys(names))}
+    sector_ids = np.array([codes[x] for x in names], dtype=np.int64)
+    k = limits.kernel_args()
+    vector = np.array(
+        [
+            k["max_position_value"], k["max_position_fraction"], k["max_leverage"], k["max_sector_fraction"],
+            k["max_daily_loss_fraction"], k["max_daily_loss_value"], k["max_drawdown"],
+        ]
+    )  # fmt: skip
+    days = data.index.tz_convert("America/New_York").normalize()
+    new_day = np.ones(n, dtype=np.bool_)
+    new_day[1:] = days[1:] != days[:-1]
+    return vector, sector_ids, new_day
 
 
 def simulate(
@@ -155,6 +220,7 @@ def simulate(
         float(settings.init_cash),
         prep.params,
         *prep.scalars,
+        *prep.gate,
         int(start),
     )
 
@@ -170,7 +236,8 @@ def run_event(
     data: MarketData,
     settings: EventSettings | None = None,
     *,
-    limits: Any = None,
+    limits: RiskLimits | None = None,
+    sectors: Mapping[str, str] | None = None,
     allow_lookahead: bool = False,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with ntlab's event engine.
@@ -182,8 +249,13 @@ def run_event(
     data : MarketData
         OHLCV bars (close-only data trades at the closes).
     settings : EventSettings, optional
-    limits : optional
-        Pre-trade risk limits for the shared RiskGate (``ntlab.risk``); see the module notes.
+    limits : RiskLimits, optional
+        Pre-trade limits, applied with ``ntlab.risk``'s gate kernels (the ones
+        :class:`ntlab.risk.RiskGate` runs in live sessions): per-symbol position caps,
+        leverage, sector exposure (needs ``sectors``) and the daily-loss / drawdown
+        circuit breaker. Orders it cuts or refuses are listed in ``result.gate``.
+    sectors : mapping symbol -> sector, optional
+        For the sector limit (default: a ``sector`` column of ``data.meta``).
     allow_lookahead : bool
         Run a strategy that fails the causality check anyway.
 
@@ -193,23 +265,12 @@ def run_event(
         When the strategy uses future bars and ``allow_lookahead`` is False.
     """
     cfg = settings or EventSettings()
-    if limits is not None:
-        _require_gate()
+    prep = prepare(data, cfg, limits, sectors)
     signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
-    return build_result(signals, data, cfg, *simulate(signals, data, cfg))
-
-
-def _require_gate() -> None:
-    try:
-        import ntlab.risk._gate_nb  # noqa: F401
-    except ImportError as exc:
-        raise ConfigError(
-            "risk limits need ntlab.risk's pre-trade gate (ntlab/risk/_gate_nb.py), which this "
-            "installation does not have yet; run without limits"
-        ) from exc
-    raise ConfigError(
-        "the risk gate is present but not wired into the event engine yet; run without limits"
-    )
+    res = build_result(signals, data, cfg, *simulate(signals, data, cfg, prepared=prep))
+    if limits is not None:
+        res.settings["limits"] = limits.to_dict()
+    return res
 
 
 def build_result(
@@ -222,6 +283,7 @@ def build_result(
     records: np.ndarray,
     totals: np.ndarray,
     marks: np.ndarray,
+    gate_records: np.ndarray,
 ) -> BacktestResult:
     """Wrap the core's arrays in a :class:`BacktestResult` with clean trade and order tables.
 
@@ -238,6 +300,7 @@ def build_result(
         init_cash=cfg.init_cash,
         settings=cfg.to_dict(),
         orders=_orders_frame(records, index, symbols),
+        gate=_gate_frame(gate_records, index, symbols),
         cash=pd.Series(cash, index=index, name="cash"),
         close=data.close,
         costs={
@@ -271,6 +334,20 @@ def _trades_frame(raw: np.ndarray, index: pd.DatetimeIndex, symbols: pd.Index) -
             "pnl": raw[:, 7],
             "return": raw[:, 8],
             "exit_reason": labels(raw[:, 9], _REASON_NAMES),
+        }
+    )
+
+
+def _gate_frame(rec: np.ndarray, index: pd.DatetimeIndex, symbols: pd.Index) -> pd.DataFrame:
+    codes = rec[:, 4].astype(np.int64)
+    return pd.DataFrame(
+        {
+            "time": index[rec[:, 0].astype(np.int64)],
+            "symbol": labels(rec[:, 1], symbols),
+            "requested": rec[:, 2],
+            "allowed": rec[:, 3],
+            "code": codes,
+            "reason": [GATE_REASONS[int(c)] for c in codes],
         }
     )
 

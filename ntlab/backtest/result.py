@@ -16,7 +16,7 @@ from ntlab._optional import attempt_import
 from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.risk import measures
 
-__all__ = ["BacktestResult", "TRADE_COLUMNS", "ORDER_COLUMNS"]
+__all__ = ["BacktestResult", "TRADE_COLUMNS", "ORDER_COLUMNS", "GATE_COLUMNS"]
 
 TRADE_COLUMNS = (
     "symbol",
@@ -31,6 +31,7 @@ TRADE_COLUMNS = (
     "exit_reason",
 )
 ORDER_COLUMNS = ("time", "symbol", "side", "quantity", "price", "fee", "reason")
+GATE_COLUMNS = ("time", "symbol", "requested", "allowed", "code", "reason")
 
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -61,6 +62,9 @@ class BacktestResult:
         Closes of the backtest's data, for the trade plots.
     costs : dict
         Totals of commission, borrow fees and margin interest paid.
+    gate : DataFrame
+        Orders the pre-trade risk gate cut or refused (``GATE_COLUMNS``; empty without
+        limits): requested and allowed signed quantity, ``ntlab.risk`` reason code and text.
     """
 
     strategy: str
@@ -74,6 +78,7 @@ class BacktestResult:
     cash: pd.Series | None = None
     close: pd.DataFrame | None = None
     costs: dict[str, float] = field(default_factory=dict)
+    gate: pd.DataFrame = field(default_factory=lambda: empty_frame(GATE_COLUMNS))
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -96,7 +101,12 @@ class BacktestResult:
         return float(self.equity.iloc[-1])
 
     def summary(self) -> dict[str, float]:
-        """Total return, CAGR, Sharpe, Sortino, max drawdown, volatility, trade statistics."""
+        """The risk module's measures of the returns, and trade statistics.
+
+        Total return, CAGR, Sharpe, Sortino, Calmar (NaN where undefined, e.g. flat
+        returns), max drawdown and its length in bars, volatility, trades, win rate,
+        profit factor, final equity.
+        """
         r = self.returns
         ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
         pnl = self.trades["pnl"].to_numpy(dtype=float) if self.n_trades else np.zeros(0)
@@ -106,7 +116,9 @@ class BacktestResult:
             "cagr": measures.cagr(r, ppy),
             "sharpe": measures.sharpe_ratio(r, ppy, undefined="nan"),
             "sortino": measures.sortino_ratio(r, ppy, undefined="nan"),
+            "calmar": measures.calmar_ratio(r, ppy, undefined="nan"),
             "max_drawdown": measures.max_drawdown(r),
+            "max_drawdown_bars": float(measures.max_drawdown_duration(r)),
             "volatility": measures.volatility(r, ppy),
             "trades": float(self.n_trades),
             "win_rate": float((pnl > 0).mean()) if pnl.size else float("nan"),
@@ -122,7 +134,7 @@ class BacktestResult:
         for key, value in rows.items():
             if key in pct:
                 text = f"{value:,.2%}"
-            elif key in {"trades", "final_equity"}:
+            elif key in {"trades", "final_equity", "max_drawdown_bars"}:
                 text = f"{value:,.0f}"
             else:
                 text = f"{value:.3f}"
@@ -146,6 +158,7 @@ class BacktestResult:
                 },
                 "trades": _records(self.trades),
                 "orders": _records(self.orders),
+                "gate": _records(self.gate),
             }
         )
 

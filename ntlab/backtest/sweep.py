@@ -18,8 +18,8 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
-from ntlab.backtest._event_nb import trades_nb
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
+from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.data.market import MarketData
@@ -187,7 +187,7 @@ def evaluate(
         raise ConfigError(
             f"{strategy.name}: signals of shape {signals.target.shape} for data of shape {(n, m)}"
         )
-    equity, _, _, rec, _, _ = simulate(signals, data, settings, start=start, prepared=prep)
+    equity, _, _, rec, _, _, _ = simulate(signals, data, settings, start=start, prepared=prep)
     n_trades = len(trades_nb(rec, m, n - 1, np.zeros(m)))
     return score_equity(equity[max(start - 1, 0) :], n_trades, ppy)
 

@@ -111,7 +111,7 @@ def run_vector(
         group_by=True,
         call_seq="auto",
         ffill_val_price=True,
-        freq=pd.infer_freq(data.index[:10]) or "1D",
+        freq="1D",  # only vectorbt's own stats use it; ntlab scores with ntlab.risk
     )
     equity = pf.value()
     equity.name = "equity"
@@ -122,7 +122,9 @@ def run_vector(
         engine="vectorbt",
         equity=equity,
         trades=_trades(pf.trades.values, data.index, symbols),
-        positions=pf.assets(),
+        positions=pd.DataFrame(
+            pf.assets().to_numpy(), index=data.index, columns=pd.Index(data.symbols, name="symbol")
+        ),
         init_cash=cfg.init_cash,
         settings={**asdict(cfg), "stops": "not modelled by the vector path"},
         orders=pd.DataFrame(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
-from ntlab.backtest._event_nb import trades_nb
+from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
 from ntlab.backtest.sweep import METRICS, resolve_strategy, score_equity, sweep
 from ntlab.data.market import MarketData
@@ -128,8 +128,10 @@ def walk_forward(
         Training score to maximise (one of ``METRICS``).
     settings : EventSettings, optional
         Event-engine settings for both the sweeps and the out-of-sample runs.
-    n_random, seed, engine, progress
+    n_random, seed, engine
         Passed to :func:`ntlab.backtest.sweep` for each fold.
+    progress : bool
+        One tqdm bar over the folds.
     """
     if metric not in METRICS:
         raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
@@ -146,16 +148,20 @@ def walk_forward(
         for k, (_, _, _, d) in enumerate(bounds)
     ]
     rows, pieces = [], []
-    for k, (a, b, c, d) in enumerate(bounds):
+    tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
+    folds = tqdm(
+        list(enumerate(bounds)), desc=f"walk-forward {base.name}", disable=not progress, leave=False
+    )
+    for k, (a, b, c, d) in folds:
         res = sweep(
             base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
-            engine=engine, progress=progress, allow_lookahead=True,
+            engine=engine, progress=False, allow_lookahead=True,
         )  # fmt: skip
         best = res.best()
         chosen = type(base)(config=base.config.replace(**best))
         train_score = float(res.table[metric].max())
         window = data[a:d]
-        equity, _, _, rec, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
+        equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
         seg_end = seg_ends[k]
         oos = equity[c - a - 1 : seg_end - a]  # from the bar before the test window (= init_cash)
         pieces.append(oos[1:] / oos[:-1] - 1.0)

@@ -33,12 +33,20 @@ def add_parser(sub) -> None:
         default=0.0005,
         help="slippage as a fraction of price (default 0.0005)",
     )
+    p.add_argument(
+        "--engine",
+        choices=("event", "vector"),
+        default="event",
+        help="event: ntlab's engine (whole shares, the strategy's stops; default); vector: vectorbt",
+    )
+    p.add_argument(
+        "--html", metavar="PATH", help="also write an HTML report (summary, plots, trades)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(run=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ntlab.backtest.vector import VectorSettings, run_vector
     from ntlab.cli._params import parse_params
     from ntlab.data import load
     from ntlab.strategies import get
@@ -47,19 +55,27 @@ def _run(args: argparse.Namespace) -> int:
     if args.symbols:
         data = data.select([s.strip() for s in args.symbols.split(",")])
     strategy = get(args.strategy, **parse_params(args.param))
-    result = run_vector(
-        strategy, data, VectorSettings(init_cash=args.cash, fees=args.fees, slippage=args.slippage)
-    )
-    if args.json:
-        print(
-            json.dumps(
-                {"strategy": strategy.to_dict(), "data": data.name, "summary": result.summary()},
-                indent=2,
-            )
+    if args.engine == "vector":
+        from ntlab.backtest.vector import VectorSettings, run_vector
+
+        cfg = VectorSettings(init_cash=args.cash, fees=args.fees, slippage=args.slippage)
+        result = run_vector(strategy, data, cfg)
+    else:
+        from ntlab.backtest.event import EventSettings, run_event
+        from ntlab.execution import Commission, ExecutionPolicy, Slippage
+
+        policy = ExecutionPolicy(
+            commission=Commission(pct=args.fees), slippage=Slippage(pct=args.slippage)
         )
+        result = run_event(strategy, data, EventSettings(init_cash=args.cash, policy=policy))
+    if args.html:
+        result.to_html(args.html)
+    if args.json:
+        payload = {"strategy": strategy.to_dict(), "data": data.name, "engine": args.engine}
+        print(json.dumps({**payload, "summary": result.to_dict()["summary"]}, indent=2))
     else:
         print(f"data: {data.name} ({data.n_bars} bars x {data.n_symbols} symbols)")
-        print(f"strategy: {strategy!r}")
+        print(f"strategy: {strategy!r} on the {args.engine} engine")
         print(
             f"costs: fees {args.fees:.2%} + slippage {args.slippage:.2%} per trade, fills at next bar's open"
         )

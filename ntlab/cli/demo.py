@@ -8,6 +8,10 @@ import time
 
 def add_parser(sub) -> None:
     p = sub.add_parser("demo", help="run the main job on the bundled data", description=__doc__)
+    p.add_argument(
+        "--output", default="reports", help="folder for the notebook reports (default reports/)"
+    )
+    p.add_argument("--no-notebooks", action="store_true", help="skip the notebook reports")
     p.set_defaults(run=_run)
 
 
@@ -26,5 +30,10 @@ def _run(args: argparse.Namespace) -> int:
     result = run_vector(strategy, data)
     print("[3/3] backtest with costs (fees 0.10% + slippage 0.05%, fills at next open):")
     print(result.summary_table())
+    if not args.no_notebooks:
+        from ntlab.reports.demo import run_demo
+
+        print("notebook reports (quickstart, backtest report, parity report):")
+        run_demo(args.output)
     print(f"done in {time.perf_counter() - t0:.1f}s")
     return 0

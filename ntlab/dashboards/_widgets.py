@@ -141,30 +141,36 @@ class SessionView(pn.viewable.Viewer):
         self.orders.object = tables.orders_frame(status)
         self.fills.object = tables.fills_frame(status)
 
-    def tables(self) -> pn.Column:
-        """Positions, open orders and recent fills (without the header and numbers)."""
+    def tables(self, side_by_side: bool = True) -> pn.Column:
+        """Positions, then open orders and recent fills (side by side, or one under the other)."""
+        orders = pn.Column(
+            pn.pane.Markdown("#### Open orders"), self.orders, sizing_mode="stretch_width"
+        )
+        fills = pn.Column(
+            pn.pane.Markdown("#### Recent fills"), self.fills, sizing_mode="stretch_width"
+        )
+        pair = (
+            pn.Row(orders, fills, sizing_mode="stretch_width")
+            if side_by_side
+            else pn.Column(orders, fills)
+        )
         return pn.Column(
-            pn.pane.Markdown("#### Positions"),
-            self.positions,
-            pn.Row(
-                pn.Column(
-                    pn.pane.Markdown("#### Open orders"), self.orders, sizing_mode="stretch_width"
-                ),
-                pn.Column(
-                    pn.pane.Markdown("#### Recent fills"), self.fills, sizing_mode="stretch_width"
-                ),
-                sizing_mode="stretch_width",
-            ),
-            sizing_mode="stretch_width",
+            pn.pane.Markdown("#### Positions"), self.positions, pair, sizing_mode="stretch_width"
         )
 
     def __panel__(self):
-        return pn.Column(self.header, self.kpis, self.tables(), sizing_mode="stretch_width")
+        return pn.Column(
+            self.header, self.kpis, self.tables(side_by_side=False), sizing_mode="stretch_width"
+        )
 
 
-def app_page(title: str, component) -> pn.template.FastListTemplate:
-    """The page every ntlab app is served in: one template, one title, the component as main."""
+def app_page(title: str, component: Callable[[], Any]) -> pn.template.FastListTemplate:
+    """The page every ntlab app is served in: one template, one title, ``component()`` as main.
+
+    ``component`` (a Viewer class) is built after the extension is loaded, so it picks up
+    the page-wide sizing.
+    """
     pn.extension(notifications=False, sizing_mode="stretch_width")
     return pn.template.FastListTemplate(
-        title=f"ntlab · {title}", main=[component], header_background="#1f3a5f"
+        title=f"ntlab · {title}", main=[component()], header_background="#1f3a5f"
     )

@@ -10,6 +10,7 @@ import asyncio
 import panel as pn
 import param
 
+from ntlab.backtest.sweep import METRICS
 from ntlab.dashboards import plots
 from ntlab.dashboards._widgets import Busy
 from ntlab.dashboards.explorer_model import ExplorerModel
@@ -17,7 +18,11 @@ from ntlab.dashboards.tables import metrics_frame
 
 __all__ = ["ResearchExplorer"]
 
-_METRICS = ["sharpe", "total_return", "cagr", "sortino", "max_drawdown", "volatility"]
+_ENGINE_NOTE = (
+    "Backtests run on vectorbt (`run_vector`): each target change fills at the next bar's open "
+    "with the fees and slippage above. Stop-loss and take-profit levels are not simulated on this "
+    "path (the event engine, `run_event`, does)."
+)
 
 
 class ResearchExplorer(pn.viewable.Viewer):
@@ -58,7 +63,9 @@ class ResearchExplorer(pn.viewable.Viewer):
         self.sweep_ys = pn.widgets.TextInput(
             label="Y values", value="30, 60, 120", width=140, css_classes=["ntlab-sweep-ys"]
         )
-        self.sweep_metric = pn.widgets.Select(label="Metric", options=_METRICS, width=140)
+        self.sweep_metric = pn.widgets.Select(
+            label="Metric", options=list(METRICS), value="sharpe", width=140
+        )
         self.sweep_button = pn.widgets.Button(
             label="Run sweep", color="primary", css_classes=["ntlab-sweep"]
         )
@@ -128,10 +135,7 @@ class ResearchExplorer(pn.viewable.Viewer):
         self.metrics.object = metrics_frame(result.summary())
         self.equity.object = plots.equity_plot(result)
         self.drawdown.object = plots.drawdown_plot(result)
-        trades = result.trades.drop(columns=["Exit Trade Id", "Position Id"], errors="ignore")
-        self.trades.object = trades.assign(
-            Column=trades["Column"].map(lambda c: c[-1] if isinstance(c, tuple) else c)
-        )
+        self.trades.object = result.trades
         symbols = self.model.data.symbols
         self.chart_symbol.options = symbols
         if self.chart_symbol.value not in symbols:
@@ -141,7 +145,7 @@ class ResearchExplorer(pn.viewable.Viewer):
     def _draw_price(self) -> None:
         result, symbol = self.model.result, self.chart_symbol.value
         if result is not None and symbol in self.model.data.symbols:
-            self.price.object = plots.price_trades_plot(self.model.data, result, symbol)
+            self.price.object = plots.price_trades_plot(result, symbol)
 
     # ------------------------------------------------------------------ layout
     def __panel__(self):
@@ -160,6 +164,7 @@ class ResearchExplorer(pn.viewable.Viewer):
             pn.widgets.FloatInput.from_param(m.param.fees, sizing_mode="stretch_width"),
             pn.widgets.FloatInput.from_param(m.param.slippage, sizing_mode="stretch_width"),
             self.run_button,
+            pn.pane.Markdown(_ENGINE_NOTE, styles={"font-size": "12px", "color": "#555"}),
             width=300,
         )
         sweep = pn.Column(

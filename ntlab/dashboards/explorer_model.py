@@ -8,7 +8,6 @@ sweeps through :func:`sweep_grid`.
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -55,9 +54,16 @@ def parse_int_list(text: str, what: str) -> list[int]:
     return values
 
 
+def _accepts(strategy: Strategy, params: dict) -> bool:
+    try:
+        strategy.config.replace(**params)
+    except ConfigError:
+        return False
+    return True
+
+
 def sweep_grid(
-    strategy_cls: type[Strategy],
-    base: dict,
+    strategy: Strategy,
     x: tuple[str, list[int]],
     y: tuple[str, list[int]],
     data: MarketData,
@@ -65,29 +71,39 @@ def sweep_grid(
     metric: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
-    """``metric`` of a backtest for every (x, y) pair: DataFrame of shape (len(y values), len(x values)).
+    """``metric`` for every (x, y) pair: DataFrame of shape (len(y values), len(x values)).
 
-    Seam: this loops over :func:`ntlab.backtest.vector.run_vector`; when the library's
-    sweep API (``ntlab.backtest`` sweeps, branch ``backtest``) lands, call it here.
+    Runs :func:`ntlab.backtest.sweep` (the strategy's other parameters stay as given),
+    one row of the grid at a time so that ``progress(done, total)`` can follow it.
+    Combinations the strategy's config rejects stay NaN.
     """
-    from ntlab.backtest.vector import run_vector
+    from ntlab.backtest.sweep import sweep
 
     (xname, xs), (yname, ys) = x, y
     if xname == yname:
         raise ConfigError(f"pick two different parameters for the sweep (both are {xname!r})")
-    if len(xs) * len(ys) > MAX_SWEEP_CELLS:
-        raise ConfigError(
-            f"the sweep has {len(xs) * len(ys)} cells; keep it to {MAX_SWEEP_CELLS} or fewer"
-        )
-    out = pd.DataFrame(
-        index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname), dtype=float
-    )
-    for done, (xv, yv) in enumerate(itertools.product(xs, ys), start=1):
-        config = strategy_cls.Config.from_dict({**base, xname: xv, yname: yv})
-        out.loc[yv, xv] = run_vector(strategy_cls(config=config), data, settings).summary()[metric]
+    total = len(xs) * len(ys)
+    if total > MAX_SWEEP_CELLS:
+        raise ConfigError(f"the sweep has {total} cells; keep it to {MAX_SWEEP_CELLS} or fewer")
+    tables = []
+    for k, yv in enumerate(ys, start=1):
+        valid = [xv for xv in xs if _accepts(strategy, {xname: xv, yname: yv})]
+        if valid:
+            grid = {xname: valid, yname: [yv]}
+            tables.append(
+                sweep(strategy, data, grid, settings=settings, metric=metric, progress=False).table
+            )
         if progress is not None:
-            progress(done, len(xs) * len(ys))
-    return out
+            progress(k * len(xs), total)
+    if not tables:
+        raise ConfigError(
+            f"{strategy.name}'s config rejects every combination of {xname} and {yname}"
+        )
+    table = pd.concat(tables, ignore_index=True)
+    out = table.pivot_table(index=yname, columns=xname, values=metric, aggfunc="mean", dropna=False)
+    return out.reindex(index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname)).astype(
+        float
+    )
 
 
 class ExplorerModel(param.Parameterized):
@@ -191,14 +207,7 @@ class ExplorerModel(param.Parameterized):
                     f"{name!r} is not an integer parameter of {self.strategy}; pick one of {self.sweepable}"
                 )
         grid_x, grid_y = parse_int_list(x_values, x), parse_int_list(y_values, y)
-        base = to_config(self.strategy_params).to_dict()
+        strategy = self.build_strategy()
         return sweep_grid(
-            strategy_class(self.strategy),
-            base,
-            (x, grid_x),
-            (y, grid_y),
-            self.data,
-            self.settings(),
-            metric,
-            progress,
+            strategy, (x, grid_x), (y, grid_y), self.data, self.settings(), metric, progress
         )

@@ -46,13 +46,8 @@ def _now_ms() -> int:
 def _latency(ms: list[float]) -> dict[str, float]:
     if not ms:
         return {}
-    recent = np.array(ms[-500:])
-    return {
-        "last": ms[-1],
-        "p50": float(np.median(recent)),
-        "max": float(recent.max()),
-        "n": len(ms),
-    }
+    r = np.array(ms[-500:])  # the recent decisions
+    return {"last": ms[-1], "p50": float(np.median(r)), "max": float(r.max()), "n": len(ms)}
 
 
 class ReplaySession:

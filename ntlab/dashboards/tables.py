@@ -8,7 +8,7 @@ import pandas as pd
 
 __all__ = ["fills_frame", "metrics_frame", "orders_frame", "positions_frame", "status_kpis"]
 
-_PERCENT = {"total_return", "cagr", "max_drawdown", "volatility"}
+_PERCENT = {"total_return", "cagr", "max_drawdown", "volatility", "win_rate"}
 _LABELS = {
     "total_return": "Total return",
     "cagr": "CAGR",
@@ -17,11 +17,20 @@ _LABELS = {
     "max_drawdown": "Max drawdown",
     "volatility": "Volatility",
     "trades": "Trades",
+    "win_rate": "Win rate",
+    "profit_factor": "Profit factor",
     "final_equity": "Final equity",
 }
 
 
+def _when(iso: str) -> str:
+    """``2010-03-11T05:00:00Z`` -> ``2010-03-11 05:00`` (UTC)."""
+    return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
+
+
 def _fmt(key: str, value: float) -> str:
+    if value != value:  # NaN: undefined (e.g. a Sharpe ratio without volatility)
+        return "n/a"
     if key in _PERCENT:
         return f"{value:.2%}"
     if key in {"trades", "final_equity"}:
@@ -71,7 +80,7 @@ def orders_frame(status: dict[str, Any]) -> pd.DataFrame:
             "side": o["side"],
             "qty": o["quantity"],
             "type": o["orderType"],
-            "submitted": o["submittedAt"],
+            "submitted": _when(o["submittedAt"]),
         }
         for o in status.get("open_orders", [])
     ]
@@ -82,7 +91,7 @@ def fills_frame(status: dict[str, Any], last: int = 12) -> pd.DataFrame:
     """The newest fills first: time, symbol, side, qty, price, commission."""
     rows = [
         {
-            "time": f["timestamp"],
+            "time": _when(f["timestamp"]),
             "symbol": f["symbol"],
             "side": f["side"],
             "qty": f["quantity"],

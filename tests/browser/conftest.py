@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,9 +37,9 @@ SERVER_START_S = 240  # --warm imports vectorbt and compiles its kernels before 
 
 
 def _free_port() -> int:
-    from ntlab.exchange.serving import free_port
-
-    return free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _ready(url: str) -> bool:

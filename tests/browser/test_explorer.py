@@ -70,7 +70,7 @@ def test_price_with_trades_and_sweep_heatmap(explorer_url, page, shots):
     from ntlab.backtest.vector import VectorSettings
     from ntlab.dashboards.explorer_model import sweep_grid
     from ntlab.data import load_sample
-    from ntlab.strategies import strategy_class
+    from ntlab.strategies import get
 
     page.goto(explorer_url)
     page.locator(".ntlab-equity canvas").first.wait_for()
@@ -89,12 +89,12 @@ def test_price_with_trades_and_sweep_heatmap(explorer_url, page, shots):
     heat = page.locator(".ntlab-heatmap canvas").first
     heat.wait_for(state="visible", timeout=60_000)
     page.wait_for_timeout(500)
+    data = load_sample("stocks").select(["AAPL", "FB", "GOOG", "IBM", "MSFT"])
     grid = sweep_grid(
-        strategy_class("momentum"),
-        {},
+        get("momentum"),
         ("lookback", [10, 20]),
         ("z_window", [30, 60]),
-        load_sample("stocks").select(["AAPL", "FB", "GOOG", "IBM", "MSFT"]),
+        data,
         VectorSettings(),
         "sharpe",
     )

@@ -219,7 +219,7 @@ def test_start_opens_the_book_late():
 
     md = panel({"X": X})
     sig = signals(md, [1, 1, 1, 1, 0, 0])
-    equity, _, positions, rec, _, _ = simulate(
+    equity, _, positions, rec, _, _, _ = simulate(
         sig, md, settings(), start=3, prepared=prepare(md, settings())
     )
     assert equity[:4].tolist() == [10_000] * 4  # decisions before bar 3 are history

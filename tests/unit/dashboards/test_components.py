@@ -126,7 +126,9 @@ def test_busy_shows_progress_while_working_and_reports_failures():
     busy, button, seen = Busy(), pn.widgets.Button(label="go"), {}
 
     def work():
-        seen.update(visible=busy.progress.visible, active=busy.progress.active, disabled=button.disabled)
+        seen.update(
+            visible=busy.progress.visible, active=busy.progress.active, disabled=button.disabled
+        )
         return 42
 
     assert asyncio.run(busy.run(work, "Working", button)) == 42

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.dashboards.explorer_model import ExplorerModel, data_choices, parse_int_list, sweep_grid
 from ntlab.data.store import LocalStore
 from ntlab.errors import ConfigError, DataError
-from ntlab.strategies import get, strategy_class
+from ntlab.strategies import get
 
 
 def test_data_choices_list_samples_then_stored_datasets(stocks):
@@ -53,16 +54,11 @@ def test_bad_choices_raise_clear_errors():
         model.run()
 
 
-def test_sweep_equals_a_loop_of_backtests(stocks):
+def test_sweep_is_the_librarys_sweep_and_equals_a_loop_of_backtests(stocks):
     data = stocks.select(["IBM", "MSFT"])
+    strategy = get("momentum", entry_z=1.5)
     grid = sweep_grid(
-        strategy_class("momentum"),
-        {},
-        ("lookback", [10, 30]),
-        ("z_window", [40, 80]),
-        data,
-        VectorSettings(),
-        "sharpe",
+        strategy, ("lookback", [10, 30]), ("z_window", [40, 80]), data, VectorSettings(), "sharpe"
     )
     assert (
         grid.shape == (2, 2) and grid.index.name == "z_window" and grid.columns.name == "lookback"
@@ -70,11 +66,14 @@ def test_sweep_equals_a_loop_of_backtests(stocks):
     for lookback in (10, 30):
         for z_window in (40, 80):
             direct = run_vector(
-                get("momentum", lookback=lookback, z_window=z_window), data
-            ).summary()["sharpe"]
-            assert grid.loc[z_window, lookback] == pytest.approx(direct, rel=1e-12)
+                get("momentum", entry_z=1.5, lookback=lookback, z_window=z_window), data
+            )
+            assert grid.loc[z_window, lookback] == pytest.approx(
+                direct.summary()["sharpe"], rel=1e-9
+            )
     model = ExplorerModel()
     model.symbols = ["IBM", "MSFT"]
+    model.strategy_params.entry_z = 1.5
     seen = []
     out = model.sweep(
         "lookback",
@@ -84,7 +83,21 @@ def test_sweep_equals_a_loop_of_backtests(stocks):
         "sharpe",
         progress=lambda d, n: seen.append((d, n)),
     )
-    assert out.equals(grid) and seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    pd.testing.assert_frame_equal(out, grid)
+    assert seen == [(2, 4), (4, 4)]
+
+
+def test_combinations_the_config_rejects_stay_empty(stocks):
+    data = stocks.select(["IBM"])
+    grid = sweep_grid(
+        get("momentum"),
+        ("lookback", [5, 10]),
+        ("z_window", [1, 20]),
+        data,
+        VectorSettings(),
+        "cagr",
+    )
+    assert grid.loc[1].isna().all() and grid.loc[20].notna().all()
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,9 @@ print(repr((light, heavy)))
 
 
 def test_session_code_is_light_and_components_load_panel_lazily():
-    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", CODE], capture_output=True, text=True, check=True
+    ).stdout
     light, heavy = eval(out.strip().splitlines()[-1])
     assert light == []
     assert {"bokeh", "panel"} <= set(heavy)

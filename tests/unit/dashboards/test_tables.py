@@ -31,6 +31,7 @@ def test_metrics_are_formatted_like_a_person_reads_them():
         "Trades": "208",
         "Final equity": "197,385",
     }
+    assert metrics_frame({"sharpe": float("nan")}).iloc[0].to_dict() == {"Sharpe": "n/a"}
 
 
 def test_session_tables_follow_the_status():

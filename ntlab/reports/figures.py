@@ -1,0 +1,162 @@
+"""Figures of a backtest report, drawn with hvplot (imported only when a figure is made).
+
+Each function returns a HoloViews object that renders in JupyterLab, in Panel dashboards
+(``pn.panel(fig)``) and in HTML exported by nbconvert. Times are shown in UTC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ntlab._optional import attempt_import
+from ntlab.backtest.result import BacktestResult
+from ntlab.reports.tables import monthly_returns
+from ntlab.risk import measures
+
+__all__ = [
+    "notebook_setup",
+    "equity_figure",
+    "drawdown_figure",
+    "monthly_heatmap",
+    "price_figure",
+    "returns_histogram",
+]
+
+_WIDTH, _HEIGHT = 900, 300
+
+
+def _hvplot() -> None:
+    """Register ``.hvplot`` on pandas objects on first use.
+
+    hvplot drops ``hvplot.pandas`` from ``sys.modules`` after patching, so importing it again
+    would re-emit the plotting extension (megabytes of JavaScript) in every notebook cell.
+    """
+    if not hasattr(pd.DataFrame, "hvplot"):
+        attempt_import("hvplot.pandas", purpose="report figures")
+
+
+def notebook_setup(*, inline: bool = True) -> None:
+    """Load hvplot's plotting extension in a notebook (registers ``.hvplot`` on pandas).
+
+    Parameters
+    ----------
+    inline : bool
+        Embed BokehJS in the notebook's outputs (about 3 MB) so that the HTML exported by
+        ``ntlab report`` shows its plots without network access. Call this before anything
+        else imports hvplot in the kernel.
+    """
+    hv = attempt_import("holoviews", purpose="report figures")
+    hv.extension.inline = inline
+    _hvplot()
+
+
+def _naive_utc(obj: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
+    """Bokeh draws naive datetimes; convert the UTC index to naive UTC for display."""
+    index = obj.index
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        obj = obj.copy()
+        obj.index = index.tz_convert("UTC").tz_localize(None)
+        obj.index.name = "time (UTC)"
+    return obj
+
+
+def equity_figure(
+    result: BacktestResult, benchmark: pd.Series | None = None, *, logy: bool = False
+) -> Any:
+    """Equity curve of a backtest, with an optional benchmark curve on the same axes.
+
+    Parameters
+    ----------
+    result : BacktestResult
+    benchmark : Series of shape (n_bars,), optional
+        E.g. :func:`ntlab.reports.tables.benchmark_equity`.
+    logy : bool
+        Logarithmic value axis (useful over many years).
+    """
+    _hvplot()
+    frame = pd.DataFrame({result.strategy: result.equity})
+    if benchmark is not None:
+        frame[benchmark.name or "benchmark"] = benchmark
+    return _naive_utc(frame).hvplot.line(
+        title=f"Equity: {result.strategy} ({result.engine})",
+        ylabel="portfolio value",
+        logy=logy,
+        width=_WIDTH,
+        height=_HEIGHT,
+        legend="top_left",
+    )
+
+
+def drawdown_figure(result: BacktestResult) -> Any:
+    """Drawdown from the running peak, as a filled area below zero (fractions)."""
+    _hvplot()
+    dd = measures.drawdown(result.returns).rename("drawdown")
+    return _naive_utc(dd).hvplot.area(
+        title=f"Drawdown: {result.strategy} (max {dd.min():.1%})",
+        ylabel="drawdown",
+        color="firebrick",
+        alpha=0.5,
+        width=_WIDTH,
+        height=_HEIGHT // 2 + 50,
+    )
+
+
+def monthly_heatmap(result: BacktestResult | pd.Series) -> Any:
+    """Heatmap of compounded monthly returns, years down, months across (in percent)."""
+    _hvplot()
+    returns = result.returns if isinstance(result, BacktestResult) else result
+    table = monthly_returns(returns).drop(columns="Year")
+    long = (table * 100).stack(future_stack=True).rename("return_pct").reset_index()
+    long.columns = ["year", "month", "return_pct"]
+    long["year"] = long["year"].astype(str)
+    bound = float(long["return_pct"].abs().max()) if long["return_pct"].notna().any() else 1.0
+    return long.hvplot.heatmap(
+        x="month",
+        y="year",
+        C="return_pct",
+        cmap="RdYlGn",
+        clim=(-bound, bound),
+        title="Monthly returns (%)",
+        width=_WIDTH,
+        height=max(200, 22 * long["year"].nunique() + 80),
+        flip_yaxis=True,
+        hover_cols=["return_pct"],
+    )
+
+
+def price_figure(
+    close: pd.DataFrame, *, normalise: bool = True, overlays: pd.DataFrame | None = None
+) -> Any:
+    """Closes of several symbols, optionally rebased to 1 at each symbol's first close.
+
+    Parameters
+    ----------
+    close : DataFrame of shape (n_bars, n_symbols)
+    normalise : bool
+        Rebase each column to its first valid value, so symbols share one axis.
+    overlays : DataFrame of shape (n_bars, k), optional
+        Extra lines (e.g. moving averages) drawn on the same axes, not rebased.
+    """
+    _hvplot()
+    frame = close / close.bfill().iloc[0] if normalise else close
+    fig = _naive_utc(frame).hvplot.line(
+        title="Closes (rebased to 1)" if normalise else "Closes",
+        width=_WIDTH,
+        height=_HEIGHT,
+        legend="top_left",
+    )
+    if overlays is not None:
+        fig = fig * _naive_utc(overlays).hvplot.line(line_dash="dashed")
+    return fig
+
+
+def returns_histogram(result: BacktestResult, bins: int = 60) -> Any:
+    """Distribution of per-bar returns (bars with a zero return are left out)."""
+    _hvplot()
+    r = result.returns
+    r = r[r != 0].rename("return")
+    return r.hvplot.hist(
+        bins=bins, title="Per-bar returns (non-zero)", width=_WIDTH // 2, height=_HEIGHT
+    )

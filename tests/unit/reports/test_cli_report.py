@@ -1,0 +1,52 @@
+import pytest
+
+from ntlab.cli import build_parser, main
+from ntlab.cli._params import parse_params
+
+
+def test_param_forms():
+    args = build_parser().parse_args(
+        ["report", "nb", "-p", "a", "1", "-p", "b=x", "-p", "c", "[1, 2]"]
+    )
+    assert parse_params(args.param) == {"a": 1, "b": "x", "c": [1, 2]}
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["report", "nb", "-p", "lonely"])
+
+
+def test_report_runs_a_notebook_with_params(tiny_notebook, tmp_path, capsys):
+    assert main(["report", str(tiny_notebook), "-p", "x", "21", "-o", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out
+    assert "tiny.ipynb: executed" in out and "tiny--x-21-" in out
+    html = next((tmp_path / "r").glob("tiny--x-21-*.html"))
+    assert "42" in html.read_text()
+
+
+def test_report_grid_exit_code_and_errors(tiny_notebook, tmp_path, capsys):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("- {x: 2}\n- {x: 13}\n")
+    assert (
+        main(
+            [
+                "report",
+                str(tiny_notebook),
+                "--grid",
+                str(grid),
+                "-o",
+                str(tmp_path / "g"),
+                "--no-html",
+            ]
+        )
+        == 1
+    )
+    captured = capsys.readouterr()
+    assert "1 of 2 runs succeeded" in captured.out and "AssertionError: unlucky x" in captured.err
+    assert main(["report", "no_such_notebook"]) == 2
+    assert "no notebook 'no_such_notebook'" in capsys.readouterr().err
+    assert main(["report", str(tiny_notebook), "-p", "x", "13", "-o", str(tmp_path / "b")]) == 2
+    assert "failed in cell 2 (id guard)" in capsys.readouterr().err
+
+
+def test_report_list_shows_the_notebooks_and_their_parameters(capsys):
+    assert main(["report", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "quickstart" in out and "parity_report" in out and "strategy_config=" in out
