@@ -4,11 +4,12 @@ Same data, same strategy (the session runs its live stream bar by bar, the backt
 batch signals), same ExecutionPolicy (sizing at the decision bar's close, whole shares,
 commission, slippage, next-open fills through the shared kernels). Aligned on purpose:
 
-- risk limits off on both sides (the session's gate with ``RiskLimits(max_leverage=None)``,
-  the backtest without limits), and a 2x margin account on both (``initial_margin=0.5``;
-  SimClient ``max_leverage=2``) so no buying-power rule binds: the targets ask for at most
-  1x, and the two engines enforce buying power at different moments (the backtest caps a
-  fill, the broker refuses an order);
+- the same RiskLimits on both sides (the session's RiskGate batch kernel at each decision,
+  the backtest's ``limits=``: the same ``check_orders_nb`` and circuit breaker), or none
+  (``RiskLimits(max_leverage=None)`` vs no limits);
+- a 2x margin account on both (``initial_margin=0.5``; SimClient ``max_leverage=2``) so no
+  buying-power rule binds: the targets ask for at most 1x, and the two engines enforce
+  buying power at different moments (the backtest caps a fill, the broker refuses an order);
 - no protective stops (the backtest checks them inside the bar, a session at the close);
 - the backtest's targets before the session's first live bar are zeroed: the session
   starts flat there, as ``simulate(start=...)`` does.
@@ -30,18 +31,27 @@ from ntlab.strategies.base import Signals
 PARAMS = {"allow_short": True}
 
 
-@pytest.mark.parametrize(
-    "policy",
-    [
-        ExecutionPolicy(),
-        ExecutionPolicy(
-            commission=Commission(pct=0.0, per_share=0.005, minimum=1.0),
-            slippage=Slippage(pct=0.001),
-        ),
-    ],
-    ids=["default-costs", "per-share-costs"],
+GATED = RiskLimits(
+    max_position_fraction=0.04, max_leverage=1.0, max_drawdown=0.12, max_daily_loss=0.02
 )
-def test_session_and_event_backtest_make_the_same_fills(tmp_path, policy):
+
+
+@pytest.mark.parametrize(
+    ("policy", "limits"),
+    [
+        (ExecutionPolicy(), None),
+        (
+            ExecutionPolicy(
+                commission=Commission(pct=0.0, per_share=0.005, minimum=1.0),
+                slippage=Slippage(pct=0.001),
+            ),
+            None,
+        ),
+        (ExecutionPolicy(), GATED),
+    ],
+    ids=["default-costs", "per-share-costs", "risk-gate-and-breaker"],
+)
+def test_session_and_event_backtest_make_the_same_fills(tmp_path, policy, limits):
     data = load_sample("sp500_20").between("2014-01-01T00:00Z", "2016-12-31T00:00Z")
     strategy = get("momentum", **PARAMS)
     start = strategy.warmup + 1
@@ -51,10 +61,11 @@ def test_session_and_event_backtest_make_the_same_fills(tmp_path, policy):
     backtest = run_event(
         Signals(signals.strategy_id, target, signals.confidence), data,
         EventSettings(init_cash=100_000, policy=policy, use_signal_stops=False, initial_margin=0.5),
+        limits=limits,
     )  # fmt: skip
     session = TradingSession(
         ReplayMarket(data, start=start, cash=100_000, policy=policy, max_leverage=2.0),
-        SessionSettings(folder=tmp_path, session_id="parity", limits=RiskLimits(max_leverage=None),
+        SessionSettings(folder=tmp_path, session_id="parity", limits=limits or RiskLimits(max_leverage=None),
                         strategy_params={"momentum": PARAMS}),
     )  # fmt: skip
     session.start({"strategies": ["momentum"], "symbols": data.symbols, "risk_level": "aggressive",
@@ -79,3 +90,7 @@ def test_session_and_event_backtest_make_the_same_fills(tmp_path, policy):
     times = pd.to_datetime([t for t, _ in final["equity_curve"]], unit="ms", utc=True)
     np.testing.assert_allclose(curve, backtest.equity.loc[times].to_numpy(), rtol=1e-12)
     assert final["equity"] == pytest.approx(backtest.equity.iloc[-1], rel=1e-12)
+    gated = final["metrics"].get("gate_rejections", 0) + final["metrics"].get("gate_resizes", 0)
+    assert gated == (0 if limits is None else len(backtest.gate))  # cut or refused: the same orders
+    if limits is not None:
+        assert gated > 100 and final["circuit_breaker"]["tripped"]
