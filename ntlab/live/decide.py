@@ -107,9 +107,18 @@ class Decider:
                   "close": batch.close, "volume": batch.volume}  # fmt: skip
         return [s.update(batch.timestamp, **{f: fields[f] for f in s.fields}) for s in self.streams]
 
+    def targets(self, batch: BarBatch) -> tuple[np.ndarray, list[SignalRow]]:
+        """This bar's combined target per symbol (and each strategy's row of signals)."""
+        rows = self.signals(batch)
+        if not rows:
+            return self.prev.copy(), rows
+        return _nb.combine_targets_nb(np.vstack([r.target for r in rows])), rows
+
     def decide(
         self,
         batch: BarBatch,
+        target: np.ndarray,
+        rows: list[SignalRow],
         *,
         strategy_position: np.ndarray,
         position: np.ndarray,
@@ -123,6 +132,8 @@ class Decider:
 
         Parameters
         ----------
+        batch : BarBatch
+        target, rows : from :meth:`targets`
         strategy_position : ndarray
             The strategies' shares per symbol (total less manual), working orders included.
         position : ndarray
@@ -135,11 +146,6 @@ class Decider:
         halt : int
             The circuit breaker's code (0 = trading).
         """
-        rows = self.signals(batch)
-        if rows:
-            target = _nb.combine_targets_nb(np.vstack([r.target for r in rows]))
-        else:
-            target = self.prev.copy()
         requested = _nb.decide_nb(
             target, self.prev, strategy_position, mark, equity, self.weight, self.lot, self._changed
         )

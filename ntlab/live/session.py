@@ -396,9 +396,13 @@ class TradingSession:
         equity = pf.equity
         halt = self._risk(batch.timestamp, equity)
         book = self.book
+        target, rows = self.decider.targets(batch)
+        self._replace_working(target)
         held = pf.qty + book.pending
         d = self.decider.decide(
             batch,
+            target,
+            rows,
             strategy_position=held - book.manual_qty - book.manual_pending,
             position=held,
             avg_price=pf.avg,
@@ -412,6 +416,28 @@ class TradingSession:
         self.latency.add(ms)
         self._log(d, sent, ms)
         self._curve.append([batch.timestamp.value // 1_000_000, equity])
+
+    def _replace_working(self, target: np.ndarray) -> None:
+        """A new target replaces the strategies' order still working for that symbol (the
+        event backtest's rule): cancel it, and size the new one from the filled position.
+        A cancel the broker has not confirmed leaves the order counted as working."""
+        book = self.book
+        working = (book.pending - book.manual_pending) != 0
+        if not working.any():
+            return
+        changed = np.flatnonzero(working & (target != self.decider.prev))
+        if changed.size == 0:
+            return
+        cols = set(changed.tolist())
+        for t in book.working():
+            if t.col in cols and t.tag != MANUAL and t.broker_id is not None:
+                try:
+                    self.conn.client.cancel(t.broker_id)
+                    self._updates.append((self.conn.client.get_order(t.broker_id), None))
+                    self.counts.bump("replaced")
+                except ExecutionError:
+                    continue  # filled or gone meanwhile: its update says which
+        self._drain()
 
     def _risk_state(self, equity: float) -> dict[str, Any]:
         """What the breaker needs after a restart (a drawdown halt must survive one)."""
