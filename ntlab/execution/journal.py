@@ -339,25 +339,27 @@ class JournalBatch:
     def request(self, session_id: str, request: OrderRequest) -> bool:
         """Write a request before it is sent. False if that client_order_id is already journaled."""
         cid = request.client_order_id
-        payload = request.to_dict()
+        payload = {  # request.to_dict() by hand: this runs for every order of a session
+            "symbol": request.symbol,
+            "side": request.side.value,
+            "quantity": request.quantity,
+            "orderType": request.order_type.value,
+            "timeInForce": request.time_in_force.value,
+            "limitPrice": request.limit_price,
+            "stopPrice": request.stop_price,
+            "clientOrderId": cid,
+            "strategyId": request.strategy_id,
+        }
+        text = json.dumps(payload)
         cur = self._db.execute(
             "INSERT OR IGNORE INTO orders(client_order_id, session_id, symbol, side, quantity, request,"
             " status, decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                cid,
-                session_id,
-                request.symbol,
-                request.side.value,
-                request.quantity,
-                json.dumps(payload),
-                UNSENT,
-                self.now,
-                self.now,
-            ),
-        )
+            (cid, session_id, request.symbol, request.side.value, request.quantity, text, UNSENT,
+             self.now, self.now),
+        )  # fmt: skip
         if cur.rowcount == 0:
             return False
-        self.event("request", payload, cid, session_id)
+        self._events.append((cid, session_id, "request", text, self.now))
         return True
 
     def order(self, order: Order) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime
 import numpy as np
 
 from ntlab.execution.journal import UNSENT
+from ntlab.execution.sim import evolve
 from ntlab.model import Fill, Order, OrderRequest
 
 __all__ = ["OrderBook", "Tracked", "MANUAL", "STRATEGY", "CLOSING_TAGS"]
@@ -159,16 +160,14 @@ class OrderBook:
         old_avg: float | None,
         when: datetime | None,
     ) -> Fill:
-        if fill is not None and abs(fill.quantity - rise) <= _EPS * max(1.0, rise):
-            price, commission = fill.price, fill.commission
-            stamp = fill.timestamp
-        else:
-            total = (t.avg_price or 0.0) * t.filled_qty
-            price = (total - (old_avg or 0.0) * old_filled) / rise
-            commission = 0.0
-            stamp = fill.timestamp if fill is not None else (order.filled_at or when)
+        fill_id = f"{t.client_order_id}:{t.filled_qty:.10g}"
         if t.tag == MANUAL:
             self.manual_qty[t.col] += rise if t.request.side.value == "buy" else -rise
+        if fill is not None and abs(fill.quantity - rise) <= _EPS * max(1.0, rise):
+            return evolve(fill, fill_id=fill_id)  # the reported execution, under the session's id
+        total = (t.avg_price or 0.0) * t.filled_qty
+        price = (total - (old_avg or 0.0) * old_filled) / rise
+        stamp = fill.timestamp if fill is not None else (order.filled_at or when)
         return Fill(
             order_id=order.order_id,
             client_order_id=t.client_order_id,
@@ -176,9 +175,9 @@ class OrderBook:
             side=t.request.side,
             quantity=rise,
             price=price,
-            commission=commission,
+            commission=0.0,  # not reported: a broker's cumulative view carries no fees
             timestamp=stamp,
-            fill_id=f"{t.client_order_id}:{t.filled_qty:.10g}",
+            fill_id=fill_id,
         )
 
     def closed_out(self, col: int) -> None:

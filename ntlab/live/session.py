@@ -9,6 +9,9 @@ requests are journaled in one transaction *before* they are sent, each with the
 deterministic client_order_id :func:`ntlab.execution.journal.decision_id`; (6) they are
 sent. A decision on bar t's close is filled on bar t+1.
 
+Latencies: ``decision_latency_ms`` times (3)-(6), from a bar's close being known with the
+previous fills booked to its last order sent; ``bar_latency_ms`` times (1)-(6).
+
 Implements :class:`ntlab.dashboards.session_api.TradingSessionAPI`.
 """
 
@@ -90,7 +93,8 @@ class TradingSession:
         self.book: OrderBook | None = None
         self.decider: Decider | None = None
         self.gate: RiskGate | None = None
-        self.latency = LatencyStats()
+        self.latency = LatencyStats()  # bar close known -> its orders sent (the decision)
+        self.bar_latency = LatencyStats()  # bar handed over -> orders sent (fills booked first)
         self.counts = Counters()
         self.recovery: dict[str, Any] | None = None
         self._reset_clock()
@@ -214,6 +218,7 @@ class TradingSession:
             ) | {
                 "metrics": dict(self.counts)
                 | {"decision_log_records": self.log.n if self.log else 0},
+                "bar_latency_ms": self.bar_latency.summary(),
                 "journal": None if self.journal is None else str(self.journal.path),
                 "decision_log": None
                 if self.log is None or self.log.path is None
@@ -264,7 +269,7 @@ class TradingSession:
         )  # fmt: skip
         self.book = OrderBook(symbols)
         self._reset_clock()
-        self.latency, self.counts = LatencyStats(), Counters()
+        self.latency, self.bar_latency, self.counts = LatencyStats(), LatencyStats(), Counters()
         known = self.journal.session_config(self.session_id)
         cash = known["init_cash"] if known else conn.client.account().equity
         self.portfolio = Portfolio(symbols, cash)
@@ -391,6 +396,7 @@ class TradingSession:
             self._settle(batch)
         self._drain(batch.timestamp.to_pydatetime())
         self._retry_unsent()
+        t1 = time.perf_counter()  # the previous bar's fills are booked: the decision starts
         pf.mark(batch.close)
         self.bar_time, self.bars = batch.timestamp, self.bars + 1
         equity = pf.equity
@@ -412,8 +418,10 @@ class TradingSession:
             halt=halt,
         )
         sent = self._send(d, equity)
-        ms = (time.perf_counter() - t0) * 1e3
+        t2 = time.perf_counter()
+        ms = (t2 - t1) * 1e3
         self.latency.add(ms)
+        self.bar_latency.add((t2 - t0) * 1e3)
         self._log(d, sent, ms)
         self._curve.append([batch.timestamp.value // 1_000_000, equity])
 
@@ -527,7 +535,8 @@ class TradingSession:
         self.counts.bump("orders")
         if order.status.value == "rejected":
             self.counts.bump("broker_rejections")
-        self._updates.append((order, None))
+        if self.conn.sim is None or order.status.value == "rejected":
+            self._updates.append((order, None))  # a SimClient already reported it to the handler
         return order
 
     def _retry_unsent(self) -> None:
