@@ -136,6 +136,10 @@ class ExchangeFeed:
         self._arrays = ReplayFeed(data)._arrays
         self.stop = data.n_bars if stop is None else min(stop, data.n_bars)
 
+    def __len__(self) -> int:
+        """Bars left to replay."""
+        return max(0, self.stop - 1 - self.exchange.position)
+
     def history(self) -> MarketData:
         return self.exchange.visible().select(self.symbols)
 

@@ -566,6 +566,7 @@ class TradingSession:
                     out.append(t)
             return out
 
+        self._drain()  # the acknowledgements first: an order is expected once the broker has it
         deadline = time.monotonic() + self.settings.settle_timeout
         waiting = expected()
         while waiting and time.monotonic() < deadline:

@@ -81,3 +81,26 @@ def test_a_session_listens_to_the_bar_stream_and_trades(tmp_path, monkeypatch):
         assert len(journal) >= 8
         final = s.stop()
     assert final["bars_processed"] == live_bars and final["metrics"]["fills"] >= 8
+
+
+def test_through_alpaca_py_the_session_makes_the_in_process_sessions_fills(tmp_path):
+    """The same session over the exchange (HTTP, websocket, asynchronous fills) and over an
+    in-process SimClient: the same orders and fills, bar for bar (commission-free, as the
+    exchange's trade updates carry no fees)."""
+    from ntlab.live import ReplayMarket
+
+    def fills(market, name):
+        s = TradingSession(market, SessionSettings(folder=tmp_path / name, session_id=name,
+                                                   strategy_params=FAST, max_bars=50))  # fmt: skip
+        s.start(REQUEST)
+        s.run()
+        out = [
+            (f.timestamp, f.symbol, f.side.value, f.quantity, f.price)
+            for f in Journal(s.journal.path).fills(name)
+        ]
+        s.stop()
+        return out
+
+    remote = fills(LocalExchangeMarket(DATA, policy=FREE, keys=KEYS), "remote")
+    local = fills(ReplayMarket(DATA, policy=FREE), "local")
+    assert len(remote) > 10 and remote == local
