@@ -123,7 +123,7 @@ class ReplayMarket:
         return Connection(feed, sim, sim)
 
 
-class LocalExchangeMarket:
+class LocalExchangeMarket(ReplayMarket):
     """A LocalExchange in this process, traded through the real alpaca-py clients.
 
     The session advances the exchange's clock one bar per step (lockstep), so a run is
@@ -135,16 +135,11 @@ class LocalExchangeMarket:
         self,
         data: MarketData,
         *,
-        start: int | None = None,
-        stop: int | None = None,
-        cash: float = 100_000.0,
-        policy: ExecutionPolicy | None = None,
-        max_leverage: float = 2.0,
         keys: tuple[str, str] = ("paper-key", "paper-secret"),
+        **kwargs: Any,
     ) -> None:
-        self.data, self.start, self.stop = data, start, stop
-        self.cash, self.max_leverage, self.keys = cash, max_leverage, keys
-        self.policy = policy or ExecutionPolicy()
+        super().__init__(data, **kwargs)
+        self.keys = keys
         self.exchange: Any = None
 
     def __repr__(self) -> str:

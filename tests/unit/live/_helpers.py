@@ -7,6 +7,7 @@ from ntlab.execution.journal import Journal
 from ntlab.execution.policy import ExecutionPolicy
 from ntlab.live import ReplayBarFeed, ReplayMarket, SessionSettings, TradingSession
 from ntlab.live.markets import Connection
+from ntlab.model import OrderRequest
 
 SYMBOLS = ["AAPL", "IBM", "MSFT"]
 DATA = load_sample("stocks").select(SYMBOLS).between("2011-06-01T00:00Z", "2012-06-30T00:00Z")
@@ -15,6 +16,13 @@ FAST = {"momentum": {"allow_short": True, "entry_z": 0.5, "confirm_rsi": False,
                      "confirm_macd": False, "z_window": 20, "lookback": 5}}  # fmt: skip
 REQUEST = {"strategies": ["momentum"], "symbols": SYMBOLS, "risk_level": "aggressive",
            "max_position_size": 1e6}  # fmt: skip
+
+
+def far_limit(symbol: str, quantity: float) -> OrderRequest:
+    """A buy limit at half the symbol's lowest close: it works and never fills."""
+    price = float(DATA.close[symbol].min()) / 2
+    return OrderRequest(symbol=symbol, side="buy", quantity=quantity, order_type="limit",
+                        limit_price=price, time_in_force="gtc")  # fmt: skip
 
 
 def make_session(tmp_path, market=None, **settings) -> TradingSession:

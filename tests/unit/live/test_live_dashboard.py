@@ -6,7 +6,7 @@ from ntlab.dashboards import session_api
 from ntlab.dashboards.tables import fills_frame, orders_frame, positions_frame, status_kpis
 from ntlab.live import dashboard_session
 from ntlab.model import OrderRequest
-from tests.unit.live._helpers import DATA, REQUEST
+from tests.unit.live._helpers import DATA, REQUEST, far_limit
 
 
 def test_the_shared_session_factory_builds_a_trading_session_that_runs_in_the_background(
@@ -19,9 +19,7 @@ def test_the_shared_session_factory_builds_a_trading_session_that_runs_in_the_ba
         assert type(s).__name__ == "TradingSession" and session_api.shared_session() is s
         started = s.start({**REQUEST, "strategies": []})  # the console: manual trading only
         assert started["status"] == "started"
-        far = float(DATA.close["IBM"].min()) / 2
-        limit = dict(order_type="limit", limit_price=far, time_in_force="gtc")
-        s.submit_order(OrderRequest(symbol="IBM", side="buy", quantity=1, **limit))
+        s.submit_order(far_limit("IBM", 1))
         s.submit_order(OrderRequest(symbol="AAPL", side="buy", quantity=10))
         deadline = time.monotonic() + 60
         while s.status()["state"] == "running" and time.monotonic() < deadline:

@@ -14,7 +14,7 @@ from ntlab.execution.journal import Journal
 from ntlab.live import DecisionLog
 from ntlab.model import OrderRequest
 from ntlab.risk import RiskLimits
-from tests.unit.live._helpers import DATA, REQUEST, SYMBOLS, make_session
+from tests.unit.live._helpers import DATA, REQUEST, SYMBOLS, far_limit, make_session
 
 
 def test_start_status_stop_follow_the_dashboard_contract(tmp_path):
@@ -147,17 +147,7 @@ def test_manual_orders_are_kept_apart_cancel_and_flatten(tmp_path):
     order = s.submit_order(OrderRequest(symbol="IBM", side="buy", quantity=7))
     manual = order.quantity  # the gate may cut it: the book is (almost) fully invested at 1x
     assert order.status.value == "new" and 0 < manual <= 7
-    far = float(DATA.close["MSFT"].min()) / 2
-    limit = s.submit_order(
-        OrderRequest(
-            symbol="MSFT",
-            side="buy",
-            quantity=5,
-            order_type="limit",
-            limit_price=far,
-            time_in_force="gtc",
-        )
-    )
+    limit = s.submit_order(far_limit("MSFT", 5))
     s.step(40)
     ibm = {p["symbol"]: p for p in s.status()["positions"]}["IBM"]
     assert ibm["manualQuantity"] == manual
@@ -184,17 +174,7 @@ def test_stop_cancels_working_orders(tmp_path):
     s = make_session(tmp_path, session_id="stopper")
     s.start({**REQUEST, "strategies": []})
     s.step(2)
-    far = float(DATA.close["AAPL"].min()) / 2
-    order = s.submit_order(
-        OrderRequest(
-            symbol="AAPL",
-            side="buy",
-            quantity=3,
-            order_type="limit",
-            limit_price=far,
-            time_in_force="gtc",
-        )
-    )
+    order = s.submit_order(far_limit("AAPL", 3))
     s.step(3)
     final = s.stop()
     assert final["open_orders"] == [] and final["metrics"]["cancels"] == 1
