@@ -3,12 +3,18 @@
 Example (``data/paper_session.example.json``)::
 
     {
-      "strategies": ["momentum"], "symbols": ["AAPL", "MSFT", "IBM"],
-      "risk_level": "medium", "max_position_size": 40000,
+      "strategies": ["momentum"], "symbols": ["AAPL", "IBM", "MSFT"],
+      "risk_level": "high", "max_position_size": 40000,
       "stop_loss_percentage": 0.08, "take_profit_percentage": 0.0, "use_gpu": false,
+      "strategy_params": {"momentum": {"allow_short": true}},
       "data": "sample:stocks", "replay_from": "2011-01-01", "replay_to": "2012-12-31",
-      "broker": "sim", "cash": 100000, "session_id": "paper-demo"
+      "broker": "sim", "cash": 100000,
+      "policy": {"commission": {"pct": 0.0005}, "slippage": {"pct": 0.0005}}
     }
+
+Session settings may be given too (``session_id``, ``folder``, ``max_bars``, ``bar_interval``,
+``settle_timeout``, ``time_in_force``, ``cancel_on_stop``, ``log_decisions``, ``durable``),
+and ``limits`` (a :class:`~ntlab.risk.RiskLimits` dict) to replace the request's limits.
 
 ``broker``: ``sim`` (default: in-process SimClient over the replayed data), ``exchange``
 (the local paper exchange through alpaca-py: started in this process over ``data``, or the

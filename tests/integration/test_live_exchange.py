@@ -52,6 +52,7 @@ def test_a_session_trades_through_alpaca_py_on_the_stepped_exchange(tmp_path):
     assert final["state"] == "stopped" and final["metrics"]["orders"] == len(journal)
 
 
+@pytest.mark.slow
 def test_a_session_listens_to_the_bar_stream_and_trades(tmp_path, monkeypatch):
     monkeypatch.setenv("ALPACA_API_KEY", KEYS[0])
     monkeypatch.setenv("ALPACA_SECRET_KEY", KEYS[1])

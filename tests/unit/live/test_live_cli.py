@@ -13,18 +13,14 @@ EXAMPLE = Path(__file__).resolve().parents[3] / "data" / "paper_session.example.
 
 
 def test_the_example_config_runs_with_ntlab_paper(tmp_path, capsys):
-    assert (
-        main(
-            ["paper", str(EXAMPLE), "--folder", str(tmp_path), "--max-bars", "60", "--no-progress"]
-        )
-        == 0
-    )
+    args = ["paper", str(EXAMPLE), "--folder", str(tmp_path), "--session-id", "example"]
+    assert main([*args, "--max-bars", "60", "--no-progress"]) == 0
     out = capsys.readouterr().out
-    assert "session paper-example started: momentum on 3 symbols, broker sim" in out
+    assert "session example started: momentum on 3 symbols, broker sim" in out
     assert "state: finished" not in out and "state: stopped after 60 bars" in out
     assert (tmp_path / "journal.db").exists() and (tmp_path / "decisions.jsonl").exists()
     # its SimClient died with that run: the same session cannot be resumed (the exchange's can)
-    assert main(["paper", str(EXAMPLE), "--folder", str(tmp_path), "--max-bars", "5"]) == 2
+    assert main([*args, "--max-bars", "5"]) == 2
     assert "cannot be resumed" in capsys.readouterr().err
 
 
@@ -72,7 +68,7 @@ def test_replay_window_and_market_from_the_example():
     )
     assert (
         cfg.request["max_position_size"] == 40000
-        and cfg.session_settings().session_id == "paper-example"
+        and cfg.session_settings().session_id is None
     )
 
 
