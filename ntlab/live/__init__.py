@@ -20,7 +20,7 @@ from ntlab.live.markets import (
 )
 from ntlab.live.metrics import DecisionLog, LatencyStats
 from ntlab.live.portfolio import Portfolio
-from ntlab.live.session import TradingSession, dashboard_session
+from ntlab.live.session import ReplayRun, TradingSession, dashboard_session, replay_session
 from ntlab.live.settings import SessionSettings, limits_for
 
 __all__ = [
@@ -36,9 +36,11 @@ __all__ = [
     "Portfolio",
     "ReplayBarFeed",
     "ReplayMarket",
+    "ReplayRun",
     "SessionSettings",
     "TradingSession",
     "dashboard_session",
+    "replay_session",
     "exchange_market",
     "limits_for",
     "load_config",

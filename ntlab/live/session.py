@@ -49,7 +49,7 @@ from ntlab.risk.gate import RiskGate
 from ntlab.risk.limits import PortfolioState
 from ntlab.strategies import get as get_strategy
 
-__all__ = ["TradingSession", "dashboard_session"]
+__all__ = ["ReplayRun", "TradingSession", "dashboard_session", "replay_session"]
 
 _ACTIONS = {True: "approve", False: "reject"}
 
@@ -782,3 +782,66 @@ def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> Tradin
     return TradingSession(
         ReplayMarket(data), SessionSettings(background=True, bar_interval=bar_interval)
     )
+
+
+class ReplayRun:
+    """What :func:`replay_session` returns: the finished session's status, fills and equity."""
+
+    def __init__(self, status: dict[str, Any], fills: pd.DataFrame, equity: pd.Series) -> None:
+        self.status, self.fills, self.equity = status, fills, equity
+
+    def __repr__(self) -> str:
+        return f"ReplayRun({len(self.fills)} fills, final equity {self.equity.iloc[-1]:,.2f})"
+
+
+def replay_session(
+    strategy: Any,
+    data: Any,
+    *,
+    cash: float = 100_000.0,
+    policy: Any = None,
+    limits: Any = None,
+    start: int = 1,
+    folder: Any = None,
+) -> ReplayRun:
+    """Run one strategy as a paper session over every bar of ``data`` (SimClient fills).
+
+    The session starts flat at bar ``start`` (earlier bars warm the strategy's stream); no
+    risk limit applies unless ``limits`` is given, and the broker is a 2x margin account, so
+    that the fills equal the event backtest's with ``EventSettings(use_signal_stops=False,
+    initial_margin=0.5)`` and the same ``limits`` (the session has no intrabar stops).
+
+    Returns
+    -------
+    ReplayRun
+        ``equity`` is a Series over ``data.index`` (``cash`` before ``start``), ``fills`` a
+        DataFrame (time, symbol, side, quantity, price, fee) from the journal.
+    """
+    import tempfile
+
+    from ntlab.execution.journal import Journal
+    from ntlab.live.markets import ReplayMarket
+    from ntlab.risk.limits import RiskLimits
+
+    with tempfile.TemporaryDirectory() as tmp:
+        params = strategy.config.to_dict() if getattr(strategy, "config", None) is not None else {}
+        settings = SessionSettings(
+            folder=folder or tmp, session_id="replay", log_decisions=False,
+            limits=limits or RiskLimits(max_leverage=None), strategy_params={strategy.name: params},
+        )  # fmt: skip
+        session = TradingSession(
+            ReplayMarket(data, start=start, cash=cash, policy=policy), settings
+        )
+        session.start({"strategies": [strategy.name], "symbols": list(data.symbols),
+                       "risk_level": "aggressive", "max_position_size": 1e18})  # fmt: skip
+        session.run()
+        status = session.stop()
+        fills = pd.DataFrame(
+            [(pd.Timestamp(f.timestamp), f.symbol, f.side.value, f.quantity, f.price, f.commission)
+             for f in Journal(status["journal"]).fills("replay")],
+            columns=["time", "symbol", "side", "quantity", "price", "fee"],
+        )  # fmt: skip
+    times = pd.to_datetime([t for t, _ in status["equity_curve"]], unit="ms", utc=True)
+    curve = pd.Series([e for _, e in status["equity_curve"]], index=times)
+    equity = curve.reindex(data.index).fillna(cash).rename("equity")
+    return ReplayRun(status, fills, equity)

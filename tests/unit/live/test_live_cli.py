@@ -66,10 +66,7 @@ def test_replay_window_and_market_from_the_example():
         market.data.index[stop - 1] <= market.data.index[-1]
         and market.data.index[stop - 1].year == 2012
     )
-    assert (
-        cfg.request["max_position_size"] == 40000
-        and cfg.session_settings().session_id is None
-    )
+    assert cfg.request["max_position_size"] == 40000 and cfg.session_settings().session_id is None
 
 
 def test_ntlab_exchange_prints_where_to_connect(capsys):

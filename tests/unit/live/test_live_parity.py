@@ -122,3 +122,20 @@ def _parity(tmp_path, data, policy, limits):
     decided = [data.index[data.index.get_loc(t) - 1] for t in backtest.gate["time"]]
     assert sorted(cut) == sorted(zip(decided, backtest.gate["symbol"].astype(str), strict=True))
     return final
+
+
+def test_replay_session_equals_the_event_backtest_without_intrabar_stops():
+    """``replay_session`` (what the parity report calls) over every bar of the data."""
+    from ntlab.live import replay_session
+
+    data = (
+        load_sample("stocks")
+        .select(["AAPL", "IBM", "FB"])
+        .between("2011-01-01T00:00Z", "2013-03-01T00:00Z")
+    )
+    ours = replay_session(get("momentum", **PARAMS), data)
+    ref = run_event(
+        get("momentum", **PARAMS), data, EventSettings(use_signal_stops=False, initial_margin=0.5)
+    )
+    assert ours.equity.index.equals(ref.equity.index) and len(ours.fills) == len(ref.orders) > 20
+    np.testing.assert_allclose(ours.equity.to_numpy(), ref.equity.to_numpy(), rtol=1e-12)
