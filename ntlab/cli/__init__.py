@@ -10,7 +10,7 @@ from ntlab.errors import NtlabError
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = ("data", "backtest", "demo", "report", "serve")
+_COMMANDS = ("data", "backtest", "demo", "report", "serve", "exchange", "paper")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,7 @@ the market-data websocket stream (bars in msgpack). The real alpaca-py clients w
 against it with ``url_override``; ``ntlab exchange`` starts one from the command line.
 
 Admin routes (not Alpaca's): ``POST /ntlab/step?bars=N`` advances the clock N bars,
-``GET /ntlab/status`` says where it is.
+``GET /ntlab/status`` says where it is, which symbols trade and the URLs to use.
 """
 
 from __future__ import annotations
@@ -74,13 +74,20 @@ class LocalExchange:
             raise ConfigError(f"start must lie in [1, {data.n_bars}], got {start}")
         self.data = data
         self.keys = keys
-        self.client = SimClient(policy, cash=cash, symbols=data.symbols, max_leverage=max_leverage, allow_short=allow_short)
+        self.client = SimClient(
+            policy,
+            cash=cash,
+            symbols=data.symbols,
+            max_leverage=max_leverage,
+            allow_short=allow_short,
+        )
         self.faults = Faults()
         self._batches: Iterator[BarBatch] = ReplayFeed(data, start=start).batches()
         self._position = start - 1  # last bar visible
         self._lock = threading.Lock()
         self._news = list(news or [])
         self._stream = None
+        self.urls: ExchangeURLs | None = None
         self._runner: threading.Thread | None = None
         self._stop = threading.Event()
         # the clock starts on the last history bar, so prices are known before any order
@@ -156,7 +163,9 @@ class LocalExchange:
             return responses.JSONResponse(self.status())
 
         routes = [
-            *trading_routes(self.client, api_key=self.keys[0], secret_key=self.keys[1], faults=self.faults),
+            *trading_routes(
+                self.client, api_key=self.keys[0], secret_key=self.keys[1], faults=self.faults
+            ),
             *bars_routes(self.visible),
             news_route(self._news, keys=self.keys),
             routing.Route("/ntlab/step", step, methods=["POST"]),
@@ -173,6 +182,8 @@ class LocalExchange:
             "bars": self.data.n_bars,
             "finished": self.finished,
             "equity": float(np.round(equity, 6)),
+            "symbols": list(self.data.symbols),
+            "urls": None if self.urls is None else dict(vars(self.urls)),
         }
 
     @contextmanager
@@ -185,12 +196,20 @@ class LocalExchange:
             try:
                 with serve_in_thread(self.app(), port=port) as base:
                     ws = base.replace("http://", "ws://")
-                    yield ExchangeURLs(rest=base, trade_stream=f"{ws}/stream", data_stream=stream.url)
+                    self.urls = ExchangeURLs(
+                        rest=base, trade_stream=f"{ws}/stream", data_stream=stream.url
+                    )
+                    try:
+                        yield self.urls
+                    finally:
+                        self._stop.set()
+                        if self._runner is not None:
+                            self._runner.join(5)
+                        # end the trade_updates connections while the server still runs, so
+                        # their handlers finish and the shutdown need not cancel them
+                        self.faults.drop_streams()
             finally:
-                self.faults.drop_streams()  # end open trade_updates connections so shutdown is quick
-                self._stop.set()
-                if self._runner is not None:
-                    self._runner.join(5)
+                self.urls = None
                 self._stream = None
 
     def wait_until_finished(self, timeout: float) -> bool:

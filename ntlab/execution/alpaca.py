@@ -8,6 +8,8 @@ alpaca-py with a wait; broken connections are retried here with exponential back
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import threading
@@ -22,7 +24,7 @@ from ntlab.errors import BrokerConnectionError, ConfigError, ExecutionError
 from ntlab.execution.client import Account, Clock, OrderUpdate, OrderUpdateHandler
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus, Position, TimeInForce
 
-__all__ = ["AlpacaClient", "LIVE_CONFIRMATION"]
+__all__ = ["AlpacaClient", "LIVE_CONFIRMATION", "stop_stream"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,7 +43,11 @@ def _enum_value(value: Any) -> str:
 def order_from_alpaca(o: Any) -> Order:
     status = _enum_value(o.status)
     if status not in OrderStatus._value2member_map_:
-        status = "new" if status in ("accepted", "pending_new", "accepted_for_bidding", "calculated") else status
+        status = (
+            "new"
+            if status in ("accepted", "pending_new", "accepted_for_bidding", "calculated")
+            else status
+        )
     return Order(
         order_id=str(o.id),
         client_order_id=o.client_order_id,
@@ -69,6 +75,9 @@ class AlpacaClient:
         Trade the paper account (default). ``False`` needs the live opt-in (module docstring).
     url_override, stream_url : str, optional
         Point alpaca-py at another server (the local exchange in tests and demos).
+    api_key, secret_key : str, optional
+        Credentials of a local exchange started in this process; default (and for
+        Alpaca itself): ``ALPACA_API_KEY`` / ``ALPACA_SECRET_KEY`` from the environment.
     retries : int
         Attempts for a request that fails to connect (with exponential backoff).
     """
@@ -80,6 +89,8 @@ class AlpacaClient:
         confirm_live: str | None = None,
         url_override: str | None = None,
         stream_url: str | None = None,
+        api_key: str | None = None,
+        secret_key: str | None = None,
         retries: int = 4,
         backoff: float = 0.25,
         rate_limit_wait: float = 3.0,
@@ -91,11 +102,16 @@ class AlpacaClient:
                     f"confirm_live={LIVE_CONFIRMATION!r} to trade real money"
                 )
             log.warning("AlpacaClient is trading LIVE money")
-        cfg = settings()
-        if not cfg.has_alpaca_keys:
-            raise ConfigError("AlpacaClient needs ALPACA_API_KEY and ALPACA_SECRET_KEY in the environment")
+        if api_key and secret_key:
+            self._keys = (api_key, secret_key)
+        else:
+            cfg = settings()
+            if not cfg.has_alpaca_keys:
+                raise ConfigError(
+                    "AlpacaClient needs ALPACA_API_KEY and ALPACA_SECRET_KEY in the environment"
+                )
+            self._keys = (cfg.alpaca_api_key.reveal(), cfg.alpaca_secret_key.reveal())
         self.paper = paper
-        self._keys = (cfg.alpaca_api_key.reveal(), cfg.alpaca_secret_key.reveal())
         self._stream_url = stream_url
         self._retries, self._backoff = retries, backoff
         trading = attempt_import("alpaca.trading.client", purpose="Alpaca trading")
@@ -121,8 +137,12 @@ class AlpacaClient:
                 raise ExecutionError(f"Alpaca refused {what}: {exc}") from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if attempt == self._retries:
-                    raise BrokerConnectionError(f"Alpaca unreachable for {what} after {attempt} tries: {exc}") from exc
-                log.warning("Alpaca %s failed to connect (try %d), retrying in %.2fs", what, attempt, delay)
+                    raise BrokerConnectionError(
+                        f"Alpaca unreachable for {what} after {attempt} tries: {exc}"
+                    ) from exc
+                log.warning(
+                    "Alpaca %s failed to connect (try %d), retrying in %.2fs", what, attempt, delay
+                )
                 time.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
@@ -146,7 +166,9 @@ class AlpacaClient:
         elif kind == "stop":
             body = req.StopOrderRequest(**args, stop_price=request.stop_price)
         else:
-            body = req.StopLimitOrderRequest(**args, limit_price=request.limit_price, stop_price=request.stop_price)
+            body = req.StopLimitOrderRequest(
+                **args, limit_price=request.limit_price, stop_price=request.stop_price
+            )
         try:
             return order_from_alpaca(self._call("an order", lambda: self._rest.submit_order(body)))
         except ExecutionError as exc:
@@ -188,14 +210,20 @@ class AlpacaClient:
             stop_price=stop_price,
             time_in_force=None if time_in_force is None else TimeInForce(time_in_force).value,
         )
-        return order_from_alpaca(self._call("a replace", lambda: self._rest.replace_order_by_id(order_id, body)))
+        return order_from_alpaca(
+            self._call("a replace", lambda: self._rest.replace_order_by_id(order_id, body))
+        )
 
     def get_order(self, order_id: str) -> Order:
-        return order_from_alpaca(self._call("an order lookup", lambda: self._rest.get_order_by_id(order_id)))
+        return order_from_alpaca(
+            self._call("an order lookup", lambda: self._rest.get_order_by_id(order_id))
+        )
 
     def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         try:
-            found = self._call("an order lookup", lambda: self._rest.get_order_by_client_id(client_order_id))
+            found = self._call(
+                "an order lookup", lambda: self._rest.get_order_by_client_id(client_order_id)
+            )
         except ExecutionError as exc:
             if getattr(exc.__cause__, "status_code", None) == 404:
                 return None
@@ -205,7 +233,10 @@ class AlpacaClient:
     def list_orders(self, status: str = "open") -> list[Order]:
         req = attempt_import("alpaca.trading.requests", purpose="Alpaca trading")
         body = req.GetOrdersRequest(status=status, limit=500)
-        return [order_from_alpaca(o) for o in self._call("the order list", lambda: self._rest.get_orders(body))]
+        return [
+            order_from_alpaca(o)
+            for o in self._call("the order list", lambda: self._rest.get_orders(body))
+        ]
 
     # ------------------------------------------------------------------ account
     def positions(self) -> list[Position]:
@@ -236,7 +267,9 @@ class AlpacaClient:
 
     def clock(self) -> Clock:
         c = self._call("the clock", self._rest.get_clock)
-        return Clock(timestamp=c.timestamp, is_open=c.is_open, next_open=c.next_open, next_close=c.next_close)
+        return Clock(
+            timestamp=c.timestamp, is_open=c.is_open, next_open=c.next_open, next_close=c.next_close
+        )
 
     # ------------------------------------------------------------------ stream
     def subscribe(self, handler: OrderUpdateHandler) -> None:
@@ -245,7 +278,9 @@ class AlpacaClient:
         if self._stream is not None:
             return
         stream_mod = attempt_import("alpaca.trading.stream", purpose="Alpaca trade updates")
-        self._stream = stream_mod.TradingStream(*self._keys, paper=self.paper, url_override=self._stream_url)
+        self._stream = stream_mod.TradingStream(
+            *self._keys, paper=self.paper, url_override=self._stream_url
+        )
         self._stream._reconnect_min_backoff = 0.2
 
         async def on_update(update: Any) -> None:
@@ -257,7 +292,9 @@ class AlpacaClient:
                     log.exception("order update handler failed")
 
         self._stream.subscribe_trade_updates(on_update)
-        self._thread = threading.Thread(target=self._stream.run, name="alpaca-trade-updates", daemon=True)
+        self._thread = threading.Thread(
+            target=self._stream.run, name="alpaca-trade-updates", daemon=True
+        )
         self._thread.start()
 
     def _convert_update(self, update: Any) -> OrderUpdate:
@@ -275,10 +312,49 @@ class AlpacaClient:
                 timestamp=update.timestamp,
                 fill_id=str(update.execution_id or f"{order.order_id}-{order.filled_qty}"),
             )
-        return OrderUpdate(event=event, order=order, timestamp=update.timestamp, fill=fill, position_qty=_f(update.position_qty))
+        return OrderUpdate(
+            event=event,
+            order=order,
+            timestamp=update.timestamp,
+            fill=fill,
+            position_qty=_f(update.position_qty),
+        )
 
     def close(self) -> None:
-        """Stop the trade_updates thread (it notices within alpaca-py's 5 s receive timeout)."""
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream = None
+        """Stop the trade_updates thread (closing its socket, so it ends at once)."""
+        stop_stream(self._stream, self._thread)
+        self._stream = self._thread = None
+
+
+def stop_stream(stream: Any, thread: threading.Thread | None, timeout: float = 10.0) -> None:
+    """Stop an alpaca-py websocket stream (trading or market data) running in ``thread``.
+
+    alpaca-py looks for a stop request only between messages; closing the socket as well
+    ends a quiet stream at once instead of after its receive timeout.
+    """
+    if stream is None or thread is None:
+        return
+    deadline = time.monotonic() + timeout
+    while getattr(stream, "_loop", None) is None and thread.is_alive():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)  # started a moment ago: its event loop does not exist yet
+    loop = getattr(stream, "_loop", None)
+    if loop is not None and loop.is_running():
+        with contextlib.suppress(RuntimeError, TimeoutError, AttributeError):
+            asyncio.run_coroutine_threadsafe(stream.stop_ws(), loop).result(timeout)
+        thread.join(0.5)
+        if thread.is_alive() and loop.is_running():
+            # the closed socket makes alpaca-py log a "websocket error, restarting" on its way out
+            quiet = logging.getLogger(type(stream).__module__)
+            level = quiet.level
+            quiet.setLevel(logging.CRITICAL)
+            try:
+                with contextlib.suppress(RuntimeError, TimeoutError, AttributeError):
+                    asyncio.run_coroutine_threadsafe(stream.close(), loop).result(timeout)
+                thread.join(max(0.0, deadline - time.monotonic()))
+            finally:
+                quiet.setLevel(level)
+    thread.join(max(0.0, deadline - time.monotonic()))
+    if thread.is_alive():
+        raise BrokerConnectionError(f"an Alpaca stream thread did not stop within {timeout} s")

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from ntlab._time import iso_utc, now_utc
 from ntlab.errors import ExecutionError
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus
 
-__all__ = ["Journal", "JournalOrder", "decision_id"]
+__all__ = ["Journal", "JournalBatch", "JournalOrder", "decision_id"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -76,9 +76,11 @@ CREATE TABLE IF NOT EXISTS events (
 UNSENT = "unsent"
 
 
-def decision_id(session_id: str, strategy: str, symbol: str, bar_time: datetime, seq: int = 0) -> str:
+def decision_id(
+    session_id: str, strategy: str, symbol: str, bar_time: datetime, seq: int = 0
+) -> str:
     """Deterministic client_order_id for one decision (same inputs, same id, after any restart)."""
-    key = f"{session_id}|{strategy}|{symbol}|{iso_utc(bar_time)}|{seq}"
+    key = f"{session_id}|{strategy}|{symbol}|{_iso(bar_time)}|{seq}"
     return "ntlab-" + hashlib.sha256(key.encode()).hexdigest()[:26]
 
 
@@ -132,7 +134,14 @@ class Journal:
                 raise
             self._db.execute("COMMIT")
 
-    def _event(self, db: sqlite3.Connection, kind: str, payload: dict[str, Any], cid: str | None = None, sid: str | None = None) -> None:
+    def _event(
+        self,
+        db: sqlite3.Connection,
+        kind: str,
+        payload: dict[str, Any],
+        cid: str | None = None,
+        sid: str | None = None,
+    ) -> None:
         db.execute(
             "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
             (cid, sid, kind, json.dumps(payload), iso_utc(now_utc())),
@@ -146,7 +155,9 @@ class Journal:
     def start_session(self, session_id: str, config: dict[str, Any]) -> bool:
         """Record a session start; False when the session already exists (a restart)."""
         with self._tx() as db:
-            row = db.execute("SELECT status FROM sessions WHERE session_id=?", (session_id,)).fetchone()
+            row = db.execute(
+                "SELECT status FROM sessions WHERE session_id=?", (session_id,)
+            ).fetchone()
             if row is None:
                 db.execute(
                     "INSERT INTO sessions VALUES (?,?,?,?,?)",
@@ -154,7 +165,10 @@ class Journal:
                 )
                 self._event(db, "session_start", config, sid=session_id)
                 return True
-            db.execute("UPDATE sessions SET status='running', stopped_at=NULL WHERE session_id=?", (session_id,))
+            db.execute(
+                "UPDATE sessions SET status='running', stopped_at=NULL WHERE session_id=?",
+                (session_id,),
+            )
             self._event(db, "session_restart", {}, sid=session_id)
             return False
 
@@ -168,79 +182,38 @@ class Journal:
 
     def session_config(self, session_id: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT config FROM sessions WHERE session_id=?", (session_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT config FROM sessions WHERE session_id=?", (session_id,)
+            ).fetchone()
         return None if row is None else json.loads(row[0])
 
     # ------------------------------------------------------------------ orders
+    @contextmanager
+    def batch(self) -> Iterator[JournalBatch]:
+        """Write several requests, states, fills and events in one transaction.
+
+        A session journals each bar's decisions (and each batch of order updates) this
+        way: one commit instead of one per row, all or nothing.
+        """
+        with self._tx() as db:
+            batch = JournalBatch(self, db)
+            yield batch
+            batch._flush()
+
     def record_request(self, session_id: str, request: OrderRequest) -> bool:
         """Write a request before it is sent. False if that client_order_id is already journaled."""
-        now = iso_utc(now_utc())
-        with self._tx() as db:
-            exists = db.execute(
-                "SELECT 1 FROM orders WHERE client_order_id=?", (request.client_order_id,)
-            ).fetchone()
-            if exists:
-                return False
-            db.execute(
-                "INSERT INTO orders(client_order_id, session_id, symbol, side, quantity, request, status,"
-                " decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    request.client_order_id,
-                    session_id,
-                    request.symbol,
-                    request.side.value,
-                    request.quantity,
-                    request.to_json(),
-                    UNSENT,
-                    now,
-                    now,
-                ),
-            )
-            self._event(db, "request", request.to_dict(), request.client_order_id, session_id)
-            return True
+        with self.batch() as b:
+            return b.request(session_id, request)
 
     def record_order(self, order: Order) -> None:
         """Write the broker's view of an order (acknowledgement or state change)."""
-        with self._tx() as db:
-            cur = db.execute(
-                "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?"
-                " WHERE client_order_id=?",
-                (
-                    order.status.value,
-                    order.order_id,
-                    order.filled_qty,
-                    order.filled_avg_price,
-                    iso_utc(now_utc()),
-                    order.client_order_id,
-                ),
-            )
-            if cur.rowcount == 0:
-                raise ExecutionError(
-                    f"order {order.client_order_id} reached the journal without its request; "
-                    "record_request must come first"
-                )
-            self._event(db, "state", order.to_dict(), order.client_order_id)
+        with self.batch() as b:
+            b.order(order)
 
     def record_fill(self, fill: Fill) -> bool:
         """Write a fill once (False if this fill_id is already journaled)."""
-        with self._tx() as db:
-            if db.execute("SELECT 1 FROM fills WHERE fill_id=?", (fill.fill_id,)).fetchone():
-                return False
-            db.execute(
-                "INSERT INTO fills VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    fill.fill_id,
-                    fill.client_order_id,
-                    fill.symbol,
-                    fill.side.value,
-                    fill.quantity,
-                    fill.price,
-                    fill.commission,
-                    iso_utc(fill.timestamp),
-                ),
-            )
-            self._event(db, "fill", fill.to_dict(), fill.client_order_id)
-            return True
+        with self.batch() as b:
+            return b.fill(fill)
 
     # ------------------------------------------------------------------ queries
     def _rows_to_orders(self, rows: list[tuple]) -> list[JournalOrder]:
@@ -249,7 +222,9 @@ class Journal:
             for cid, sid, req, status, boid, fq, fp in rows
         ]
 
-    def orders(self, session_id: str | None = None, *, open_only: bool = False) -> list[JournalOrder]:
+    def orders(
+        self, session_id: str | None = None, *, open_only: bool = False
+    ) -> list[JournalOrder]:
         sql = "SELECT client_order_id, session_id, request, status, broker_order_id, filled_qty, filled_avg_price FROM orders"
         args: tuple = ()
         if session_id is not None:
@@ -283,8 +258,15 @@ class Journal:
             rows = self._db.execute(sql + " ORDER BY f.rowid", args).fetchall()
         return [
             Fill(
-                fill_id=fid, client_order_id=cid, order_id=boid or cid, symbol=sym, side=side,
-                quantity=qty, price=price, commission=comm, timestamp=ts,
+                fill_id=fid,
+                client_order_id=cid,
+                order_id=boid or cid,
+                symbol=sym,
+                side=side,
+                quantity=qty,
+                price=price,
+                commission=comm,
+                timestamp=ts,
             )
             for fid, cid, sym, side, qty, price, comm, ts, boid in rows
         ]
@@ -296,13 +278,161 @@ class Journal:
             out[f.symbol] = out.get(f.symbol, 0.0) + f.signed_quantity
         return {s: q for s, q in out.items() if abs(q) > 1e-12}
 
-    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
-        sql, args = "SELECT seq, client_order_id, session_id, kind, payload, ts FROM events", ()
-        if kind:
-            sql, args = sql + " WHERE kind=?", (kind,)
+    def events(
+        self, kind: str | None = None, session_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Journal events in order, optionally of one ``kind`` and one session."""
+        where, args = [], []
+        for column, value in (("kind", kind), ("session_id", session_id)):
+            if value:
+                where.append(f"{column}=?")
+                args.append(value)
+        sql = "SELECT seq, client_order_id, session_id, kind, payload, ts FROM events"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
+            rows = self._db.execute(sql + " ORDER BY seq", tuple(args)).fetchall()
         return [
-            {"seq": s, "client_order_id": c, "session_id": sid, "kind": k, "payload": json.loads(p), "ts": ts}
+            {
+                "seq": s,
+                "client_order_id": c,
+                "session_id": sid,
+                "kind": k,
+                "payload": json.loads(p),
+                "ts": ts,
+            }
             for s, c, sid, k, p, ts in rows
         ]
+
+
+def _iso(ts: datetime) -> str:
+    """:func:`iso_utc` for a datetime already in UTC (the model's timestamps), without pandas."""
+    if type(ts) is datetime and ts.utcoffset() == timedelta(0):
+        return ts.replace(tzinfo=None).isoformat() + "Z"
+    return iso_utc(ts)
+
+
+class JournalBatch:
+    """The writes of one :meth:`Journal.batch` transaction (do not keep it past the block).
+
+    Events are collected and written with one ``executemany`` when the block ends.
+    """
+
+    def __init__(self, journal: Journal, db: sqlite3.Connection) -> None:
+        self._journal, self._db = journal, db
+        self.now = _iso(now_utc())
+        self._events: list[tuple] = []
+
+    def event(
+        self, kind: str, payload: dict[str, Any], cid: str | None = None, sid: str | None = None
+    ) -> None:
+        self._events.append((cid, sid, kind, json.dumps(payload), self.now))
+
+    def _flush(self) -> None:
+        if self._events:
+            self._db.executemany(
+                "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
+                self._events,
+            )
+            self._events.clear()
+
+    def request(self, session_id: str, request: OrderRequest) -> bool:
+        """Write a request before it is sent. False if that client_order_id is already journaled."""
+        cid = request.client_order_id
+        payload = {  # request.to_dict() by hand: this runs for every order of a session
+            "symbol": request.symbol,
+            "side": request.side.value,
+            "quantity": request.quantity,
+            "orderType": request.order_type.value,
+            "timeInForce": request.time_in_force.value,
+            "limitPrice": request.limit_price,
+            "stopPrice": request.stop_price,
+            "clientOrderId": cid,
+            "strategyId": request.strategy_id,
+        }
+        text = json.dumps(payload)
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO orders(client_order_id, session_id, symbol, side, quantity, request,"
+            " status, decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (cid, session_id, request.symbol, request.side.value, request.quantity, text, UNSENT,
+             self.now, self.now),
+        )  # fmt: skip
+        if cur.rowcount == 0:
+            return False
+        self._events.append((cid, session_id, "request", text, self.now))
+        return True
+
+    def order(self, order: Order) -> None:
+        """Write the broker's view of an order (acknowledgement or state change)."""
+        self._update(
+            order.client_order_id,
+            order.status.value,
+            order.order_id,
+            order.filled_qty,
+            order.filled_avg_price,
+            order.to_dict(),
+        )
+
+    def state(
+        self,
+        client_order_id: str,
+        status: str,
+        broker_order_id: str | None,
+        filled_qty: float,
+        filled_avg_price: float | None,
+    ) -> None:
+        """:meth:`order` from the fields alone (a session's merged view of an order)."""
+        payload = {
+            "clientOrderId": client_order_id,
+            "orderId": broker_order_id,
+            "status": status,
+            "filledQty": filled_qty,
+            "filledAvgPrice": filled_avg_price,
+        }
+        self._update(
+            client_order_id, status, broker_order_id, filled_qty, filled_avg_price, payload
+        )
+
+    def _update(self, cid, status, broker_id, filled_qty, avg, payload) -> None:
+        cur = self._db.execute(
+            "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?"
+            " WHERE client_order_id=?",
+            (status, broker_id, filled_qty, avg, self.now, cid),
+        )
+        if cur.rowcount == 0:
+            raise ExecutionError(
+                f"order {cid} reached the journal without its request; record_request must come first"
+            )
+        self.event("state", payload, cid)
+
+    def fill(self, fill: Fill) -> bool:
+        """Write a fill once (False if this fill_id is already journaled)."""
+        ts = _iso(fill.timestamp)
+        cur = self._db.execute(
+            "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?)",
+            (
+                fill.fill_id,
+                fill.client_order_id,
+                fill.symbol,
+                fill.side.value,
+                fill.quantity,
+                fill.price,
+                fill.commission,
+                ts,
+            ),
+        )
+        if cur.rowcount == 0:
+            return False
+        payload = {
+            "orderId": fill.order_id,
+            "clientOrderId": fill.client_order_id,
+            "symbol": fill.symbol,
+            "side": fill.side.value,
+            "quantity": fill.quantity,
+            "price": fill.price,
+            "timestamp": ts,
+            "commission": fill.commission,
+            "fillId": fill.fill_id,
+        }
+        self.event("fill", payload, fill.client_order_id)
+        return True

@@ -11,6 +11,7 @@ whole on its first bar or is canceled; ``gtc`` stays until filled or canceled.
 
 from __future__ import annotations
 
+import copy
 import threading
 import uuid
 from dataclasses import dataclass, replace
@@ -26,9 +27,22 @@ from ntlab.execution.fills import fill_order
 from ntlab.execution.policy import ExecutionPolicy
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus, Position, TimeInForce
 
-__all__ = ["SimClient"]
+__all__ = ["SimClient", "evolve"]
 
 _NY = "America/New_York"
+
+
+def evolve(record, **changes):
+    """``dataclasses.replace`` without running the record's validation again.
+
+    For the hot path only: a copy of an already validated model record (Order, Fill) whose
+    changed fields are valid by construction (a status, a filled quantity within the order's,
+    a UTC time the clock already checked). Saves the re-validation of every field per fill.
+    """
+    out = copy.copy(record)
+    for name, value in changes.items():
+        object.__setattr__(out, name, value)
+    return out
 
 
 @dataclass
@@ -70,6 +84,10 @@ class SimClient:
         self._max_leverage = max_leverage
         self._allow_short = allow_short
         self._orders: dict[str, Order] = {}
+        self._working: dict[str, None] = {}  # ids of the working orders, in submission order
+        self._valuation: tuple[float, float] | None = (
+            None  # (equity, gross), until prices or holdings move
+        )
         self._by_cid: dict[str, str] = {}
         self._first_bar: dict[str, bool] = {}
         self._holdings: dict[str, _Holding] = {}
@@ -86,22 +104,41 @@ class SimClient:
 
     def _emit(self, event: str, order: Order, fill: Fill | None = None) -> None:
         pos = self._holdings.get(order.symbol, _Holding()).quantity
-        update = OrderUpdate(event=event, order=order, timestamp=self.now, fill=fill, position_qty=pos)
+        update = OrderUpdate(
+            event=event, order=order, timestamp=self.now, fill=fill, position_qty=pos
+        )
         for handler in list(self._handlers):
             handler(update)
 
+    def _value(self) -> tuple[float, float]:
+        """(equity, gross exposure), computed once per change of prices or holdings."""
+        if self._valuation is None:
+            equity, gross, prices = self._cash, 0.0, self._prices
+            for s, h in self._holdings.items():
+                value = h.quantity * prices.get(s, h.avg_price)
+                equity += value
+                gross += abs(value)
+            self._valuation = (equity, gross)
+        return self._valuation
+
     def _equity(self) -> float:
-        return self._cash + sum(h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items())
+        return self._cash + sum(
+            h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items()
+        )
 
     def _gross(self) -> float:
-        return sum(abs(h.quantity) * self._prices.get(s, h.avg_price) for s, h in self._holdings.items())
+        return sum(
+            abs(h.quantity) * self._prices.get(s, h.avg_price) for s, h in self._holdings.items()
+        )
 
     def _reject(self, request: OrderRequest, reason: str) -> Order:
         order = self._new_order(request, OrderStatus.REJECTED, reason)
         self._emit("rejected", order)
         return order
 
-    def _new_order(self, request: OrderRequest, status: OrderStatus, reason: str | None = None) -> Order:
+    def _new_order(
+        self, request: OrderRequest, status: OrderStatus, reason: str | None = None
+    ) -> Order:
         order = Order(
             order_id=str(uuid.uuid4()),
             client_order_id=request.client_order_id,
@@ -116,9 +153,17 @@ class SimClient:
             stop_price=request.stop_price,
             reject_reason=reason,
         )
-        self._orders[order.order_id] = order
+        self._store(order)
         self._by_cid[order.client_order_id] = order.order_id
         return order
+
+    def _store(self, order: Order) -> None:
+        """Keep ``order`` as the latest state of its id (and the index of working orders)."""
+        self._orders[order.order_id] = order
+        if order.status.is_terminal:
+            self._working.pop(order.order_id, None)
+        else:
+            self._working[order.order_id] = None
 
     # ------------------------------------------------------------------ ExecutionClient
     def submit(self, request: OrderRequest) -> Order:
@@ -130,12 +175,14 @@ class SimClient:
             held = self._holdings.get(request.symbol, _Holding()).quantity
             after = held + request.signed_quantity
             if after < 0 and not self._allow_short:
-                return self._reject(request, f"short selling is off: would leave {after:g} {request.symbol}")
+                return self._reject(
+                    request, f"short selling is off: would leave {after:g} {request.symbol}"
+                )
             price = self._prices.get(request.symbol) or request.limit_price or request.stop_price
             if price is None:
                 return self._reject(request, f"no price yet for {request.symbol}")
-            gross_after = self._gross() + (abs(after) - abs(held)) * price
-            equity = self._equity()
+            equity, gross = self._value()
+            gross_after = gross + (abs(after) - abs(held)) * price
             if abs(after) > abs(held) and gross_after > self._max_leverage * equity * (1 + 1e-9):
                 return self._reject(
                     request,
@@ -156,10 +203,12 @@ class SimClient:
     def cancel(self, order_id: str) -> None:
         with self._lock:
             order = replace(self._open(order_id), status=OrderStatus.CANCELED)
-            self._orders[order_id] = order
+            self._store(order)
             self._emit("canceled", order)
 
-    def replace(self, order_id, *, quantity=None, limit_price=None, stop_price=None, time_in_force=None) -> Order:
+    def replace(
+        self, order_id, *, quantity=None, limit_price=None, stop_price=None, time_in_force=None
+    ) -> Order:
         with self._lock:
             old = self._open(order_id)
             request = OrderRequest(
@@ -172,7 +221,7 @@ class SimClient:
                 stop_price=stop_price if stop_price is not None else old.stop_price,
             )
             done = replace(old, status=OrderStatus.REPLACED)
-            self._orders[order_id] = done
+            self._store(done)
             self._emit("replaced", done)
             new = self._new_order(request, OrderStatus.NEW)
             self._first_bar[new.order_id] = True
@@ -192,9 +241,9 @@ class SimClient:
 
     def list_orders(self, status: str = "open") -> list[Order]:
         with self._lock:
+            if status == "open":
+                return [self._orders[oid] for oid in self._working]
             orders = list(self._orders.values())
-        if status == "open":
-            return [o for o in orders if not o.status.is_terminal]
         if status == "closed":
             return [o for o in orders if o.status.is_terminal]
         return orders
@@ -219,8 +268,16 @@ class SimClient:
 
     def account(self) -> Account:
         with self._lock:
-            longs = sum(h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items() if h.quantity > 0)
-            shorts = sum(h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items() if h.quantity < 0)
+            longs = sum(
+                h.quantity * self._prices.get(s, h.avg_price)
+                for s, h in self._holdings.items()
+                if h.quantity > 0
+            )
+            shorts = sum(
+                h.quantity * self._prices.get(s, h.avg_price)
+                for s, h in self._holdings.items()
+                if h.quantity < 0
+            )
             equity = self._equity()
             return Account(
                 cash=self._cash,
@@ -240,7 +297,9 @@ class SimClient:
             timestamp=self.now,
             is_open=bool(is_open),
             next_open=next_open.tz_convert("UTC").to_pydatetime(),
-            next_close=(closes if now < closes else closes + timedelta(days=1)).tz_convert("UTC").to_pydatetime(),
+            next_close=(closes if now < closes else closes + timedelta(days=1))
+            .tz_convert("UTC")
+            .to_pydatetime(),
         )
 
     def subscribe(self, handler: OrderUpdateHandler) -> None:
@@ -253,10 +312,18 @@ class SimClient:
         ts = to_utc(timestamp, what="bar timestamp")
         made: list[Fill] = []
         with self._lock:
-            new_day = self._now is not None and pd.Timestamp(ts).tz_convert(_NY).date() != pd.Timestamp(self._now).tz_convert(_NY).date()
+            new_day = (
+                self._now is not None
+                and pd.Timestamp(ts).tz_convert(_NY).date()
+                != pd.Timestamp(self._now).tz_convert(_NY).date()
+            )
             self._now = ts
             for order in self.list_orders("open"):
-                if new_day and order.time_in_force is TimeInForce.DAY and not self._first_bar.get(order.order_id):
+                if (
+                    new_day
+                    and order.time_in_force is TimeInForce.DAY
+                    and not self._first_bar.get(order.order_id)
+                ):
                     self._finish(order, OrderStatus.EXPIRED, "expired")
                     continue
                 bar = bars.get(order.symbol)
@@ -269,11 +336,54 @@ class SimClient:
                 close = bar.get("close", np.nan)
                 if np.isfinite(close):
                     self._prices[symbol] = float(close)
+            self._valuation = None
         return made
 
+    def on_bar_arrays(
+        self,
+        timestamp,
+        symbols: list[str],
+        open_: np.ndarray,
+        high: np.ndarray,
+        low: np.ndarray,
+        close: np.ndarray,
+        volume: np.ndarray | None = None,
+    ) -> list[Fill]:
+        """:meth:`on_bar` for one bar of many symbols given as arrays of shape (n_symbols,)
+        (NaN where a symbol has no bar): only the symbols with working orders become
+        per-symbol objects, so a bar of 500 symbols costs little more than its orders."""
+        with self._lock:
+            wanted = {self._orders[oid].symbol for oid in self._working}
+            column = self._columns(symbols)
+            bars = {}
+            for symbol in wanted:
+                j = column.get(symbol)
+                if j is not None and np.isfinite(close[j]):
+                    bars[symbol] = {
+                        "open": float(open_[j]),
+                        "high": float(high[j]),
+                        "low": float(low[j]),
+                        "close": float(close[j]),
+                        "volume": float(volume[j]) if volume is not None else float("nan"),
+                    }
+            made = self.on_bar(timestamp, bars)
+            ok = np.isfinite(close)
+            self._prices.update(
+                zip(np.asarray(symbols, dtype=object)[ok].tolist(), close[ok].tolist(), strict=True)
+            )
+            self._valuation = None
+        return made
+
+    def _columns(self, symbols: list[str]) -> dict[str, int]:
+        cached = getattr(self, "_column_cache", None)
+        if cached is None or cached[0] is not symbols:
+            cached = (symbols, {s: j for j, s in enumerate(symbols)})
+            self._column_cache = cached
+        return cached[1]
+
     def _finish(self, order: Order, status: OrderStatus, event: str) -> None:
-        done = replace(order, status=status)
-        self._orders[order.order_id] = done
+        done = evolve(order, status=status)
+        self._store(done)
         self._emit(event, done)
 
     def _try_fill(self, order: Order, bar: dict[str, float]) -> Fill | None:
@@ -284,12 +394,16 @@ class SimClient:
             order.remaining_qty,
             bar,
             self._params,
-            order_type=order.order_type.value if order.order_type.value != "stop_limit" else "limit",
+            order_type=order.order_type.value
+            if order.order_type.value != "stop_limit"
+            else "limit",
             limit=order.limit_price if order.limit_price is not None else nan,
             stop=order.stop_price if order.stop_price is not None else nan,
         )
         tif = order.time_in_force
-        if got.quantity <= 0 or (tif is TimeInForce.FOK and got.quantity < order.remaining_qty - 1e-9):
+        if got.quantity <= 0 or (
+            tif is TimeInForce.FOK and got.quantity < order.remaining_qty - 1e-9
+        ):
             if first and tif in (TimeInForce.IOC, TimeInForce.FOK):
                 self._finish(order, OrderStatus.CANCELED, "canceled")
             return None
@@ -305,14 +419,19 @@ class SimClient:
         )
         self._book(fill)
         filled = order.filled_qty + got.quantity
-        avg = ((order.filled_avg_price or 0.0) * order.filled_qty + got.price * got.quantity) / filled
+        avg = (
+            (order.filled_avg_price or 0.0) * order.filled_qty + got.price * got.quantity
+        ) / filled
         complete = filled >= order.quantity - 1e-9
         status = OrderStatus.FILLED if complete else OrderStatus.PARTIALLY_FILLED
-        updated = replace(
-            order, status=status, filled_qty=min(filled, order.quantity), filled_avg_price=avg,
+        updated = evolve(
+            order,
+            status=status,
+            filled_qty=min(filled, order.quantity),
+            filled_avg_price=avg,
             filled_at=self._now if complete else None,
         )
-        self._orders[order.order_id] = updated
+        self._store(updated)
         self.fills.append(fill)
         self._emit("fill" if complete else "partial_fill", updated, fill)
         if not complete and tif is TimeInForce.IOC:
@@ -320,6 +439,7 @@ class SimClient:
         return fill
 
     def _book(self, fill: Fill) -> None:
+        self._valuation = None
         h = self._holdings.setdefault(fill.symbol, _Holding())
         signed = fill.signed_quantity
         self._cash -= signed * fill.price + fill.commission
