@@ -31,10 +31,10 @@ _WHERE = {
     "ReplaySession": "ntlab.dashboards.replay_session",
     "ResearchExplorer": "ntlab.dashboards.explorer",
     "TradingConsole": "ntlab.dashboards.console",
-    "TradingSessionAPI": "ntlab.dashboards.session_api",
-    "set_session_factory": "ntlab.dashboards.session_api",
-    "shared_session": "ntlab.dashboards.session_api",
-    "validate_start_request": "ntlab.dashboards.session_api",
+    "TradingSessionAPI": "ntlab.live.api",
+    "set_session_factory": "ntlab.live.api",
+    "shared_session": "ntlab.live.api",
+    "validate_start_request": "ntlab.live.api",
 }
 
 

@@ -1,7 +1,7 @@
 """TradingConsole: start/stop a paper session, a manual order ticket, cancel and flatten.
 
 Layout and wiring only: every action is one call on a
-:class:`~ntlab.dashboards.session_api.TradingSessionAPI`; its error message is shown in
+:class:`~ntlab.live.api.TradingSessionAPI`; its error message is shown in
 the page and nothing changes. Paper only: no widget, field or code path here selects a
 live broker.
 """
@@ -12,8 +12,8 @@ import panel as pn
 import param
 
 from ntlab.dashboards._widgets import Busy, SessionView
-from ntlab.dashboards.session_api import RISK_LEVELS, shared_session
 from ntlab.errors import ConfigError
+from ntlab.live.api import RISK_LEVELS, shared_session
 from ntlab.model import OrderRequest
 from ntlab.strategies import available
 

@@ -1,13 +1,13 @@
 """ReplaySession: the in-process stand-in that issue 9's ``ntlab.live.TradingSession`` replaces.
 
-It implements :class:`~ntlab.dashboards.session_api.TradingSessionAPI` for real: a bundled
+It implements :class:`~ntlab.live.api.TradingSessionAPI` for real: a bundled
 sample is replayed bar by bar (:class:`ntlab.data.replay.ReplayFeed`); each bar, every
 strategy runs on the window seen so far and a change of its target becomes a whole-share
 market order (sleeve = ``min(max_position_size, equity / n_symbols) / n_strategies``),
 filled at the next bar's open with a fee by :class:`~ntlab.dashboards._paper.PaperBroker`.
 Manual orders are booked apart, so no strategy trades them away. Session stop-loss /
 take-profit close a position at the next open; the circuit breaker trips past the risk
-level's drawdown limit (:data:`~ntlab.dashboards.session_api.RISK_LEVELS`), flattens and
+level's drawdown limit (:data:`~ntlab.live.api.RISK_LEVELS`), flattens and
 stops the strategies.
 """
 
@@ -24,15 +24,15 @@ import numpy as np
 import pandas as pd
 
 from ntlab.dashboards._paper import PaperBroker
-from ntlab.dashboards.session_api import (
+from ntlab.data.market import MarketData
+from ntlab.data.replay import ReplayFeed
+from ntlab.errors import ExecutionError, OrderRejectedError
+from ntlab.live.api import (
     RISK_LEVELS,
     SessionStatus,
     StartResponse,
     validate_start_request,
 )
-from ntlab.data.market import MarketData
-from ntlab.data.replay import ReplayFeed
-from ntlab.errors import ExecutionError, OrderRejectedError
 from ntlab.model import Order, OrderRequest
 from ntlab.strategies import get
 

@@ -3,7 +3,7 @@
 :class:`TradingSession` runs the loop over a market (:class:`ReplayMarket` for replayed
 bars filled in process, :class:`LocalExchangeMarket` for the local paper exchange through
 alpaca-py, :class:`AlpacaMarket` for Alpaca's paper API), with ``start`` / ``stop`` /
-``status`` as the dashboards expect (:class:`ntlab.dashboards.session_api.TradingSessionAPI`).
+``status`` as the dashboards expect (:class:`ntlab.live.api.TradingSessionAPI`).
 :func:`load_config` / :func:`open_session` read the ``ntlab paper`` config files.
 
 Imports stay light: alpaca-py, uvicorn and websockets load only when a market connects.

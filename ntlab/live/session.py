@@ -12,7 +12,7 @@ sent. A decision on bar t's close is filled on bar t+1.
 Latencies: ``decision_latency_ms`` times (3)-(6), from a bar's close being known with the
 previous fills booked to its last order sent; ``bar_latency_ms`` times (1)-(6).
 
-Implements :class:`ntlab.dashboards.session_api.TradingSessionAPI`.
+Implements :class:`ntlab.live.api.TradingSessionAPI`.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 
 from ntlab._time import iso_utc, now_utc, to_utc
-from ntlab.dashboards.session_api import SessionStatus, StartResponse, validate_start_request
 from ntlab.data.replay import BarBatch
 from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError
 from ntlab.execution.client import OrderUpdate
 from ntlab.execution.journal import UNSENT, Journal, decision_id
+from ntlab.live.api import SessionStatus, StartResponse, validate_start_request
 from ntlab.live.decide import EXIT_TAGS, BarDecision, Decider
 from ntlab.live.markets import Connection, Market
 from ntlab.live.metrics import Counters, DecisionLog, LatencyStats
@@ -675,7 +675,7 @@ class TradingSession:
             self._check_running("place an order")
             if request.symbol not in self.book.column:
                 raise OrderRejectedError(
-                    f"{request.symbol} is not traded by this session ({self.book.symbols})"
+                    f"unknown symbol {request.symbol!r}: this session trades {list(self.book.symbols)}"
                 )
             pf = self.portfolio
             held = pf.qty + self.book.pending
@@ -771,7 +771,7 @@ def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> Tradin
     """The session the dashboards share: bundled ``sample:stocks`` (or ``data``) replayed in a
     background thread, ``bar_interval`` seconds per bar, paper fills by a SimClient.
 
-    ``ntlab.dashboards.session_api.set_session_factory(dashboard_session)`` swaps it in.
+    ``ntlab.live.api.set_session_factory(dashboard_session)`` swaps it in.
     """
     from ntlab.live.markets import ReplayMarket
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from ntlab.config import ntlab_home
-from ntlab.dashboards.session_api import RISK_LEVELS  # the StartRequest contract (no Panel import)
 from ntlab.errors import ConfigError
+from ntlab.live.api import RISK_LEVELS  # the StartRequest contract (no Panel import)
 from ntlab.model import TimeInForce
 from ntlab.risk.limits import RiskLimits
 

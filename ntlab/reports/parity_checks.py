@@ -334,17 +334,17 @@ def paper_vs_backtest(ctx: ParityContext) -> pd.DataFrame:
     if replay is None:
         return rows_frame([not_available(check, "event backtest", "ntlab.live.replay_session is not in ntlab yet",
                                          tolerance=TOLERANCES["portfolio_value"])])  # fmt: skip
+    from ntlab.backtest.event import EventSettings, run_event
     from ntlab.strategies import get
 
     session = replay(get(ctx.strategy), ctx.market())
-    ref = find_ntlab(("ntlab.backtest.event",), "run_event")(get(ctx.strategy), ctx.market())  # type: ignore[misc]
-    return rows_frame(
-        [
-            compare_curves(
-                check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"]
-            )
-        ]
-    )
+    # the settings a session shares with the event engine: stops checked at the close (no
+    # intrabar stops) and 2x margin buying power, as the session's SimClient has
+    same = EventSettings(use_signal_stops=False, initial_margin=0.5)
+    ref = run_event(get(ctx.strategy), ctx.market(), same)
+    row = compare_curves(check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"])
+    row["note"] = "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    return rows_frame([row])
 
 
 # ----------------------------------------------------------------------------- claimed Sharpe

@@ -86,6 +86,14 @@ ALTERNATIVE_PARAMS: dict[str, dict] = {
         "max_steps": 20,
         "n_windows": 20,
     },
+    "paper_trading": {
+        "symbols": ["AAPL", "GOOG"],
+        "replay_from": "2012-01-03",
+        "bars": 60,
+        "strategies": ["momentum", "mean_reversion"],
+        "strategy_params": {"momentum": {"allow_short": True}},
+        "risk_level": "medium",
+    },
     "risk": {
         "symbols": ["AAPL", "KO", "XOM"],
         "shares": 50,

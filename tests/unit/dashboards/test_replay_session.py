@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from ntlab.dashboards.replay_session import ReplaySession
-from ntlab.dashboards.session_api import TradingSessionAPI
 from ntlab.errors import ExecutionError, OrderRejectedError, UnknownSymbolError
+from ntlab.live.api import TradingSessionAPI
 from ntlab.model import Fill, Order, OrderRequest, Position
 from ntlab.strategies import get
 from tests.unit.dashboards._data import FEE, bars_xy, start_request

@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ntlab.dashboards.session_api import SessionStatus, TradingSessionAPI
 from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError, UnknownSymbolError
 from ntlab.execution.fills import fill_order
 from ntlab.execution.journal import Journal
 from ntlab.live import DecisionLog
+from ntlab.live.api import SessionStatus, TradingSessionAPI
 from ntlab.model import OrderRequest
 from ntlab.risk import RiskLimits
 from tests.unit.live._helpers import DATA, REQUEST, SYMBOLS, far_limit, make_session
@@ -161,7 +161,7 @@ def test_manual_orders_are_kept_apart_cancel_and_flatten(tmp_path):
     assert s.cancel(limit.order_id).status.value == "canceled"
     with pytest.raises(ExecutionError, match="not open"):
         s.cancel(limit.order_id)
-    with pytest.raises(OrderRejectedError, match="not traded by this session"):
+    with pytest.raises(OrderRejectedError, match="unknown symbol 'GOOG'"):
         s.submit_order(OrderRequest(symbol="GOOG", side="buy", quantity=1))
     closing = s.flatten()
     assert closing and all(o.status.value == "new" for o in closing)

@@ -1,10 +1,8 @@
 """The interface the trading dashboards drive: a paper-trading session.
 
 The console and the live monitor talk to a session only through
-:class:`TradingSessionAPI`. Until the issue-9 ``ntlab.live.TradingSession`` lands,
-:class:`ntlab.dashboards.replay_session.ReplaySession` implements it (a real, small
-replay of bundled data); swapping in the real session is one line in
-:func:`shared_session`.
+:class:`TradingSessionAPI`, which :class:`ntlab.live.TradingSession` implements (the
+default behind :func:`shared_session`: bundled data replayed, paper fills by SimClient).
 
 Shapes (plain dicts, so they serialise straight to JSON; top-level keys follow the
 seed's snake_case, nested orders/fills/positions use ``ntlab.model``'s camelCase):
@@ -202,13 +200,13 @@ def validate_start_request(
     )
 
 
-def _replay_factory() -> TradingSessionAPI:
-    from ntlab.dashboards.replay_session import ReplaySession
+def _default_factory() -> TradingSessionAPI:
+    from ntlab.live.session import dashboard_session
 
-    return ReplaySession()
+    return dashboard_session()
 
 
-_factory: Callable[[], TradingSessionAPI] = _replay_factory
+_factory: Callable[[], TradingSessionAPI] = _default_factory
 _shared: TradingSessionAPI | None = None
 _lock = threading.Lock()
 
@@ -223,8 +221,8 @@ def set_session_factory(factory: Callable[[], TradingSessionAPI]) -> None:
 def shared_session() -> TradingSessionAPI:
     """The one session of this server process, shared by the console and the monitor.
 
-    Seam: this creates a :class:`ReplaySession` (the stand-in); when issue 9 lands,
-    set the factory to build ``ntlab.live.TradingSession`` with a paper SimClient.
+    By default a :func:`ntlab.live.dashboard_session` (a TradingSession over replayed bundled
+    data with a paper SimClient); :func:`set_session_factory` chooses another.
     """
     global _shared
     with _lock:

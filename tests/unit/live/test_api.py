@@ -6,14 +6,14 @@ import math
 
 import pytest
 
-from ntlab.dashboards import session_api
-from ntlab.dashboards.session_api import (
+from ntlab.errors import ConfigError, UnknownSymbolError
+from ntlab.live import api as session_api
+from ntlab.live.api import (
     RISK_LEVELS,
     set_session_factory,
     shared_session,
     validate_start_request,
 )
-from ntlab.errors import ConfigError, UnknownSymbolError
 
 UNIVERSE = ["AAPL", "MSFT", "IBM"]
 
@@ -83,5 +83,5 @@ def test_shared_session_is_one_object_and_the_factory_is_the_seam():
         first = shared_session()
         assert isinstance(first, Fake) and shared_session() is first
     finally:
-        set_session_factory(session_api._replay_factory)
-    assert type(shared_session()).__name__ == "ReplaySession"
+        set_session_factory(session_api._default_factory)
+    assert type(shared_session()).__name__ == "TradingSession"
