@@ -1,8 +1,9 @@
 """The interface the trading dashboards drive: a paper-trading session.
 
 The console and the live monitor talk to a session only through
-:class:`TradingSessionAPI`, which :class:`ntlab.live.TradingSession` implements (the
-default behind :func:`shared_session`: bundled data replayed, paper fills by SimClient).
+:class:`TradingSessionAPI`, which :class:`ntlab.live.TradingSession` implements
+(``set_session_factory(ntlab.live.dashboard_session)`` puts it behind the dashboards); the
+default is the small replay stand-in :class:`ntlab.dashboards.replay_session.ReplaySession`.
 
 Shapes (plain dicts, so they serialise straight to JSON; top-level keys follow the
 seed's snake_case, nested orders/fills/positions use ``ntlab.model``'s camelCase):
@@ -201,9 +202,11 @@ def validate_start_request(
 
 
 def _default_factory() -> TradingSessionAPI:
-    from ntlab.live.session import dashboard_session
+    # The stand-in replay session: the browser tests are stable against it. The real
+    # TradingSession is one call away: set_session_factory(ntlab.live.dashboard_session).
+    from ntlab.dashboards.replay_session import ReplaySession
 
-    return dashboard_session()
+    return ReplaySession()
 
 
 _factory: Callable[[], TradingSessionAPI] = _default_factory
@@ -221,8 +224,8 @@ def set_session_factory(factory: Callable[[], TradingSessionAPI]) -> None:
 def shared_session() -> TradingSessionAPI:
     """The one session of this server process, shared by the console and the monitor.
 
-    By default a :func:`ntlab.live.dashboard_session` (a TradingSession over replayed bundled
-    data with a paper SimClient); :func:`set_session_factory` chooses another.
+    By default the replay stand-in; :func:`set_session_factory` chooses another, e.g.
+    :func:`ntlab.live.dashboard_session` (a TradingSession with a paper SimClient).
     """
     global _shared
     with _lock:

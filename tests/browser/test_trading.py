@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import canvas_variance, panel_serve, serve
 
@@ -64,9 +65,11 @@ def test_console_starts_a_session_places_an_order_and_the_monitor_shows_it(
         positions.wait_for()
         row = positions.locator("tr", has_text="AAPL")
         row.wait_for()
-        cells = [c.strip() for c in row.inner_text().split("\t")]
         header = [c.strip() for c in positions.locator("thead tr").first.inner_text().split("\t")]
-        assert cells[header.index("manual qty")] == "7.0", (header, cells)
+        # momentum trades AAPL too: its fill can show before the manual one, so wait (the
+        # monitor updates itself) until the manual shares appear
+        manual = row.locator("th, td").nth(header.index("manual qty"))
+        expect(manual).to_have_text("7.0", timeout=30_000)
 
         # live: the bar count grows without reloading the page
         first = _bars(monitor)

@@ -84,4 +84,4 @@ def test_shared_session_is_one_object_and_the_factory_is_the_seam():
         assert isinstance(first, Fake) and shared_session() is first
     finally:
         set_session_factory(session_api._default_factory)
-    assert type(shared_session()).__name__ == "TradingSession"
+    assert type(shared_session()).__name__ == "ReplaySession"
