@@ -31,7 +31,6 @@ _LAZY = {
     "SignalStream": "ntlab.strategies.live",
     "RecomputeStream": "ntlab.strategies.live",
     "open_stream": "ntlab.strategies.live",
-    "check_stream": "ntlab.strategies.live",
     "Momentum": "ntlab.strategies.momentum",
     "MeanReversion": "ntlab.strategies.mean_reversion",
     "Mirror": "ntlab.strategies.mirror",
