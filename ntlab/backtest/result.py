@@ -65,6 +65,9 @@ class BacktestResult:
     gate : DataFrame
         Orders the pre-trade risk gate cut or refused (``GATE_COLUMNS``; empty without
         limits): requested and allowed signed quantity, ``ntlab.risk`` reason code and text.
+    periods_per_year : float or None
+        Bars per year behind every annualised figure (the settings' override, else read
+        from the data's timestamps and calendar; None reads it from ``equity``'s index).
     """
 
     strategy: str
@@ -79,6 +82,11 @@ class BacktestResult:
     close: pd.DataFrame | None = None
     costs: dict[str, float] = field(default_factory=dict)
     gate: pd.DataFrame = field(default_factory=lambda: empty_frame(GATE_COLUMNS))
+    periods_per_year: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.periods_per_year is None:
+            self.periods_per_year = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -105,10 +113,10 @@ class BacktestResult:
 
         Total return, CAGR, Sharpe, Sortino, Calmar (NaN where undefined, e.g. flat
         returns), max drawdown and its length in bars, volatility, trades, win rate,
-        profit factor, final equity.
+        profit factor, final equity, and the bars per year that annualised them.
         """
         r = self.returns
-        ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
+        ppy = float(self.periods_per_year)  # type: ignore[arg-type]
         pnl = self.trades["pnl"].to_numpy(dtype=float) if self.n_trades else np.zeros(0)
         gains, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
         return {
@@ -124,6 +132,7 @@ class BacktestResult:
             "win_rate": float((pnl > 0).mean()) if pnl.size else float("nan"),
             "profit_factor": float(gains / losses) if losses > 0 else float("nan"),
             "final_equity": self.final_equity,
+            "periods_per_year": ppy,
         }
 
     def summary_table(self) -> str:
@@ -134,6 +143,8 @@ class BacktestResult:
         for key, value in rows.items():
             if key in pct:
                 text = f"{value:,.2%}"
+            elif key == "periods_per_year":
+                text = f"{value:,.6g}"
             elif key in {"trades", "final_equity", "max_drawdown_bars"}:
                 text = f"{value:,.0f}"
             else:

@@ -24,7 +24,7 @@ from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
-from ntlab.risk import measures
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
 from ntlab.strategies.registry import strategy_class
 
@@ -56,6 +56,8 @@ class SweepResult:
         The metric :meth:`best` ranks by (higher is better; ``max_drawdown`` is negative).
     skipped : int
         Combinations the strategy's config rejected.
+    periods_per_year : float
+        Bars per year behind the annualised scores.
     """
 
     table: pd.DataFrame
@@ -63,6 +65,7 @@ class SweepResult:
     metric: str
     strategy: str
     skipped: int = 0
+    periods_per_year: float = float("nan")
 
     def best(self, metric: str | None = None) -> dict[str, Any]:
         """Parameters of the best combination (NaN scores never win; ties keep the first)."""
@@ -174,7 +177,7 @@ def evaluate(
     With ``start > 0`` (event engine only) the book opens at bar ``start`` and the
     metrics cover bars ``start - 1 ..`` (the earlier bars are history for the signals).
     """
-    ppy = ppy or measures.periods_per_year(data.index)
+    ppy = ppy or resolve_periods(settings.periods_per_year, data.index)
     signals = strategy.signals(data)
     if isinstance(settings, VectorSettings):
         if start:
@@ -197,7 +200,7 @@ def _run_chunk(
 ) -> list[dict[str, float]]:
     """Evaluate configs one after another, preparing the data once."""
     prep = prepare(data, settings) if isinstance(settings, EventSettings) else None
-    ppy = measures.periods_per_year(data.index)
+    ppy = resolve_periods(settings.periods_per_year, data.index)
     rows = []
     for c in configs:
         rows.append(evaluate(cls(config=c), data, settings, prepared=prep, ppy=ppy))
@@ -266,7 +269,12 @@ def sweep(
             rows = _run_chunk(cls, configs, data, cfg, bar)
     table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
     return SweepResult(
-        table=table, params=list(grid), metric=metric, strategy=base.name, skipped=skipped
+        table=table,
+        params=list(grid),
+        metric=metric,
+        strategy=base.name,
+        skipped=skipped,
+        periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
     )
 
 
