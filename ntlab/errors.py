@@ -17,6 +17,7 @@ __all__ = [
     "ExecutionError",
     "OrderRejectedError",
     "BrokerConnectionError",
+    "NotFoundError",
     "NtlabWarning",
 ]
 
@@ -70,3 +71,7 @@ class BrokerConnectionError(ExecutionError):
 
 class NtlabWarning(UserWarning):
     """Warnings of ntlab's own (treated as errors in the test suite)."""
+
+
+class NotFoundError(NtlabError, LookupError):
+    """A session, order, job or model was asked for by an id that does not exist."""
