@@ -13,6 +13,7 @@ __all__ = [
     "UnknownSymbolError",
     "OptionalDependencyError",
     "LookAheadError",
+    "CheckError",
     "RiskError",
     "ExecutionError",
     "OrderRejectedError",
@@ -51,6 +52,10 @@ class OptionalDependencyError(NtlabError, ImportError):
 
 class LookAheadError(NtlabError):
     """A strategy's signals use data from the future (failed the causality check)."""
+
+
+class CheckError(NtlabError, AssertionError):
+    """An object failed one of ntlab's shared checks (``ntlab.testing``); the message says which."""
 
 
 class RiskError(NtlabError):
