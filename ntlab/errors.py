@@ -21,6 +21,7 @@ __all__ = [
     "ExecutionError",
     "OrderRejectedError",
     "BrokerConnectionError",
+    "NotFoundError",
     "NtlabWarning",
 ]
 
@@ -98,3 +99,7 @@ class BrokerConnectionError(ExecutionError):
 
 class NtlabWarning(UserWarning):
     """Warnings of ntlab's own (treated as errors in the test suite)."""
+
+
+class NotFoundError(NtlabError, LookupError):
+    """A session, order, job or model was asked for by an id that does not exist."""
