@@ -15,8 +15,7 @@ import numpy as np
 import pytest
 
 from ntlab.strategies import available, strategy_class
-from ntlab.strategies.live import check_stream
-from ntlab.testing import check_strategy
+from ntlab.testing import check_strategy, check_stream
 
 TWO_SIDED = {"pairs", "neural_arbitrage"}  # a spread trade is long one leg and short the other
 NEEDS_FORECAST = {"nhits", "lstm", "transformer"}

@@ -26,9 +26,9 @@ from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
-from ntlab.strategies.registry import strategy_class
+from ntlab.strategies.registry import resolve_strategy
 
-__all__ = ["SweepResult", "sweep", "param_grid", "random_params", "resolve_strategy", "METRICS"]
+__all__ = ["SweepResult", "sweep", "param_grid", "random_params", "METRICS"]
 
 METRICS = (
     "total_return",
@@ -127,17 +127,6 @@ def random_params(grid: Mapping[str, Sequence[Any]], n: int, seed: int = 0) -> l
     return [combos[i] for i in np.sort(pick)]
 
 
-def resolve_strategy(strategy: str | type[Strategy] | Strategy) -> Strategy:
-    """A strategy instance from a registered name, a Strategy class or an instance."""
-    if isinstance(strategy, str):
-        return strategy_class(strategy)()
-    if isinstance(strategy, type) and issubclass(strategy, Strategy):
-        return strategy()
-    if isinstance(strategy, Strategy):
-        return strategy
-    raise ConfigError(f"expected a strategy name, class or instance, got {type(strategy).__name__}")
-
-
 def _configs(
     base: Strategy, combos: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[Any], int]:
@@ -226,8 +215,9 @@ def sweep(
 
     Parameters
     ----------
-    strategy : str, Strategy class or instance
-        Parameters not in the grid keep the instance's (or the default) values.
+    strategy : Strategy, Strategy class, registered name or import path
+        Anything :func:`ntlab.strategies.resolve_strategy` takes. Parameters not in the
+        grid keep the instance's (or the default) values.
     data : MarketData
     grid : mapping of parameter name to a list of values
     n_random : int, optional

@@ -20,12 +20,13 @@ from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
-from ntlab.backtest.sweep import METRICS, resolve_strategy, score_equity, sweep
+from ntlab.backtest.sweep import METRICS, score_equity, sweep
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.risk import measures
 from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
+from ntlab.strategies.registry import resolve_strategy
 
 __all__ = ["WalkForwardResult", "walk_forward", "fold_bounds"]
 

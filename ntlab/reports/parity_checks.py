@@ -342,8 +342,12 @@ def paper_vs_backtest(ctx: ParityContext) -> pd.DataFrame:
     # intrabar stops) and 2x margin buying power, as the session's SimClient has
     same = EventSettings(use_signal_stops=False, initial_margin=0.5)
     ref = run_event(get(ctx.strategy), ctx.market(), same)
-    row = compare_curves(check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"])
-    row["note"] = "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    row = compare_curves(
+        check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"]
+    )
+    row["note"] = (
+        "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    )
     return rows_frame([row])
 
 
@@ -378,8 +382,9 @@ def _measured_sharpe(ctx: ParityContext, name: str) -> tuple[float, str] | None:
     ``examples``); the report runs the first fast one. Strategies whose only examples
     train neural networks for minutes are left to ``benchmarks/strategy_backtests.py``.
     """
-    from ntlab.reports.tearsheet import is_learned, out_of_sample, resolve_strategy, run_config
+    from ntlab.reports.tearsheet import is_learned, out_of_sample, run_config
     from ntlab.risk.measures import periods_per_year, sharpe_ratio
+    from ntlab.strategies import resolve_strategy
 
     example = _fast_example(name)
     if example is None:
