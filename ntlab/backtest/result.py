@@ -68,6 +68,8 @@ def format_metric(name: str, value: float) -> str:
         return f"{value:,.2%}"
     if name in COUNT_METRICS:
         return f"{value:,.0f}"
+    if name == "periods_per_year":
+        return f"{value:,.6g}"
     return f"{value:.3f}"
 
 
@@ -102,6 +104,9 @@ class BacktestResult:
     gate : DataFrame
         Orders the pre-trade risk gate cut or refused (``GATE_COLUMNS``; empty without
         limits): requested and allowed signed quantity, ``ntlab.risk`` reason code and text.
+    periods_per_year : float or None
+        Bars per year behind every annualised figure (the settings' override, else read
+        from the data's timestamps and calendar; None reads it from ``equity``'s index).
     """
 
     strategy: str
@@ -116,6 +121,11 @@ class BacktestResult:
     close: pd.DataFrame | None = None
     costs: dict[str, float] = field(default_factory=dict)
     gate: pd.DataFrame = field(default_factory=lambda: empty_frame(GATE_COLUMNS))
+    periods_per_year: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.periods_per_year is None:
+            self.periods_per_year = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -153,10 +163,10 @@ class BacktestResult:
 
         Total return, CAGR, Sharpe, Sortino, Calmar (NaN where undefined, e.g. flat
         returns), max drawdown and its length in bars, volatility, trades, win rate,
-        profit factor, final equity.
+        profit factor, final equity, and the bars per year that annualised them.
         """
         r = self.returns
-        ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
+        ppy = float(self.periods_per_year)  # type: ignore[arg-type]
         pnl = self.trades["pnl"].to_numpy(dtype=float) if self.n_trades else np.zeros(0)
         gains, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
         return {
@@ -172,6 +182,7 @@ class BacktestResult:
             "win_rate": float((pnl > 0).mean()) if pnl.size else float("nan"),
             "profit_factor": float(gains / losses) if losses > 0 else float("nan"),
             "final_equity": self.final_equity,
+            "periods_per_year": ppy,
         }
 
     def summary_table(self) -> str:

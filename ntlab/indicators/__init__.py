@@ -14,7 +14,15 @@ Where TA-Lib has the indicator, the values agree with TA-Lib 0.8 (most bit for b
 from ntlab.indicators.features import return_features
 from ntlab.indicators.moving_average import ema, sma, wma
 from ntlab.indicators.oscillators import ADX, MACD, Stoch, adx, cci, macd, momentum, roc, rsi, stoch
-from ntlab.indicators.registry import INDICATORS, Indicator, get_indicator, warmup
+from ntlab.indicators.registry import (
+    INDICATORS,
+    Indicator,
+    get_indicator,
+    indicators,
+    register_indicator,
+    unregister_indicator,
+    warmup,
+)
 from ntlab.indicators.stats import returns, rolling_beta, rolling_corr, rolling_zscore
 from ntlab.indicators.volatility import Bollinger, atr, bollinger, rolling_volatility, true_range
 from ntlab.indicators.volume import obv, volume_ratio, vwap
@@ -49,5 +57,8 @@ __all__ = [
     "INDICATORS",
     "Indicator",
     "get_indicator",
+    "indicators",
+    "register_indicator",
+    "unregister_indicator",
     "warmup",
 ]

@@ -264,7 +264,10 @@ class Strategy(abc.ABC):
         return type(self)(config=self.config)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"strategy": self.name, **self.config.to_dict()}
+        """``{"strategy": registered name or import path, **config}`` (``from_dict`` inverts it)."""
+        from ntlab.strategies.registry import strategy_spec
+
+        return {"strategy": strategy_spec(self), **self.config.to_dict()}
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.config.to_dict().items())
