@@ -12,6 +12,10 @@ __all__ = [
     "ValidationError",
     "UnknownSymbolError",
     "OptionalDependencyError",
+    "NotFittedError",
+    "NotebookError",
+    "NewsQueryError",
+    "JobCancelled",
     "LookAheadError",
     "CheckError",
     "RiskError",
@@ -48,6 +52,30 @@ class UnknownSymbolError(DataError, KeyError):
 
 class OptionalDependencyError(NtlabError, ImportError):
     """A heavy optional dependency is missing; the message says what to install."""
+
+
+class NotFittedError(NtlabError, ValueError):
+    """A learned object (a Forecaster, a learned strategy) was used before ``fit`` or ``load``."""
+
+
+class NotebookError(NtlabError):
+    """A notebook cell raised; the message names the notebook, the cell and the error."""
+
+    def __init__(
+        self, message: str, *, cell: int | None = None, ename: str = "", output: object = None
+    ):
+        super().__init__(message)
+        self.cell = cell
+        self.ename = ename
+        self.output = output
+
+
+class NewsQueryError(DataError):
+    """A news query parameter is invalid (the local exchange answers HTTP 422 with the message)."""
+
+
+class JobCancelled(NtlabError):
+    """Raised inside a job's progress callback once the job has been cancelled."""
 
 
 class LookAheadError(NtlabError):

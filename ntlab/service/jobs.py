@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import Field
 
-from ntlab.errors import NotFoundError, NtlabError
+from ntlab.errors import JobCancelled, NotFoundError, NtlabError
 from ntlab.service._base import Context, Request, default_context
 
 __all__ = [
@@ -35,10 +35,6 @@ __all__ = [
 ]
 
 TERMINAL = ("done", "failed", "cancelled")
-
-
-class JobCancelled(NtlabError):
-    """Raised inside a job's progress callback once the job has been cancelled."""
 
 
 @dataclass
