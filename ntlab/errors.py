@@ -15,6 +15,7 @@ __all__ = [
     "NotFittedError",
     "NotebookError",
     "NewsQueryError",
+    "JobCancelled",
     "LookAheadError",
     "CheckError",
     "RiskError",
@@ -73,6 +74,10 @@ class NotebookError(NtlabError):
 
 class NewsQueryError(DataError):
     """A news query parameter is invalid (the local exchange answers HTTP 422 with the message)."""
+
+
+class JobCancelled(NtlabError):
+    """Raised inside a job's progress callback once the job has been cancelled."""
 
 
 class LookAheadError(NtlabError):

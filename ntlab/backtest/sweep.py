@@ -24,7 +24,7 @@ from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
-from ntlab.risk import measures
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
 from ntlab.strategies.registry import resolve_strategy
 
@@ -55,7 +55,10 @@ class SweepResult:
     metric : str
         The metric :meth:`best` ranks by (higher is better; ``max_drawdown`` is negative).
     skipped : int
-        Combinations the strategy's config rejected.
+        Combinations the strategy's config rejected (its ``validate`` raised ConfigError or
+        ValueError); the sweep records them as invalid and goes on with the others.
+    periods_per_year : float
+        Bars per year behind the annualised scores.
     """
 
     table: pd.DataFrame
@@ -63,6 +66,7 @@ class SweepResult:
     metric: str
     strategy: str
     skipped: int = 0
+    periods_per_year: float = float("nan")
 
     def best(self, metric: str | None = None) -> dict[str, Any]:
         """Parameters of the best combination (NaN scores never win; ties keep the first)."""
@@ -83,12 +87,22 @@ class SweepResult:
         )
 
     def heatmap(self, x: str, y: str, metric: str | None = None, **opts: Any) -> Any:
-        """hvplot heatmap of ``metric`` over two swept parameters."""
+        """hvplot heatmap of ``metric`` over two swept parameters.
+
+        The swept values are drawn as evenly spaced categories in numeric order, so grids
+        such as 10, 20, 40 fill the plot without white gaps between cells.
+        """
         attempt_import("hvplot.pandas", purpose="sweep heatmaps")
         key = metric or self.metric
         self.pivot(x, y, key)  # validates the names
-        frame = self.table.groupby([x, y], as_index=False)[key].mean()
+        frame = self.table.groupby([x, y], as_index=False)[key].mean().sort_values([y, x])
+        frame[x], frame[y] = frame[x].map(_label), frame[y].map(_label)
         return frame.hvplot.heatmap(x=x, y=y, C=key, title=f"{self.strategy}: {key}", **opts)
+
+
+def _label(v: Any) -> str:
+    """A swept value as an axis label (``20``, ``0.5``, ``True``)."""
+    return f"{v:g}" if isinstance(v, float | np.floating) else str(v)
 
 
 def _plain(v: Any) -> Any:
@@ -131,8 +145,8 @@ def _configs(
     for params in combos:
         try:
             configs.append(base.config.replace(**params))
-        except ConfigError as exc:
-            if "unknown parameter" in str(exc):
+        except ValueError as exc:  # ConfigError, or a user config's plain ValueError
+            if isinstance(exc, ConfigError) and "unknown parameter" in str(exc):
                 raise
             skipped += 1
             continue
@@ -163,7 +177,7 @@ def evaluate(
     With ``start > 0`` (event engine only) the book opens at bar ``start`` and the
     metrics cover bars ``start - 1 ..`` (the earlier bars are history for the signals).
     """
-    ppy = ppy or measures.periods_per_year(data.index)
+    ppy = ppy or resolve_periods(settings.periods_per_year, data.index)
     signals = strategy.signals(data)
     if isinstance(settings, VectorSettings):
         if start:
@@ -186,7 +200,7 @@ def _run_chunk(
 ) -> list[dict[str, float]]:
     """Evaluate configs one after another, preparing the data once."""
     prep = prepare(data, settings) if isinstance(settings, EventSettings) else None
-    ppy = measures.periods_per_year(data.index)
+    ppy = resolve_periods(settings.periods_per_year, data.index)
     rows = []
     for c in configs:
         rows.append(evaluate(cls(config=c), data, settings, prepared=prep, ppy=ppy))
@@ -256,7 +270,12 @@ def sweep(
             rows = _run_chunk(cls, configs, data, cfg, bar)
     table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
     return SweepResult(
-        table=table, params=list(grid), metric=metric, strategy=base.name, skipped=skipped
+        table=table,
+        params=list(grid),
+        metric=metric,
+        strategy=base.name,
+        skipped=skipped,
+        periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
     )
 
 

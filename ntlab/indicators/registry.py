@@ -197,7 +197,7 @@ INDICATORS: tuple[Indicator, ...] = tuple(
         (oscillators.cci, stream.CCI, "CCI"),
         (oscillators.adx, stream.ADX, "ADX"),
         (oscillators.roc, stream.ROC, "ROC"),
-        (oscillators.momentum, stream.Momentum, "MOM"),
+        (oscillators.momentum, stream.MOM, "MOM"),
         (volatility.true_range, stream.TrueRange, "TRANGE"),
         (volatility.atr, stream.ATR, "ATR"),
         (volatility.bollinger, stream.Bollinger, "BBANDS"),

@@ -55,9 +55,23 @@ from ntlab.risk.gate import RiskGate
 from ntlab.risk.limits import PortfolioState
 from ntlab.strategies import Strategy, resolve_strategy, strategy_class, strategy_spec
 
-__all__ = ["ReplayRun", "TradingSession", "dashboard_session", "replay_session"]
+__all__ = ["ReplayRun", "TradingSession", "replay_session"]
 
 _ACTIONS = {True: "approve", False: "reject"}
+#: Order tag -> the reason its fills show (the console's and monitor's fill tables).
+_WHY = {STRATEGY: "signal", MANUAL: "manual", "flatten": "flatten", "stop-loss": "stop-loss",
+        "take-profit": "take-profit"}  # fmt: skip
+
+
+def _why(tag: str, requested: float, allowed: float, code: int, halt: int) -> str:
+    """Why an order of the session's own was sent: its tag, and what the risk gate or the
+    circuit breaker did to it."""
+    why = _WHY.get(tag, tag)
+    if halt:
+        return f"{why} (circuit breaker: {gate_nb.REASONS[halt]}; reducing only)"
+    if allowed != requested:
+        return f"{why} (resized by the risk gate: {gate_nb.REASONS[code]})"
+    return why
 
 
 def _now_ms() -> int:
@@ -220,7 +234,7 @@ class TradingSession:
                 if pf is not None
                 else [],
                 open_orders=[self._order_dict(t) for t in working],
-                recent_fills=[f.to_dict() for f in self._fills],
+                recent_fills=list(self._fills),
                 risk={
                     "equity": equity,
                     "peak_equity": self._peak,
@@ -255,7 +269,8 @@ class TradingSession:
             "orderId": t.broker_id, "clientOrderId": r.client_order_id, "symbol": r.symbol,
             "side": r.side.value, "quantity": r.quantity, "orderType": r.order_type.value,
             "timeInForce": r.time_in_force.value, "status": t.status, "filledQty": t.filled_qty,
-            "submittedAt": None if self.bar_time is None else self.bar_time.isoformat(), "tag": t.tag,
+            "limitPrice": r.limit_price, "stopPrice": r.stop_price,
+            "submittedAt": t.submitted_at, "tag": t.tag, "reason": t.why or _WHY.get(t.tag, t.tag),
         }  # fmt: skip
 
     # ================================================================== opening
@@ -485,7 +500,7 @@ class TradingSession:
             equity=equity,
             halt=halt,
         )
-        sent = self._send(d, equity)
+        sent = self._send(d, equity, halt)
         t2 = time.perf_counter()
         ms = (t2 - t1) * 1e3
         self.latency.add(ms)
@@ -554,7 +569,9 @@ class TradingSession:
         return code
 
     # ================================================================== orders
-    def _send(self, d: BarDecision, equity: float) -> dict[int, tuple[OrderRequest, Order | None]]:
+    def _send(
+        self, d: BarDecision, equity: float, halt: int = 0
+    ) -> dict[int, tuple[OrderRequest, Order | None]]:
         """Journal the bar's requests (one transaction), then send them."""
         cols = np.flatnonzero(d.allowed)
         bar_iso = iso_utc(d.timestamp)
@@ -589,7 +606,9 @@ class TradingSession:
         self.counts.bump("gate_resizes", int(resized))
         sent: dict[int, tuple[OrderRequest, Order | None]] = {}
         for j, req, tag in fresh:
-            self.book.add(req, tag)
+            t = self.book.add(req, tag)
+            t.submitted_at = bar_iso
+            t.why = _why(tag, float(d.requested[j]), float(d.allowed[j]), int(d.codes[j]), halt)
             sent[j] = (req, self._submit(req))
         return sent
 
@@ -671,9 +690,9 @@ class TradingSession:
             for t in changed.values():
                 b.state(t.client_order_id, t.status, t.broker_id, t.filled_qty, t.avg_price)
         for made, t in fills:
-            self._book_fill(made, t.tag)
+            self._book_fill(made, t.tag, why=t.why or _WHY.get(t.tag, t.tag))
 
-    def _book_fill(self, fill: Fill, tag: str, *, record: bool = True) -> None:
+    def _book_fill(self, fill: Fill, tag: str, *, record: bool = True, why: str = "") -> None:
         pf = self.portfolio
         pf.apply_fill(fill)
         j = pf.column[fill.symbol]
@@ -683,7 +702,7 @@ class TradingSession:
             self.book.manual_qty[j] += fill.signed_quantity
         if record:
             self.counts.bump("fills")
-            self._fills.append(fill)
+            self._fills.append(fill.to_dict() | {"reason": why})
 
     def _cancel_working(self) -> list[Order]:
         out = []
@@ -770,7 +789,9 @@ class TradingSession:
         with self.journal.batch() as b:
             if not b.request(self.session_id, req):
                 raise ExecutionError(f"client_order_id {req.client_order_id} was already used")
-        self.book.add(req, tag)
+        t = self.book.add(req, tag)
+        t.submitted_at = iso_utc(self.bar_time if self.bar_time is not None else now_utc())
+        t.why = _WHY.get(tag, tag)
         order = self._submit(req)
         if order is None:
             raise ExecutionError(
@@ -833,23 +854,6 @@ class TradingSession:
     @property
     def equity(self) -> float:
         return self.portfolio.equity if self.portfolio is not None else math.nan
-
-
-def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> TradingSession:
-    """The session the dashboards share: bundled ``sample:stocks`` (or ``data``) replayed in a
-    background thread, ``bar_interval`` seconds per bar, paper fills by a SimClient.
-
-    ``ntlab.live.api.set_session_factory(dashboard_session)`` swaps it in.
-    """
-    from ntlab.live.markets import ReplayMarket
-
-    if data is None:
-        from ntlab.data import load_sample
-
-        data = load_sample("stocks")
-    return TradingSession(
-        ReplayMarket(data), SessionSettings(background=True, bar_interval=bar_interval)
-    )
 
 
 class ReplayRun:

@@ -42,6 +42,7 @@ KERNEL = "python3"
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
+@dataclass(frozen=True)
 class KernelInfo:
     name: str
     resource_dir: str

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
-from ntlab.model import Direction, Signal
+from ntlab.model import Direction, Signal, round_to_tick
 
 __all__ = ["StrategyConfig", "Strategy", "Signals"]
 
@@ -149,7 +149,8 @@ class Signals:
     def to_records(
         self, *, only_changes: bool = True, close: pd.DataFrame | None = None
     ) -> list[Signal]:
-        """The signals as seed-schema :class:`ntlab.model.Signal` objects.
+        """The signals as seed-schema :class:`ntlab.model.Signal` objects, prices rounded to
+        the instrument's tick (:func:`ntlab.model.round_to_tick`).
 
         Parameters
         ----------
@@ -184,12 +185,12 @@ class Signals:
             if frame is None or direction is Direction.CLOSE:
                 return None
             v = float(frame.iat[r, c])
-            return None if np.isnan(v) else v
+            return None if np.isnan(v) else round_to_tick(v)
 
         entry = None
         if close is not None:
             v = float(close.iat[r, c])
-            entry = None if np.isnan(v) else v
+            entry = None if np.isnan(v) else round_to_tick(v)
         reason = "" if self.reasoning is None else str(self.reasoning.iat[r, c] or "")
         return Signal(
             strategy_id=self.strategy_id,

@@ -4,8 +4,9 @@ model, news sentiment)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from ntlab.errors import ConfigError
 from ntlab.strategies.base import StrategyConfig
@@ -19,11 +20,18 @@ __all__ = ["BuiltinConfig", "MomentumFeaturesConfig", "WalkForwardConfig", "Sent
 @dataclass(frozen=True, kw_only=True)
 class BuiltinConfig(StrategyConfig):
     """Stop-loss and take-profit distances (fractions of the entry close) shared by
-    every built-in strategy; subclasses set ``owner`` and call ``need`` in ``validate``."""
+    every built-in strategy; subclasses call ``need`` in ``validate``, whose errors name
+    the strategy by :attr:`owner` (derived from the class name: ``MeanReversionConfig`` ->
+    ``mean_reversion``)."""
 
-    owner: ClassVar[str] = "strategy"
     stop_loss_pct: float = 0.05
     take_profit_pct: float = 0.10
+
+    @property
+    def owner(self) -> str:
+        """The strategy's name, from the config class's name (one definition)."""
+        base = type(self).__name__.removesuffix("Config")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", base).lower()
 
     def need(self, ok: bool, message: str) -> None:
         """Raise :class:`ConfigError` naming the strategy when ``ok`` is false."""

@@ -57,7 +57,6 @@ __all__ = ["EnhancedMomentumConfig", "EnhancedMomentum"]
 
 @dataclass(frozen=True, kw_only=True)
 class EnhancedMomentumConfig(MomentumFeaturesConfig, WalkForwardConfig, SentimentConfig):
-    owner = "enhanced_momentum"
     w_momentum: float = 0.5
     w_ml: float = 0.3
     w_sentiment: float = 0.2

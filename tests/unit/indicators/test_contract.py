@@ -72,7 +72,7 @@ def test_streams_for_many_symbols_return_arrays(bars):
     out = None
     for row in bars.close.to_numpy():
         out = s.update(row)
-    assert isinstance(out, ind.MACD) and out.line.shape == (2,)
+    assert isinstance(out, ind.MACDResult) and out.line.shape == (2,)
     batch = ind.macd(bars)
     np.testing.assert_array_equal(out.hist, batch.hist.iloc[-1].to_numpy())
     assert "n_symbols=2" in repr(s) and s.params() == {"fast": 12, "slow": 26, "signal": 9}
