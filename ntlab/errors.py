@@ -22,6 +22,8 @@ __all__ = [
     "ExecutionError",
     "OrderRejectedError",
     "BrokerConnectionError",
+    "JournalError",
+    "ReconciliationError",
     "NotFoundError",
     "NtlabWarning",
 ]
@@ -100,6 +102,16 @@ class OrderRejectedError(ExecutionError):
 
 class BrokerConnectionError(ExecutionError):
     """The broker could not be reached after retries."""
+
+
+class JournalError(ExecutionError):
+    """A session's journal cannot be trusted or used: damaged, read-only, emptied, replaced,
+    or held by another running session. Nothing was written to it or sent to the broker."""
+
+
+class ReconciliationError(ExecutionError):
+    """The journal and the broker disagree about positions, orders or the bar clock; the
+    session does not trade on either belief until told which one holds."""
 
 
 class NtlabWarning(UserWarning):

@@ -41,7 +41,13 @@ from ntlab.live.markets import Connection, Market
 from ntlab.live.metrics import Counters, DecisionLog, LatencyStats
 from ntlab.live.orders import CLOSING_TAGS, MANUAL, STRATEGY, OrderBook, Tracked
 from ntlab.live.portfolio import Portfolio
-from ntlab.live.recovery import position_gaps, reconcile, restore
+from ntlab.live.recovery import (
+    check_clock,
+    position_gaps,
+    reconcile,
+    restore,
+    settle_disagreement,
+)
 from ntlab.live.settings import RISK_LEVELS, SessionSettings, limits_for
 from ntlab.model import Fill, Order, OrderRequest, OrderType
 from ntlab.risk import _gate_nb as gate_nb
@@ -142,7 +148,13 @@ class TradingSession:
         # streams may compile their kernels for seconds)
         self._snapshot = (self._snapshot or self._idle_status()) | {"state": "starting"}
         with self._lock:
-            self._open(dict(req))
+            try:
+                self._open(dict(req))
+            except (
+                BaseException
+            ):  # refused (a disagreeing book, a locked journal...): let go of it all
+                self._abandon()
+                raise
         if self.settings.background:
             self._halt.clear()
             self._thread = threading.Thread(
@@ -150,6 +162,17 @@ class TradingSession:
             )
             self._thread.start()
         return self._response("started")
+
+    def _abandon(self) -> None:
+        for part in ("log", "conn", "journal"):
+            obj = getattr(self, part, None)
+            if obj is not None and hasattr(obj, "close"):
+                try:
+                    obj.close()
+                except Exception:  # closing what failed to open: the first error is the one to see
+                    pass
+        self.conn = None
+        self.state = "idle"
 
     def _response(self, status: str) -> StartResponse:
         req = self.request or {}
@@ -291,7 +314,7 @@ class TradingSession:
         warmup = max((st.warmup for st in strategies), default=0)
         self.session_id = s.session_id or uuid.uuid4().hex[:12]
         folder = s.folder_for(self.session_id)
-        self.journal = Journal(folder / "journal.db", durable=s.durable)
+        self.journal = Journal(folder / "journal.db", durable=s.durable, writer=True)
         if getattr(self.market, "ephemeral", False) and self.journal.session_config(
             self.session_id
         ):
@@ -330,8 +353,11 @@ class TradingSession:
         if history.n_bars:
             self.portfolio.mark(history.close.to_numpy()[-1])
         self._peak = self._day_start = self._last_equity = self.portfolio.equity
+        self._venue_last = history.index[-1] if history.n_bars else None
         if not fresh:
             self._recover()
+        elif not getattr(self.market, "ephemeral", False):
+            self._check_fresh()
         self.state = "running"
 
     def _strategies(self, req: dict[str, Any]) -> list[Strategy]:
@@ -350,11 +376,41 @@ class TradingSession:
             out.append(resolve_strategy(spec, **params))
         return out
 
+    def _check_fresh(self) -> None:
+        """A new session on a broker that outlives processes must find it flat in its symbols
+        (else the journal lost its contents, or the account holds another book)."""
+        held = {p.symbol: p for p in self.conn.client.positions() if p.symbol in self.book.column}
+        gaps = {s: {"session": 0.0, "broker": p.quantity, "journal": 0.0}
+                for s, p in held.items() if abs(p.quantity) > 1e-12}  # fmt: skip
+        self._settle_gaps(
+            gaps,
+            [],
+            held,
+            "a new session (nothing in its journal) found the broker holding positions in its symbols",
+        )
+
+    def _settle_gaps(self, gaps, lost, held, why: str) -> None:
+        def record(kind: str, payload: dict) -> None:
+            with self.journal.batch() as b:
+                b.event(kind, payload, sid=self.session_id)
+
+        last = dict(zip(self.book.symbols, self.portfolio.last, strict=True))
+        prices = {s: held[s].avg_entry_price if s in held else float(last[s]) for s in gaps}
+        adopted = settle_disagreement(self.settings.on_disagreement, gaps, lost=lost, prices=prices,
+                                      why=why, record=record)  # fmt: skip
+        for symbol, (qty, price) in adopted.items():
+            self.portfolio.apply(symbol, qty, price)
+        if adopted:
+            self.counts.bump("adoptions")
+
     def _recover(self) -> None:
         info, fills = restore(self.journal, self.session_id, self.book)
+        check_clock(info.last_bar, self._venue_last)
         self._restore_risk(info.risk)
         for fill, tag in fills:
             self._book_fill(fill, tag, record=False)
+        for symbol, qty, price in info.adopted:
+            self.portfolio.apply(symbol, qty, price)
         for symbol, target in info.targets.items():
             j = self.book.column.get(symbol)
             if j is not None:
@@ -364,18 +420,23 @@ class TradingSession:
         for order, fill in rec.updates:
             self._updates.append((order, fill))
         self._drain(when)
-        broker = {
-            p.symbol: p.quantity
-            for p in self.conn.client.positions()
-            if p.symbol in self.book.column
-        }
+        held = {p.symbol: p for p in self.conn.client.positions() if p.symbol in self.book.column}
+        broker = {s: p.quantity for s, p in held.items()}
         journal = self.journal.net_positions(self.session_id)
+        gaps = position_gaps(self.book.symbols, self.portfolio.qty, broker, journal)
+        self._settle_gaps(
+            gaps,
+            rec.lost,
+            held,
+            "the restart found the session's book and the broker's disagreeing",
+        )
         self.recovery = {
             "restored_orders": info.orders,
             "restored_fills": info.fills,
             "last_bar": info.last_bar,
             **rec.to_dict(),
-            "position_gaps": position_gaps(self.book.symbols, self.portfolio.qty, broker, journal),
+            "position_gaps": gaps,
+            "adopted": bool(gaps or rec.lost),
         }
         self.counts.bump("restarts")
 

@@ -6,13 +6,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ntlab.errors import ConfigError
 from ntlab.strategies.base import StrategyConfig
-
-if TYPE_CHECKING:
-    from ntlab.strategies.walkforward import WalkForwardSettings
 
 __all__ = ["BuiltinConfig", "MomentumFeaturesConfig", "WalkForwardConfig", "SentimentConfig"]
 
@@ -87,13 +83,6 @@ class WalkForwardConfig(BuiltinConfig):
             "need horizon >= 1, refit_every >= 1, train_bars > horizon",
         )
         self.need(self.first_fit >= 1 and self.C > 0, "need first_fit >= 1 and C > 0")
-
-    def settings(self) -> WalkForwardSettings:
-        from ntlab.strategies.walkforward import WalkForwardSettings
-
-        return WalkForwardSettings(
-            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
-        )
 
 
 @dataclass(frozen=True, kw_only=True)

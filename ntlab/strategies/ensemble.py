@@ -288,7 +288,7 @@ class StackingEnsemble(_Ensemble):
     def _initial_state(self, n_symbols: int) -> Any:
         k = len(self.config.members)
         return {
-            "model": WalkForwardClassifier(self.config.settings(), n_symbols, 2 * k),
+            "model": WalkForwardClassifier(self.config, n_symbols, 2 * k),
             "target": np.zeros(n_symbols),
         }
 
