@@ -82,7 +82,9 @@ def measure(n: int = 5) -> list[dict]:
                     _start(console)
                     time.sleep(1.0)  # a few bars replayed
                     running.append(_first_chart_s(browser, base, points=True))
-                    print(f"sample {k + 1}: idle {idle[-1]:.2f} s, session running {running[-1]:.2f} s")
+                    print(
+                        f"sample {k + 1}: idle {idle[-1]:.2f} s, session running {running[-1]:.2f} s"
+                    )
                     _stop(console)
                 context.close()
                 browser.close()

@@ -63,8 +63,9 @@ class TradingConsole(pn.viewable.Viewer):
             css_classes=["ntlab-stop-loss"],
         )  # fmt: skip
         self.take_profit = pn.widgets.FloatInput(
-            label="Take-profit (fraction, 0 = none)", value=0.10, step=0.01
-        )
+            label="Take-profit (fraction, 0 = none)", value=0.10, step=0.01,
+            css_classes=["ntlab-take-profit"],
+        )  # fmt: skip
         self.use_gpu = pn.widgets.Checkbox(label="Use GPU (forecasting strategies)", value=False)
         self.start_button = pn.widgets.Button(
             label="Start session", color="success", css_classes=["ntlab-start"]

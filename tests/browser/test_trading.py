@@ -33,6 +33,10 @@ def _fill(page, css: str, value: str) -> None:
 def _start(page, symbols: str = "AAPL, MSFT, IBM", max_position: str = "100000") -> None:
     _fill(page, ".ntlab-symbols", symbols)
     _fill(page, ".ntlab-max-position", max_position)
+    # no protective exits: one would close the whole AAPL position, manual shares included,
+    # at a bar that depends on how fast this machine clicks
+    _fill(page, ".ntlab-stop-loss", "0")
+    _fill(page, ".ntlab-take-profit", "0")
     page.locator(".ntlab-start button").click()
 
 
