@@ -13,6 +13,7 @@ __all__ = [
     "UnknownSymbolError",
     "OptionalDependencyError",
     "LookAheadError",
+    "NonDeterministicError",
     "RiskError",
     "ExecutionError",
     "OrderRejectedError",
@@ -50,6 +51,10 @@ class OptionalDependencyError(NtlabError, ImportError):
 
 class LookAheadError(NtlabError):
     """A strategy's signals use data from the future (failed the causality check)."""
+
+
+class NonDeterministicError(NtlabError):
+    """Two runs of a strategy on the same data gave different signals."""
 
 
 class RiskError(NtlabError):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
-from ntlab.backtest._common import guard_lookahead
+from ntlab.backtest._guard import PASSED, config_verdicts, refuse_all
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
@@ -56,6 +56,10 @@ class SweepResult:
         The metric :meth:`best` ranks by (higher is better; ``max_drawdown`` is negative).
     skipped : int
         Combinations the strategy's config rejected.
+    refused : int
+        Combinations the look-ahead guard refused: their rows have NaN scores and the
+        ``guard`` column says why (``"passed"`` for the others; no column when the sweep
+        ran with ``allow_lookahead=True``).
     """
 
     table: pd.DataFrame
@@ -63,6 +67,7 @@ class SweepResult:
     metric: str
     strategy: str
     skipped: int = 0
+    refused: int = 0
 
     def best(self, metric: str | None = None) -> dict[str, Any]:
         """Parameters of the best combination (NaN scores never win; ties keep the first)."""
@@ -239,7 +244,11 @@ def sweep(
     progress : bool
         Show a tqdm progress bar.
     allow_lookahead : bool
-        Skip the look-ahead guard (run once, on the first combination).
+        Skip the look-ahead guard. By default every distinct combination is checked
+        (:func:`ntlab.testing.check_causal`, cached per combination and data) before any
+        runs; a refused one is not run, keeps NaN scores and its ``guard`` entry says
+        why, and :meth:`SweepResult.best` never picks it. When all are refused the
+        sweep raises :class:`~ntlab.errors.LookAheadError`.
     """
     if metric not in METRICS:
         raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
@@ -254,19 +263,38 @@ def sweep(
         )
     cfg = settings or EventSettings()
     cls = type(base)
+    tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
+    verdicts = None
     if not allow_lookahead:
-        guard_lookahead(cls(config=configs[0]), data)
-    if engine == "ray":
-        rows = _run_ray(cls, configs, data, cfg, progress)
-    else:
-        tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
         with tqdm(
-            total=len(configs), desc=f"sweep {base.name}", disable=not progress, leave=False
+            total=len(configs), desc=f"look-ahead check {base.name}", disable=not progress,
+            leave=False,
+        ) as bar:  # fmt: skip
+            verdicts = config_verdicts(cls, configs, data, bar)
+        refuse_all(base.name, verdicts)
+    runs = configs if verdicts is None else [c for c, v in zip(configs, verdicts) if v == PASSED]
+    if engine == "ray":
+        rows = _run_ray(cls, runs, data, cfg, progress)
+    else:
+        with tqdm(
+            total=len(runs), desc=f"sweep {base.name}", disable=not progress, leave=False
         ) as bar:
-            rows = _run_chunk(cls, configs, data, cfg, bar)
-    table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
+            rows = _run_chunk(cls, runs, data, cfg, bar)
+    scores = pd.DataFrame(rows)
+    if verdicts is not None:
+        ok = np.array([v == PASSED for v in verdicts])
+        scores.index = np.flatnonzero(ok)
+        scores = scores.reindex(range(len(configs)))
+        scores["guard"] = verdicts
+    table = pd.concat([pd.DataFrame(combos), scores], axis=1)
+    refused = 0 if verdicts is None else int(sum(v != PASSED for v in verdicts))
     return SweepResult(
-        table=table, params=list(grid), metric=metric, strategy=base.name, skipped=skipped
+        table=table,
+        params=list(grid),
+        metric=metric,
+        strategy=base.name,
+        skipped=skipped,
+        refused=refused,
     )
 
 

@@ -10,7 +10,15 @@ from ntlab.errors import ConfigError
 from ntlab.execution.client import Account, Clock, OrderUpdate
 from ntlab.model import Order, OrderRequest, Position
 
-__all__ = ["order_json", "position_json", "account_json", "clock_json", "update_json", "request_from_json", "asset_id"]
+__all__ = [
+    "order_json",
+    "position_json",
+    "account_json",
+    "clock_json",
+    "update_json",
+    "request_from_json",
+    "asset_id",
+]
 
 _NS = uuid.UUID("6f1c1f6e-6e0a-4c1e-9a59-6e746c616221")
 
@@ -24,7 +32,9 @@ def _num(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
-def order_json(order: Order, *, replaced_by: str | None = None, replaces: str | None = None) -> dict[str, Any]:
+def order_json(
+    order: Order, *, replaced_by: str | None = None, replaces: str | None = None
+) -> dict[str, Any]:
     ts = iso_utc(order.submitted_at)
     done = order.status.is_terminal
     return {
@@ -140,7 +150,9 @@ def request_from_json(body: dict[str, Any]) -> OrderRequest:
     if body.get("notional") is not None:
         raise ConfigError("notional orders are not supported by the local exchange; send qty")
     if body.get("order_class") not in (None, "simple"):
-        raise ConfigError(f"order_class {body.get('order_class')!r} is not supported; only simple orders")
+        raise ConfigError(
+            f"order_class {body.get('order_class')!r} is not supported; only simple orders"
+        )
 
     def num(key: str) -> float | None:
         value = body.get(key)

@@ -116,9 +116,13 @@ def trading_routes(
                 body = await request.json()
             except json.JSONDecodeError:
                 return error(422, "the body is not JSON")
-            existing = body.get("client_order_id") and client.get_order_by_client_id(body["client_order_id"])
+            existing = body.get("client_order_id") and client.get_order_by_client_id(
+                body["client_order_id"]
+            )
             if existing:
-                return error(422, f"client_order_id {body['client_order_id']} must be unique", 40010001)
+                return error(
+                    422, f"client_order_id {body['client_order_id']} must be unique", 40010001
+                )
             order = client.submit(aj.request_from_json(body))
             if order.status.value == "rejected":
                 return error(403, order.reject_reason or "order rejected", 40310000)
@@ -127,7 +131,13 @@ def trading_routes(
             out = []
             for order in client.list_orders("open"):
                 client.cancel(order.order_id)
-                out.append({"id": order.order_id, "status": 200, "body": order_out(client.get_order(order.order_id))})
+                out.append(
+                    {
+                        "id": order.order_id,
+                        "status": 200,
+                        "body": order_out(client.get_order(order.order_id)),
+                    }
+                )
             return JSONResponse(out, status_code=207)
         status = request.query_params.get("status", "open")
         if status not in ("open", "closed", "all"):
@@ -151,8 +161,12 @@ def trading_routes(
             new = client.replace(
                 order_id,
                 quantity=float(body["qty"]) if body.get("qty") is not None else None,
-                limit_price=float(body["limit_price"]) if body.get("limit_price") is not None else None,
-                stop_price=float(body["stop_price"]) if body.get("stop_price") is not None else None,
+                limit_price=float(body["limit_price"])
+                if body.get("limit_price") is not None
+                else None,
+                stop_price=float(body["stop_price"])
+                if body.get("stop_price") is not None
+                else None,
                 time_in_force=body.get("time_in_force"),
             )
             replaced[order_id] = (new.order_id, None)
@@ -170,7 +184,9 @@ def trading_routes(
         if symbol not in held:
             raise ExecutionError(f"no position in {symbol}")
         qty = held[symbol].quantity
-        request = aj.request_from_json({"symbol": symbol, "qty": abs(qty), "side": "sell" if qty > 0 else "buy"})
+        request = aj.request_from_json(
+            {"symbol": symbol, "qty": abs(qty), "side": "sell" if qty > 0 else "buy"}
+        )
         order = client.submit(request)
         return {"symbol": symbol, "status": 200, "body": order_out(order)}
 
@@ -188,9 +204,20 @@ def trading_routes(
         try:
             auth = json.loads(await websocket.receive_text())
             data = auth.get("data") or {}
-            ok = auth.get("action") in ("authenticate", "auth") and data.get("key_id") == api_key and data.get("secret_key") == secret_key
+            ok = (
+                auth.get("action") in ("authenticate", "auth")
+                and data.get("key_id") == api_key
+                and data.get("secret_key") == secret_key
+            )
             status = "authorized" if ok else "unauthorized"
-            await websocket.send_text(json.dumps({"stream": "authorization", "data": {"status": status, "action": "authenticate"}}))
+            await websocket.send_text(
+                json.dumps(
+                    {
+                        "stream": "authorization",
+                        "data": {"status": status, "action": "authenticate"},
+                    }
+                )
+            )
             if not ok:
                 await websocket.close()
                 return
@@ -201,7 +228,9 @@ def trading_routes(
             with broadcaster.lock:
                 broadcaster.listeners.append(entry)
             faults._streams.append(websocket)
-            await websocket.send_text(json.dumps({"stream": "listening", "data": {"streams": streams}}))
+            await websocket.send_text(
+                json.dumps({"stream": "listening", "data": {"streams": streams}})
+            )
             try:
                 while True:
                     text = await queue.get()

@@ -342,8 +342,12 @@ def paper_vs_backtest(ctx: ParityContext) -> pd.DataFrame:
     # intrabar stops) and 2x margin buying power, as the session's SimClient has
     same = EventSettings(use_signal_stops=False, initial_margin=0.5)
     ref = run_event(get(ctx.strategy), ctx.market(), same)
-    row = compare_curves(check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"])
-    row["note"] = "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    row = compare_curves(
+        check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"]
+    )
+    row["note"] = (
+        "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    )
     return rows_frame([row])
 
 
