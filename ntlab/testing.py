@@ -14,6 +14,8 @@ the full run. The bars checked are:
   default :data:`DECISION_BARS` of them, one drawn from each of that many equal spans
   of the history (so a leak confined to a few years is looked for there too);
   ``thorough=True`` checks every one of them.
+- **gap bars**: up to :data:`GAP_BARS` bars where some symbol's close is missing (drawn
+  from different gaps), where ``bfill``/``interpolate`` leaks live.
 - **random bars**: :data:`RANDOM_BARS` bars drawn uniformly (seeded), wherever the
   strategy decides or not. They run *before* the full run, so a cache that the full run
   would fill cannot hand its values to them.
@@ -53,12 +55,15 @@ __all__ = [
     "fresh_instance",
     "DECISION_BARS",
     "RANDOM_BARS",
+    "GAP_BARS",
 ]
 
 #: Decision bars the default check draws (one from each of this many spans of the data).
 DECISION_BARS = 4
 #: Random bars the default check adds.
 RANDOM_BARS = 2
+#: Bars inside gaps of the data (a missing close) the default check adds, when it has gaps.
+GAP_BARS = 2
 #: Frames the guard compares (the ones a backtest trades on; ``reasoning`` is text).
 TRADED = ("target", "confidence", "stop_loss", "take_profit")
 
@@ -74,7 +79,9 @@ class CausalityCheck:
         The bars checked (row numbers; each was the last bar of a prefix run), ascending.
     decision_bars : int
         Bars where a target changes in the full run.
-    decision_checked, random_checked : int
+        Bars where a target changes in the full run (the last bar, which is the full
+        run itself, not counted).
+    decision_checked, random_checked, gap_checked : int
     thorough : bool
     """
 
@@ -84,12 +91,14 @@ class CausalityCheck:
     decision_checked: int
     random_checked: int
     thorough: bool = False
+    gap_checked: int = 0
 
     def __str__(self) -> str:
         scope = "all " if self.thorough else ""
+        gaps = f", {self.gap_checked} in gaps" if self.gap_checked else ""
         return (
             f"checked {len(self.bars)} of {self.n_bars} bars: {scope}{self.decision_checked} of "
-            f"{self.decision_bars} decision bars, {self.random_checked} random"
+            f"{self.decision_bars} decision bars, {self.random_checked} random{gaps}"
         )
 
     def to_dict(self) -> dict[str, int | bool]:
@@ -99,6 +108,7 @@ class CausalityCheck:
             "decision_bars": self.decision_bars,
             "decision_checked": self.decision_checked,
             "random_checked": self.random_checked,
+            "gap_checked": self.gap_checked,
             "thorough": self.thorough,
         }
 
@@ -157,6 +167,18 @@ def _draw(decisions: np.ndarray, n: int, *, thorough: bool, seed: int) -> list[i
         if len(span):
             chosen.append(int(rng.choice(span)))
     return chosen
+
+
+def _gap_rows(data: MarketData, n_pick: int, rng: np.random.Generator) -> list[int]:
+    """Up to ``n_pick`` rows (< n - 1) with a missing close, from different gaps."""
+    missing = np.isnan(data.close.to_numpy(dtype=float)).any(axis=1)[:-1]
+    rows = np.flatnonzero(missing)
+    if not len(rows) or n_pick <= 0:
+        return []
+    starts = rows[np.r_[True, np.diff(rows) > 1]]
+    gaps = np.split(rows, np.searchsorted(rows, starts[1:]))
+    pick = rng.choice(len(gaps), size=min(n_pick, len(gaps)), replace=False)
+    return sorted(int(rng.choice(gaps[g])) for g in pick)
 
 
 def _differs(x: np.ndarray, y: np.ndarray, atol: float) -> tuple[int, int] | None:
@@ -228,15 +250,16 @@ class _Checker:
             raise NonDeterministicError(
                 f"{self.strategy.name} is not deterministic: two runs on the same {k} bars differ "
                 f"({name} at bar {r}, {t}, symbol {sym}: {_num(short[r, c])} and "
-                f"{_num(again[r, c])}); the look-ahead check cannot judge it: seed its randomness"
+                f"{_num(again[r, c])}): it depends on randomness or on state kept between runs "
+                "(a cache), and the look-ahead check cannot judge it: seed it, or drop the state"
             )
         whole = _arrays(fresh_instance(self.strategy).signals(self.data), (name,))[name]
         assert self.full is not None
         if _differs(whole, self.full[name], self.atol) is not None:
             raise NonDeterministicError(
                 f"{self.strategy.name} is not deterministic: two runs on the same "
-                f"{self.data.n_bars} bars differ in {name}; the look-ahead check cannot judge "
-                "it: seed its randomness"
+                f"{self.data.n_bars} bars differ in {name}: it depends on randomness or on "
+                "state kept between runs (a cache), and the look-ahead check cannot judge it"
             )
         raise LookAheadError(
             f"{self.strategy.name} is not causal: {name} at bar {r} ({t}), symbol {sym} is "
@@ -288,12 +311,13 @@ def check_causal(
         bad = [k for k in prefixes if not 1 <= k < n]
         if bad:
             raise ConfigError(f"prefix lengths must lie in 1 .. {n - 1}, got {bad}")
-        decisions, randoms = sorted({k - 1 for k in prefixes}), []
+        decisions, randoms, gaps = sorted({k - 1 for k in prefixes}), [], []
     else:
         pool = np.arange(n - 1)
         rng = np.random.default_rng(seed + 1)
         randoms = sorted(int(r) for r in rng.choice(pool, min(RANDOM_BARS, len(pool)), False))
-        early = [(r, check.prefix(r)) for r in randoms]  # before the full run (caches)
+        gaps = _gap_rows(data, GAP_BARS, rng)
+        early = [(r, check.prefix(r)) for r in sorted({*randoms, *gaps})]  # before the full run
     if full is None:
         sig = fresh_instance(strategy).signals(data)
     else:
@@ -303,15 +327,15 @@ def check_causal(
         target = check.full.get("target")
         found = _decision_rows(target) if target is not None else np.zeros(0, int)
         decisions = _draw(found, n, thorough=thorough, seed=seed)
-        n_found = int(len(found))
+        n_found = int((found < n - 1).sum())
     else:
         n_found = 0
     for r, part in early:
         check.compare(r, part)
     for r in decisions:
         check.compare(r, check.prefix(r))
-    bars = sorted(set(decisions) | set(randoms))
-    return CausalityCheck(n, bars, n_found, len(decisions), len(randoms), thorough)
+    bars = sorted({*decisions, *randoms, *gaps})
+    return CausalityCheck(n, bars, n_found, len(decisions), len(randoms), thorough, len(gaps))
 
 
 def _check_same(a: Signals, b: Signals, atol: float) -> None:

@@ -32,8 +32,8 @@ class Smooth(Strategy):
 
 @dataclass(frozen=True, kw_only=True)
 class WindowConfig(StrategyConfig):
-    start: str = "2004-01-01"
-    end: str = "2006-12-31"
+    start: str = "2003-01-01"
+    end: str = "2005-03-31"
     peek: int = 5
 
 
@@ -64,7 +64,7 @@ class MonthEndPeek(Strategy):
     def signals(self, data):
         c = data.close
         idx = c.index
-        month_end = np.r_[idx.month[1:] != idx.month[:-1], True]
+        month_end = np.asarray((idx + pd.offsets.BDay(1)).month != idx.month)  # by the calendar
         ahead = (c.shift(-5) > c).astype(float).where(month_end[:, None])
         t = ahead.ffill().fillna(0.0)
         return Signals(self.name, t, t)
@@ -82,4 +82,17 @@ class Jitter(Strategy):
             index=data.index,
             columns=data.symbols,
         )
+        return Signals(self.name, t, t)
+
+
+class BackFilled(Strategy):
+    """Fills gaps in the close with the next close (``bfill``): inside a gap it knows where
+    the price comes back."""
+
+    name = "back_filled"
+    Config = StrategyConfig
+
+    def signals(self, data):
+        c = data.close.bfill()
+        t = (c.shift(-0).diff() > 0).astype(float)
         return Signals(self.name, t, t)
