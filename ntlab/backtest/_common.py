@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ntlab._causality import TRADED, CausalityCheck, check_causal
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, DataError, LookAheadError
 from ntlab.strategies.base import Signals, Strategy
-from ntlab.testing import TRADED, CausalityCheck, check_causal
 
 __all__ = [
     "resolve_signals",

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from ntlab._causality import TRADED, check_causal
 from ntlab.data.market import MarketData
 from ntlab.errors import LookAheadError, NonDeterministicError
 from ntlab.strategies.base import Strategy
-from ntlab.testing import TRADED, check_causal
 
 __all__ = ["fingerprint", "config_verdicts", "clear_guard_cache", "PASSED"]
 
