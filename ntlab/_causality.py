@@ -17,6 +17,11 @@ the full run. The bars checked are:
   strategy decides or not. They run *before* the full run, so a cache that the full run
   would fill cannot hand its values to them.
 
+A strategy that declares ``per_symbol = True`` (each symbol's signals depend on that
+symbol's bars only, as in ``sma_cross``) is checked on :data:`SAMPLE_SYMBOLS` of its
+symbols (those with gaps first); the declaration itself is verified on every check (the
+sample run alone must give the sample's columns of the full run).
+
 Each check costs one signal computation on a prefix (on average half the data), so the
 default check costs about three more signal computations. The result says how many bars
 were checked (:class:`CausalityCheck`).
@@ -41,7 +46,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError, LookAheadError, NonDeterministicError, NtlabError
+from ntlab.errors import (
+    CheckError,
+    ConfigError,
+    LookAheadError,
+    NonDeterministicError,
+    NtlabError,
+)
 from ntlab.strategies.base import Signals, Strategy
 
 __all__ = [
@@ -51,6 +62,7 @@ __all__ = [
     "DECISION_BARS",
     "RANDOM_BARS",
     "GAP_BARS",
+    "SAMPLE_SYMBOLS",
     "TRADED",
 ]
 
@@ -60,6 +72,8 @@ DECISION_BARS = 4
 RANDOM_BARS = 2
 #: Bars inside gaps of the data (a missing close) the default check adds, when it has gaps.
 GAP_BARS = 2
+#: Symbols a per-symbol strategy (``Strategy.per_symbol``) is checked on (all when fewer).
+SAMPLE_SYMBOLS = 8
 #: Frames the guard compares (the ones a backtest trades on; ``reasoning`` is text).
 TRADED = ("target", "confidence", "stop_loss", "take_profit")
 
@@ -78,6 +92,8 @@ class CausalityCheck:
         run itself, not counted).
     decision_checked, random_checked, gap_checked : int
     thorough : bool
+    symbols_checked, n_symbols : int
+        A per-symbol strategy is checked on a sample of its symbols.
     """
 
     n_bars: int
@@ -87,13 +103,21 @@ class CausalityCheck:
     random_checked: int
     thorough: bool = False
     gap_checked: int = 0
+    symbols_checked: int = 0
+    n_symbols: int = 0
 
     def __str__(self) -> str:
         scope = "all " if self.thorough else ""
         gaps = f", {self.gap_checked} in gaps" if self.gap_checked else ""
+        sample = (
+            f" (on {self.symbols_checked} of {self.n_symbols} symbols: per-symbol strategy)"
+            if self.symbols_checked < self.n_symbols
+            else ""
+        )
         return (
-            f"checked {len(self.bars)} of {self.n_bars} bars: {scope}{self.decision_checked} of "
-            f"{self.decision_bars} decision bars, {self.random_checked} random{gaps}"
+            f"checked {len(self.bars)} of {self.n_bars} bars{sample}: {scope}"
+            f"{self.decision_checked} of {self.decision_bars} decision bars, "
+            f"{self.random_checked} random{gaps}"
         )
 
     def to_dict(self) -> dict[str, int | bool]:
@@ -104,6 +128,8 @@ class CausalityCheck:
             "decision_checked": self.decision_checked,
             "random_checked": self.random_checked,
             "gap_checked": self.gap_checked,
+            "symbols_checked": self.symbols_checked,
+            "n_symbols": self.n_symbols,
             "thorough": self.thorough,
         }
 
@@ -250,6 +276,37 @@ class _Checker:
         )
 
 
+def _symbol_sample(strategy: Strategy, data: MarketData, seed: int) -> np.ndarray | None:
+    """Column indices to check a per-symbol strategy on (symbols with gaps first), or None
+    for all of them."""
+    m = data.n_symbols
+    if not getattr(strategy, "per_symbol", False) or m <= SAMPLE_SYMBOLS:
+        return None
+    rng = np.random.default_rng(seed + 2)
+    gappy = np.flatnonzero(np.isnan(data.close.to_numpy(dtype=float)).any(axis=0))
+    first = rng.permutation(gappy)[: SAMPLE_SYMBOLS // 2]
+    rest = rng.permutation(np.setdiff1d(np.arange(m), first))[: SAMPLE_SYMBOLS - len(first)]
+    return np.sort(np.concatenate([first, rest]).astype(np.int64))
+
+
+def _same_alone(
+    strategy: Strategy, sub: MarketData, ref: dict[str, np.ndarray], atol: float, fields
+) -> None:
+    """A per-symbol strategy run on a few of its symbols must give their columns of the
+    full run (else the declaration is wrong and a sampled check would prove nothing)."""
+    alone = _arrays(fresh_instance(strategy).signals(sub), fields)
+    for name, arr in alone.items():
+        where = _differs(arr, ref[name], atol) if name in ref else (0, 0)
+        if where is not None:
+            r, c = where
+            raise CheckError(
+                f"{strategy.name} declares per_symbol = True, but its {name} for symbol "
+                f"{sub.symbols[c]} at bar {r} is {_num(arr[r, c])} when run on "
+                f"{sub.n_symbols} symbols and {_num(ref[name][r, c]) if name in ref else 'absent'} "
+                "on all of them: its signals depend on other symbols; drop the declaration"
+            )
+
+
 def check_causal(
     strategy: Strategy,
     data: MarketData,
@@ -287,7 +344,9 @@ def check_causal(
         When two runs on the same prefix differ (it is not a look-ahead then).
     """
     n = data.n_bars
-    check = _Checker(strategy, data, atol, fields)
+    cols = None if thorough else _symbol_sample(strategy, data, seed)
+    checked = data if cols is None else data.select([data.symbols[j] for j in cols])
+    check = _Checker(strategy, checked, atol, fields)
     early: list[tuple[int, dict[str, np.ndarray]]] = []
     if prefixes is not None:
         bad = [k for k in prefixes if not 1 <= k < n]
@@ -298,13 +357,16 @@ def check_causal(
         pool = np.arange(n - 1)
         rng = np.random.default_rng(seed + 1)
         randoms = sorted(int(r) for r in rng.choice(pool, min(RANDOM_BARS, len(pool)), False))
-        gaps = _gap_rows(data, GAP_BARS, rng)
+        gaps = _gap_rows(checked, GAP_BARS, rng)
         early = [(r, check.prefix(r)) for r in sorted({*randoms, *gaps})]  # before the full run
     if full is None:
         sig = fresh_instance(strategy).signals(data)
     else:
         sig = full if isinstance(full, Signals) else full()
     check.full = _arrays(sig, fields)
+    if cols is not None:
+        check.full = {name: arr[:, cols] for name, arr in check.full.items()}
+        _same_alone(strategy, checked, check.full, atol, fields)
     if prefixes is None:
         target = check.full.get("target")
         found = _decision_rows(target) if target is not None else np.zeros(0, int)
@@ -317,4 +379,7 @@ def check_causal(
     for r in decisions:
         check.compare(r, check.prefix(r))
     bars = sorted({*decisions, *randoms, *gaps})
-    return CausalityCheck(n, bars, n_found, len(decisions), len(randoms), thorough, len(gaps))
+    m = data.n_symbols if cols is None else len(cols)
+    return CausalityCheck(
+        n, bars, n_found, len(decisions), len(randoms), thorough, len(gaps), m, data.n_symbols
+    )

@@ -229,6 +229,10 @@ class Strategy(abc.ABC):
     #: Time-indexed constructor inputs: name -> the column holding each row's time (None:
     #: the index). Values are looked up in ``side_input(name)`` or the attribute ``name``.
     time_inputs: ClassVar[Mapping[str, str | None]] = {}
+    #: True when each symbol's signals depend on that symbol's bars only (no ranking or
+    #: pairing across symbols): the look-ahead check then samples symbols, and verifies
+    #: the declaration each time.
+    per_symbol: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

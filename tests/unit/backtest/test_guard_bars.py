@@ -83,3 +83,39 @@ def test_given_prefixes_are_checked_exactly(bars):
     assert check.bars == [49, 119] and check.random_checked == 0
     with pytest.raises(Exception, match="prefix lengths"):
         check_causal(Smooth(), bars, prefixes=[bars.n_bars])
+
+
+class _Ranked(Smooth):
+    """Long the symbols above the cross-sectional median: depends on the other symbols."""
+
+    name = "ranked_probe"
+    per_symbol = True  # wrongly
+
+    def signals(self, data):
+        r = data.close.pct_change().fillna(0.0)
+        t = r.gt(r.median(axis=1), axis=0).astype(float)
+        from ntlab.strategies import Signals
+
+        return Signals(self.name, t, t)
+
+
+class _SmoothPerSymbol(Smooth):
+    per_symbol = True
+
+
+def test_a_per_symbol_strategy_is_checked_on_a_sample_of_symbols():
+    wide = make_bars(n=300, symbols=tuple(f"S{j:02d}" for j in range(20)), seed=4)
+    check = check_causal(_SmoothPerSymbol(), wide)
+    assert (check.symbols_checked, check.n_symbols) == (8, 20)
+    assert "on 8 of 20 symbols" in str(check)
+    with pytest.raises(LookAheadError, match="not causal"):
+        check_causal(_SmoothPerSymbol(smooth=15), wide)
+    assert check_causal(_SmoothPerSymbol(), wide, thorough=True).symbols_checked == 20
+
+
+def test_a_wrong_per_symbol_declaration_is_caught():
+    from ntlab.errors import CheckError
+
+    wide = make_bars(n=200, symbols=tuple(f"S{j:02d}" for j in range(20)), seed=4)
+    with pytest.raises(CheckError, match="declares per_symbol = True"):
+        run_event(_Ranked(), wide)
