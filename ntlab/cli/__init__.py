@@ -10,7 +10,7 @@ from ntlab.errors import NtlabError
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = ("data", "backtest", "demo", "report", "serve", "exchange", "paper")
+_COMMANDS = ("data", "backtest", "demo", "report", "serve", "exchange", "paper", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:
