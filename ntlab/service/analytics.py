@@ -18,6 +18,7 @@ from ntlab.errors import ConfigError, DataError
 from ntlab.service._base import Context, jsonable
 from ntlab.service.backtest import CostSettings
 from ntlab.service.data import DataRef, load_data
+from ntlab.service.sessions import SessionRef
 
 __all__ = [
     "SeriesRequest",
@@ -29,6 +30,9 @@ __all__ = [
     "drawdown_analysis",
     "rolling_performance",
     "benchmark_comparison",
+    "VarRequest",
+    "value_at_risk",
+    "session_metrics",
 ]
 
 
@@ -185,3 +189,49 @@ def benchmark_comparison(req: BenchmarkRequest, ctx: Context | None = None) -> d
             "benchmark_total_return": m.total_return(both["b"]),
         }
     )
+
+
+class VarRequest(SeriesRequest):
+    """VaR and expected shortfall at ``level`` over ``horizon`` bars (parametric methods scale)."""
+
+    level: float = Field(0.95, gt=0.5, lt=1, allow_inf_nan=False)
+    method: Literal["historical", "normal", "cornish_fisher"] = "historical"
+    horizon: float = Field(1.0, ge=1, le=252, allow_inf_nan=False)
+
+
+def value_at_risk(req: VarRequest, ctx: Context | None = None) -> dict[str, Any]:
+    """Value at Risk and expected shortfall of the series as positive fractions of value."""
+    from ntlab.risk import var_es
+
+    r, what = returns_series(req, ctx)
+    if req.method == "historical" and req.horizon != 1:
+        raise ConfigError("historical VaR is for one bar; use method 'normal' or 'cornish_fisher' for longer horizons")
+    var, es = var_es(r, req.level, req.method, horizon=req.horizon)
+    return jsonable(
+        {"series": what, "level": req.level, "method": req.method, "horizon_bars": req.horizon,
+         "var": var, "expected_shortfall": es, "observations": len(r)}
+    )  # fmt: skip
+
+
+def session_metrics(req: SessionRef, ctx: Context | None = None) -> dict[str, Any]:
+    """A session's performance so far (from its equity curve), its counters and latencies."""
+    from ntlab.risk import measures as m
+    from ntlab.service.sessions import StatusRequest, session_status
+
+    s = session_status(StatusRequest(session_id=req.session_id, equity_curve=True), ctx)
+    curve = s.get("equity_curve") or []
+    times = pd.to_datetime([p[0] for p in curve], unit="ms", utc=True)
+    equity = pd.Series([p[1] for p in curve], index=times, dtype=float)
+    r = equity.pct_change().iloc[1:]
+    perf: dict[str, Any] = {"bars": len(r)}
+    if len(r) >= 2:
+        ppy = _ppy(r)
+        perf |= {
+            "total_return": m.total_return(r),
+            "volatility": m.volatility(r, ppy),
+            "sharpe": m.sharpe_ratio(r, ppy, undefined="nan"),
+            "max_drawdown": m.max_drawdown(r),
+        }
+    keys = ("session_id", "state", "bar_time", "bars_processed", "equity", "cash", "fees",
+            "realized_pnl", "unrealized_pnl", "metrics", "decision_latency_ms", "bar_latency_ms")  # fmt: skip
+    return jsonable({k: s.get(k) for k in keys} | {"performance": perf})
