@@ -34,7 +34,7 @@ CATALOG: tuple[tuple[str, str, str, bool], ...] = (
     ("portfolio", "list_positions", "portfolio:positions", R),
     ("portfolio", "list_fills", "portfolio:fills", R),
     ("portfolio", "rebalance_portfolio", "portfolio:rebalance", W),
-    ("portfolio", "position_size", "sizing:position_size", R),
+    ("portfolio", "session_metrics", "analytics:session_metrics", R),
     # trading execution
     ("trading", "start_session", "sessions:start_session", W),
     ("trading", "stop_session", "sessions:stop_session", W),
@@ -64,6 +64,7 @@ CATALOG: tuple[tuple[str, str, str, bool], ...] = (
     ("risk", "risk_report", "risk:risk_analysis", R),
     ("risk", "value_at_risk", "analytics:value_at_risk", R),
     ("risk", "var_backtest", "risk:var_backtest", R),
+    ("risk", "position_size", "sizing:position_size", R),
     ("risk", "get_risk_limits", "risk:get_limits", R),
     ("risk", "set_risk_limits", "risk:set_limits", W),
     # neural forecasting
@@ -80,7 +81,7 @@ CATALOG: tuple[tuple[str, str, str, bool], ...] = (
     ("analytics", "drawdown_analysis", "analytics:drawdown_analysis", R),
     ("analytics", "rolling_performance", "analytics:rolling_performance", R),
     ("analytics", "benchmark_comparison", "analytics:benchmark_comparison", R),
-    ("analytics", "session_metrics", "analytics:session_metrics", R),
+    ("analytics", "trade_analysis", "analytics:trade_analysis", R),
     ("analytics", "walk_forward", "research:run_walk_forward", R),
     # system monitoring
     ("system", "health", "system:health", R),

@@ -33,6 +33,7 @@ __all__ = [
     "VarRequest",
     "value_at_risk",
     "session_metrics",
+    "trade_analysis",
 ]
 
 
@@ -235,3 +236,38 @@ def session_metrics(req: SessionRef, ctx: Context | None = None) -> dict[str, An
     keys = ("session_id", "state", "bar_time", "bars_processed", "equity", "cash", "fees",
             "realized_pnl", "unrealized_pnl", "metrics", "decision_latency_ms", "bar_latency_ms")  # fmt: skip
     return jsonable({k: s.get(k) for k in keys} | {"performance": perf})
+
+
+def trade_analysis(req: SeriesRequest, ctx: Context | None = None) -> dict[str, Any]:
+    """A strategy backtest's round trips: win rate, payoff, profit factor, holding time, by exit."""
+    from ntlab.service.backtest import BacktestRequest, run_backtest
+
+    if req.strategy is None or req.symbol is not None:
+        raise ConfigError("trade_analysis needs strategy (and no symbol): it reads a backtest's trades")
+    fields = {k: v for k, v in req.model_dump().items() if k in BacktestRequest.model_fields}
+    out = run_backtest(BacktestRequest(**fields, detail=True), ctx)
+    t = pd.DataFrame(out["trades"], columns=["symbol", "pnl", "return", "exit_reason", "entry_time", "exit_time"])
+    wins, losses = t.loc[t["pnl"] > 0, "pnl"], t.loc[t["pnl"] < 0, "pnl"]
+    held = (pd.to_datetime(t["exit_time"]) - pd.to_datetime(t["entry_time"])).dt.days
+
+    def group(col: str) -> list[dict[str, Any]]:
+        g = t.groupby(col)["pnl"]
+        return [{col: k, "trades": int(n), "pnl": float(s)} for (k, n), s in zip(g.size().items(), g.sum())]
+
+    return jsonable(
+        {
+            "strategy": req.strategy,
+            "params": out["strategyParams"],
+            "engine": out["engine"],
+            "costs": out["costs"],
+            "trades": len(t),
+            "win_rate": (t["pnl"] > 0).mean() if len(t) else None,
+            "average_win": wins.mean() if len(wins) else None,
+            "average_loss": losses.mean() if len(losses) else None,
+            "profit_factor": wins.sum() / -losses.sum() if len(losses) else None,
+            "mean_return": t["return"].mean() if len(t) else None,
+            "median_holding_days": held.median() if len(t) else None,
+            "by_exit_reason": group("exit_reason"),
+            "by_symbol": group("symbol"),
+        }
+    )
