@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.mcp._client import SyncClient, stdio_params
+from ntlab.mcp.client import SyncClient, stdio_params
 
 # small data everywhere: two symbols, two years
 D = {"data": "sample:stocks", "symbols": ["AAPL", "IBM"], "start": "2011-01-01", "end": "2012-12-31"}

@@ -1,7 +1,10 @@
-"""A synchronous face over the MCP SDK's own ``Client``, for tests and benchmarks.
+"""A synchronous face over the MCP SDK's own ``Client`` (notebooks, tests, benchmarks).
 
 The client lives in one asyncio loop on a background thread (its task groups stay in the
 task that opened them); callers submit coroutines and wait for their results.
+
+>>> with SyncClient(stdio_params(home)) as mcp:          # doctest: +SKIP
+...     mcp.call("performance_summary", {"symbol": "IBM"})
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+
+__all__ = ["SyncClient", "stdio_params", "start_http", "stop", "server_env"]
 
 
 def server_env(home: Path, **extra: str) -> dict[str, str]:
