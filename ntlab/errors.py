@@ -12,11 +12,19 @@ __all__ = [
     "ValidationError",
     "UnknownSymbolError",
     "OptionalDependencyError",
+    "NotFittedError",
+    "NotebookError",
+    "NewsQueryError",
+    "JobCancelled",
     "LookAheadError",
+    "CheckError",
     "RiskError",
     "ExecutionError",
     "OrderRejectedError",
     "BrokerConnectionError",
+    "JournalError",
+    "ReconciliationError",
+    "NotFoundError",
     "NtlabWarning",
 ]
 
@@ -48,8 +56,36 @@ class OptionalDependencyError(NtlabError, ImportError):
     """A heavy optional dependency is missing; the message says what to install."""
 
 
+class NotFittedError(NtlabError, ValueError):
+    """A learned object (a Forecaster, a learned strategy) was used before ``fit`` or ``load``."""
+
+
+class NotebookError(NtlabError):
+    """A notebook cell raised; the message names the notebook, the cell and the error."""
+
+    def __init__(
+        self, message: str, *, cell: int | None = None, ename: str = "", output: object = None
+    ):
+        super().__init__(message)
+        self.cell = cell
+        self.ename = ename
+        self.output = output
+
+
+class NewsQueryError(DataError):
+    """A news query parameter is invalid (the local exchange answers HTTP 422 with the message)."""
+
+
+class JobCancelled(NtlabError):
+    """Raised inside a job's progress callback once the job has been cancelled."""
+
+
 class LookAheadError(NtlabError):
     """A strategy's signals use data from the future (failed the causality check)."""
+
+
+class CheckError(NtlabError, AssertionError):
+    """An object failed one of ntlab's shared checks (``ntlab.testing``); the message says which."""
 
 
 class RiskError(NtlabError):
@@ -68,5 +104,19 @@ class BrokerConnectionError(ExecutionError):
     """The broker could not be reached after retries."""
 
 
+class JournalError(ExecutionError):
+    """A session's journal cannot be trusted or used: damaged, read-only, emptied, replaced,
+    or held by another running session. Nothing was written to it or sent to the broker."""
+
+
+class ReconciliationError(ExecutionError):
+    """The journal and the broker disagree about positions, orders or the bar clock; the
+    session does not trade on either belief until told which one holds."""
+
+
 class NtlabWarning(UserWarning):
     """Warnings of ntlab's own (treated as errors in the test suite)."""
+
+
+class NotFoundError(NtlabError, LookupError):
+    """A session, order, job or model was asked for by an id that does not exist."""

@@ -20,11 +20,14 @@ from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
-from ntlab.backtest.sweep import METRICS, resolve_strategy, score_equity, sweep
+from ntlab.backtest.overfit import deflated_sharpe_ratio
+from ntlab.backtest.sweep import METRICS, score_equity, sweep
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.risk import measures
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
+from ntlab.strategies.registry import resolve_strategy
 
 __all__ = ["WalkForwardResult", "walk_forward", "fold_bounds"]
 
@@ -37,9 +40,13 @@ class WalkForwardResult:
     ----------
     folds : DataFrame
         One row per fold: train/test start and end times, the chosen parameters, the
-        training score and the out-of-sample metrics.
+        training score, the training search's overfitting statistics (``trials``,
+        ``train_deflated_sharpe``, ``train_pbo``, see :mod:`ntlab.backtest.overfit`) and
+        the out-of-sample metrics.
     equity : Series
         Out-of-sample equity, starting from ``init_cash``, over the test bars.
+    periods_per_year : float
+        Bars per year behind the annualised figures (read from the whole data).
     """
 
     folds: pd.DataFrame
@@ -47,6 +54,7 @@ class WalkForwardResult:
     metric: str
     strategy: str
     params: list[str]
+    periods_per_year: float = float("nan")
 
     @property
     def returns(self) -> pd.Series:
@@ -55,11 +63,37 @@ class WalkForwardResult:
         return r
 
     def summary(self) -> dict[str, float]:
-        """Out-of-sample metrics of the stitched curve."""
-        ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
+        """Out-of-sample metrics of the stitched curve, with the search's overfitting figures.
+
+        ``trials`` is the number of configurations each fold's search tried; ``pbo`` the
+        mean of the folds' training PBO; ``deflated_sharpe`` deflates the out-of-sample
+        curve's Sharpe ratio as if it were the best of ``trials`` (with the folds' mean
+        trial-Sharpe variance): the conservative reading, since each fold's pick was the
+        best of that many.
+        """
+        ppy = self.periods_per_year
+        if not ppy > 0:
+            ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
         out = score_equity(self.equity.to_numpy(), int(self.folds["test_trades"].sum()), ppy)
         out["folds"] = float(len(self.folds))
+        out["periods_per_year"] = float(ppy)
+        out.update(self._overfitting())
         return out
+
+    def _overfitting(self) -> dict[str, float]:
+        f = self.folds
+        if "trials" not in f or len(self.equity) < 3:
+            return {}
+        trials = int(f["trials"].max())
+        var = float(f["trial_sharpe_variance"].mean())
+        dsr = deflated_sharpe_ratio(
+            self.returns.to_numpy(), n_trials=trials, sr_variance=var if var == var else 0.0
+        )[0]
+        return {
+            "trials": float(trials),
+            "deflated_sharpe": dsr,
+            "pbo": float(f["train_pbo"].mean()),
+        }
 
     def plot(self, **opts: Any) -> Any:
         """The out-of-sample equity curve (hvplot), folds marked by their start."""
@@ -143,6 +177,7 @@ def walk_forward(
         guard_lookahead(base, data)
     bounds = fold_bounds(data.n_bars, train, test, step)
     index = data.index
+    ppy = resolve_periods(cfg.periods_per_year, index)
     seg_ends = [
         min(d, bounds[k + 1][2]) if k + 1 < len(bounds) else d
         for k, (_, _, _, d) in enumerate(bounds)
@@ -168,7 +203,7 @@ def walk_forward(
         n_trades = len(
             trades_nb(rec, window.n_symbols, window.n_bars - 1, np.zeros(window.n_symbols))
         )
-        scores = score_equity(oos, n_trades, measures.periods_per_year(index))
+        scores = score_equity(oos, n_trades, ppy)
         rows.append(
             {
                 "fold": k,
@@ -178,6 +213,10 @@ def walk_forward(
                 "test_end": index[seg_end - 1],
                 **best,
                 f"train_{metric}": train_score,
+                "trials": res.overfitting["trials"],
+                "train_deflated_sharpe": res.overfitting["deflated_sharpe"],
+                "train_pbo": res.overfitting["pbo"],
+                "trial_sharpe_variance": res.overfitting["trial_sharpe_variance"],
                 **{f"test_{m}": v for m, v in scores.items()},
             }
         )
@@ -192,4 +231,5 @@ def walk_forward(
         metric=metric,
         strategy=base.name,
         params=list(grid),
+        periods_per_year=ppy,
     )

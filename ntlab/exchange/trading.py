@@ -27,6 +27,9 @@ class Faults:
     """Failures to inject, for tests of retries and reconnects."""
 
     rate_limit_next: int = 0  # answer the next N REST requests with 429
+    error_next: int = 0  # answer the next N REST requests with 500
+    stall_next: int = 0  # hold the next N REST requests stall_seconds before answering
+    stall_seconds: float = 0.0
     requests_seen: int = 0
     drops: int = 0
     _streams: list[Any] = field(default_factory=list)
@@ -38,12 +41,22 @@ class Faults:
         return self._drop() if self._drop is not None else 0
 
     def take_rate_limit(self) -> bool:
+        return self.take() == 429
+
+    def take(self) -> int | float | None:
+        """The fault for this request: 429, 500, a stall in seconds (a float), or None."""
         with self._lock:
             self.requests_seen += 1
             if self.rate_limit_next > 0:
                 self.rate_limit_next -= 1
-                return True
-            return False
+                return 429
+            if self.error_next > 0:
+                self.error_next -= 1
+                return 500
+            if self.stall_next > 0:
+                self.stall_next -= 1
+                return float(self.stall_seconds)
+            return None
 
 
 class _Broadcaster:
@@ -59,6 +72,24 @@ class _Broadcaster:
             targets = list(self.listeners)
         for loop, queue in targets:
             loop.call_soon_threadsafe(queue.put_nowait, text)
+
+
+class _Malformed(ValueError):
+    """A request body the API refuses (answered 422 with this message)."""
+
+
+async def _json_object(request) -> dict[str, Any]:
+    """The body as a JSON object; anything else (not UTF-8, not JSON, an array...) is refused."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _Malformed("the body is not UTF-8 text") from None
+    except json.JSONDecodeError:
+        raise _Malformed("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _Malformed(f"the body must be a JSON object, got {type(body).__name__}")
+    return body
 
 
 def trading_routes(
@@ -83,8 +114,13 @@ def trading_routes(
 
     def guarded(handler):
         async def wrapped(request):
-            if faults.take_rate_limit():
+            fault = faults.take()
+            if fault == 429 and isinstance(fault, int):
                 return error(429, "rate limit exceeded", 42900000)
+            if fault == 500 and isinstance(fault, int):
+                return error(500, "internal server error (injected)", 50000000)
+            if isinstance(fault, float):
+                await asyncio.sleep(fault)
             if (
                 request.headers.get("apca-api-key-id") != api_key
                 or request.headers.get("apca-api-secret-key") != secret_key
@@ -92,11 +128,15 @@ def trading_routes(
                 return error(401, "request is not authorized", 40110000)
             try:
                 return await handler(request)
+            except _Malformed as exc:
+                return error(422, str(exc))
             except (ConfigError, ExecutionError) as exc:
                 status = 404 if "unknown order" in str(exc) or "no position" in str(exc) else 422
                 return error(status, str(exc))
             except NtlabError as exc:
                 return error(422, str(exc))
+            except (ValueError, TypeError, KeyError) as exc:  # malformed input never answers 500
+                return error(422, f"malformed request: {type(exc).__name__}: {exc}")
 
         return wrapped
 
@@ -112,13 +152,15 @@ def trading_routes(
 
     async def orders(request):
         if request.method == "POST":
-            try:
-                body = await request.json()
-            except json.JSONDecodeError:
-                return error(422, "the body is not JSON")
-            existing = body.get("client_order_id") and client.get_order_by_client_id(body["client_order_id"])
+            body = await _json_object(request)
+            cid = body.get("client_order_id")
+            if cid is not None and not isinstance(cid, str):
+                return error(422, f"client_order_id must be a string, got {cid!r}")
+            existing = cid and client.get_order_by_client_id(cid)
             if existing:
-                return error(422, f"client_order_id {body['client_order_id']} must be unique", 40010001)
+                return error(
+                    422, f"client_order_id {body['client_order_id']} must be unique", 40010001
+                )
             order = client.submit(aj.request_from_json(body))
             if order.status.value == "rejected":
                 return error(403, order.reject_reason or "order rejected", 40310000)
@@ -127,7 +169,13 @@ def trading_routes(
             out = []
             for order in client.list_orders("open"):
                 client.cancel(order.order_id)
-                out.append({"id": order.order_id, "status": 200, "body": order_out(client.get_order(order.order_id))})
+                out.append(
+                    {
+                        "id": order.order_id,
+                        "status": 200,
+                        "body": order_out(client.get_order(order.order_id)),
+                    }
+                )
             return JSONResponse(out, status_code=207)
         status = request.query_params.get("status", "open")
         if status not in ("open", "closed", "all"):
@@ -147,13 +195,16 @@ def trading_routes(
             client.cancel(order_id)
             return Response(status_code=204)
         if request.method == "PATCH":
-            body = await request.json()
+            body = await _json_object(request)
+            tif = body.get("time_in_force")
+            if tif is not None and not isinstance(tif, str):
+                raise _Malformed(f"time_in_force must be a string, got {tif!r}")
             new = client.replace(
                 order_id,
-                quantity=float(body["qty"]) if body.get("qty") is not None else None,
-                limit_price=float(body["limit_price"]) if body.get("limit_price") is not None else None,
-                stop_price=float(body["stop_price"]) if body.get("stop_price") is not None else None,
-                time_in_force=body.get("time_in_force"),
+                quantity=aj.number(body, "qty"),
+                limit_price=aj.number(body, "limit_price"),
+                stop_price=aj.number(body, "stop_price"),
+                time_in_force=tif,
             )
             replaced[order_id] = (new.order_id, None)
             replaced[new.order_id] = (None, order_id)
@@ -170,7 +221,9 @@ def trading_routes(
         if symbol not in held:
             raise ExecutionError(f"no position in {symbol}")
         qty = held[symbol].quantity
-        request = aj.request_from_json({"symbol": symbol, "qty": abs(qty), "side": "sell" if qty > 0 else "buy"})
+        request = aj.request_from_json(
+            {"symbol": symbol, "qty": abs(qty), "side": "sell" if qty > 0 else "buy"}
+        )
         order = client.submit(request)
         return {"symbol": symbol, "status": 200, "body": order_out(order)}
 
@@ -188,9 +241,20 @@ def trading_routes(
         try:
             auth = json.loads(await websocket.receive_text())
             data = auth.get("data") or {}
-            ok = auth.get("action") in ("authenticate", "auth") and data.get("key_id") == api_key and data.get("secret_key") == secret_key
+            ok = (
+                auth.get("action") in ("authenticate", "auth")
+                and data.get("key_id") == api_key
+                and data.get("secret_key") == secret_key
+            )
             status = "authorized" if ok else "unauthorized"
-            await websocket.send_text(json.dumps({"stream": "authorization", "data": {"status": status, "action": "authenticate"}}))
+            await websocket.send_text(
+                json.dumps(
+                    {
+                        "stream": "authorization",
+                        "data": {"status": status, "action": "authenticate"},
+                    }
+                )
+            )
             if not ok:
                 await websocket.close()
                 return
@@ -201,7 +265,9 @@ def trading_routes(
             with broadcaster.lock:
                 broadcaster.listeners.append(entry)
             faults._streams.append(websocket)
-            await websocket.send_text(json.dumps({"stream": "listening", "data": {"streams": streams}}))
+            await websocket.send_text(
+                json.dumps({"stream": "listening", "data": {"streams": streams}})
+            )
             try:
                 while True:
                     text = await queue.get()

@@ -2,14 +2,16 @@
 
 The console and the live monitor talk to a session only through
 :class:`TradingSessionAPI`, which :class:`ntlab.live.TradingSession` implements
-(``set_session_factory(ntlab.live.dashboard_session)`` puts it behind the dashboards); the
-default is the small replay stand-in :class:`ntlab.dashboards.replay_session.ReplaySession`.
+(the dashboards show the one their ``shared_session()`` makes).
 
 Shapes (plain dicts, so they serialise straight to JSON; top-level keys follow the
 seed's snake_case, nested orders/fills/positions use ``ntlab.model``'s camelCase):
 
 ``StartRequest``
-    ``strategies`` (list of registered names, may be empty for manual trading),
+    ``strategies`` (list, may be empty for manual trading, of registered names, import
+    paths ``package.module:ClassName``, ``{"strategy": name or path, **params}`` dicts or,
+    in process, Strategy objects: :func:`ntlab.strategies.resolve_strategy` turns each
+    into the object the session runs, and the session reports each by its spec),
     ``symbols`` (non-empty list), ``risk_level`` (``low|medium|high|aggressive``),
     ``max_position_size`` (USD per symbol, > 0), ``stop_loss_percentage`` and
     ``take_profit_percentage`` (fractions in (0, 1), or 0 for none), ``use_gpu`` (bool).
@@ -26,11 +28,11 @@ an unknown key (``live``, ``paper``...) is rejected.
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 from ntlab.errors import ConfigError, UnknownSymbolError
+from ntlab.live.fields import boolean
 from ntlab.model import Order, OrderRequest
 
 __all__ = [
@@ -39,8 +41,6 @@ __all__ = [
     "StartRequest",
     "StartResponse",
     "TradingSessionAPI",
-    "set_session_factory",
-    "shared_session",
     "validate_start_request",
 ]
 
@@ -49,7 +49,7 @@ RISK_LEVELS: dict[str, float] = {"low": 0.05, "medium": 0.10, "high": 0.20, "agg
 
 
 class StartRequest(TypedDict):
-    strategies: list[str]
+    strategies: list[Any]
     symbols: list[str]
     risk_level: Literal["low", "medium", "high", "aggressive"]
     max_position_size: float
@@ -147,6 +147,21 @@ def _fraction(request: Mapping[str, Any], key: str) -> float:
     return float(value)
 
 
+def _strategy_spec(spec: Any) -> Any:
+    """A name or import path (stripped), a ``{"strategy": ..., **params}`` dict or a
+    Strategy object; the session turns it into an object (``resolve_strategy``)."""
+    from ntlab.strategies.base import Strategy
+
+    if isinstance(spec, str) and spec.strip():
+        return spec.strip()
+    if isinstance(spec, Strategy) or (isinstance(spec, Mapping) and "strategy" in spec):
+        return spec if isinstance(spec, Strategy) else dict(spec)
+    raise ConfigError(
+        "StartRequest: each strategy is a registered name, an import path "
+        f"'package.module:ClassName', a {{'strategy': ..., **params}} object or a Strategy; got {spec!r}"
+    )
+
+
 def validate_start_request(
     request: Mapping[str, Any], universe: list[str] | None = None
 ) -> StartRequest:
@@ -163,7 +178,12 @@ def validate_start_request(
         raise ConfigError(
             f"StartRequest: unknown field(s) {sorted(unknown)}; fields are {sorted(_KEYS)} (paper only)"
         )
-    symbols = [str(s).strip().upper() for s in request.get("symbols") or [] if str(s).strip()]
+    raw = request.get("symbols") or []
+    if not isinstance(raw, list | tuple) or any(
+        not isinstance(s, str) or not s.strip() for s in raw
+    ):
+        raise ConfigError(f"StartRequest: symbols must be a list of non-blank strings, got {raw!r}")
+    symbols = [s.strip().upper() for s in raw]
     if not symbols:
         raise ConfigError(
             "StartRequest: symbols is empty; give at least one symbol, e.g. AAPL, MSFT"
@@ -176,7 +196,7 @@ def validate_start_request(
             raise UnknownSymbolError(
                 f"StartRequest: unknown symbol(s) {missing}; this session trades {sorted(universe)}"
             )
-    strategies = [str(s) for s in request.get("strategies") or []]
+    strategies = [_strategy_spec(s) for s in request.get("strategies") or []]
     risk = request.get("risk_level", "medium")
     if risk not in RISK_LEVELS:
         raise ConfigError(f"StartRequest: risk_level {risk!r} is not one of {list(RISK_LEVELS)}")
@@ -197,38 +217,5 @@ def validate_start_request(
         max_position_size=float(size),
         stop_loss_percentage=_fraction(request, "stop_loss_percentage"),
         take_profit_percentage=_fraction(request, "take_profit_percentage"),
-        use_gpu=bool(request.get("use_gpu", False)),
+        use_gpu=boolean("StartRequest: use_gpu", request.get("use_gpu", False)),
     )
-
-
-def _default_factory() -> TradingSessionAPI:
-    # The stand-in replay session: the browser tests are stable against it. The real
-    # TradingSession is one call away: set_session_factory(ntlab.live.dashboard_session).
-    from ntlab.dashboards.replay_session import ReplaySession
-
-    return ReplaySession()
-
-
-_factory: Callable[[], TradingSessionAPI] = _default_factory
-_shared: TradingSessionAPI | None = None
-_lock = threading.Lock()
-
-
-def set_session_factory(factory: Callable[[], TradingSessionAPI]) -> None:
-    """Choose what :func:`shared_session` creates (and forget the current one)."""
-    global _factory, _shared
-    with _lock:
-        _factory, _shared = factory, None
-
-
-def shared_session() -> TradingSessionAPI:
-    """The one session of this server process, shared by the console and the monitor.
-
-    By default the replay stand-in; :func:`set_session_factory` chooses another, e.g.
-    :func:`ntlab.live.dashboard_session` (a TradingSession with a paper SimClient).
-    """
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = _factory()
-        return _shared

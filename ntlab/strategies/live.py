@@ -15,6 +15,7 @@ forecaster anyway).
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab.data.market import FIELDS, MarketData
-from ntlab.errors import DataError, NtlabError
+from ntlab.errors import DataError
 from ntlab.model import Direction, Signal
 from ntlab.strategies._nb import entry_levels_nb
 from ntlab.strategies.levels import changed_reasons
@@ -39,7 +40,6 @@ __all__ = [
     "EntryLevels",
     "Streaming",
     "open_stream",
-    "check_stream",
     "signals_by_stream",
 ]
 
@@ -299,7 +299,16 @@ class SignalStream(abc.ABC):
 
 
 class RecomputeStream(SignalStream):
-    """Exact fallback: recompute ``signals`` on all bars so far for each new bar (slow)."""
+    """Exact fallback: recompute ``signals`` on all bars so far for each new bar (slow).
+
+    Each recomputation runs on a fresh copy of the strategy: an unfitted clone, or, when
+    the strategy holds learned state (attributes ending in ``_``, e.g. a user's fitted
+    model), a deep copy that keeps it.
+    """
+
+    def _fresh(self) -> Any:
+        learned = any(k.endswith("_") and not k.startswith("_") for k in vars(self.strategy))
+        return copy.deepcopy(self.strategy) if learned else self.strategy.clone()
 
     def _setup(self, history: MarketData) -> None:
         self._history = history
@@ -311,7 +320,7 @@ class RecomputeStream(SignalStream):
             self._arrays[f] = list(history.field(f).to_numpy(dtype=float))
         self._times = list(history.index)
         if history.n_bars:
-            self._last = SignalRow.from_signals(self.strategy.clone().signals(history))
+            self._last = SignalRow.from_signals(self._fresh().signals(history))
             self._last_time = history.index[-1]
             self.n_seen = history.n_bars
 
@@ -325,7 +334,7 @@ class RecomputeStream(SignalStream):
             for f, v in self._arrays.items()
         }
         data = MarketData(fields, meta=self._history.meta, name=self._history.name, validate=False)
-        return SignalRow.from_signals(self.strategy.clone().signals(data))
+        return SignalRow.from_signals(self._fresh().signals(data))
 
 
 class Streaming:
@@ -380,39 +389,3 @@ def open_stream(strategy: Strategy, history: MarketData) -> SignalStream:
     """``strategy.stream(history)``, or a :class:`RecomputeStream` for strategies without one."""
     make = getattr(strategy, "stream", None)
     return make(history) if make is not None else RecomputeStream(strategy, history)
-
-
-def check_stream(strategy: Strategy, data: MarketData, start: int, *, atol: float = 1e-9) -> int:
-    """Prove that a stream warmed on ``data[:start]`` and fed the remaining bars one at a
-    time gives the rows of ``strategy.signals(data)``; returns the number of bars compared.
-
-    Raises
-    ------
-    NtlabError
-        Naming the first bar, symbol and field that differ.
-    """
-    batch = strategy.clone().signals(data)
-    stream = open_stream(strategy.clone(), data[:start])
-    rows = stream.push(data[start:])
-    for k, row in enumerate(rows):
-        ref = SignalRow.from_signals(batch, start + k)
-        for name in ("target", "confidence", "stop_loss", "take_profit", "reasoning"):
-            a, b = getattr(row, name), getattr(ref, name)
-            if (a is None) != (b is None):
-                raise NtlabError(
-                    f"{strategy.name} stream: {name} is present in only one of stream/batch"
-                )
-            if a is None:
-                continue
-            if name == "reasoning":
-                bad = a != b
-            else:
-                both_nan = np.isnan(a) & np.isnan(b)
-                bad = ~both_nan & ~(np.abs(a - b) <= atol * (1 + np.abs(b)))
-            if bad.any():
-                c = int(np.argmax(bad))
-                raise NtlabError(
-                    f"{strategy.name} stream differs from batch at bar {start + k} ({row.timestamp.isoformat()}), "
-                    f"symbol {row.symbols[c]}, {name}: stream {a[c]!r}, batch {b[c]!r}"
-                )
-    return len(rows)

@@ -6,14 +6,9 @@ import math
 
 import pytest
 
+from ntlab.dashboards.session import set_session_factory, shared_session
 from ntlab.errors import ConfigError, UnknownSymbolError
-from ntlab.live import api as session_api
-from ntlab.live.api import (
-    RISK_LEVELS,
-    set_session_factory,
-    shared_session,
-    validate_start_request,
-)
+from ntlab.live.api import RISK_LEVELS, validate_start_request
 
 UNIVERSE = ["AAPL", "MSFT", "IBM"]
 
@@ -46,7 +41,7 @@ def test_a_good_request_is_normalised_with_defaults():
     ("changes", "error", "message"),
     [
         ({"symbols": []}, ConfigError, "symbols is empty"),
-        ({"symbols": [" ", ""]}, ConfigError, "symbols is empty"),
+        ({"symbols": [" ", ""]}, ConfigError, "symbols must be a list of non-blank strings"),
         ({"symbols": ["AAPL", "aapl"]}, ConfigError, "duplicate symbols"),
         ({"symbols": ["AAPL", "ZZZ"]}, UnknownSymbolError, r"unknown symbol\(s\) \['ZZZ'\]"),
         ({"max_position_size": -5}, ConfigError, "max_position_size must be a positive amount"),
@@ -83,5 +78,6 @@ def test_shared_session_is_one_object_and_the_factory_is_the_seam():
         first = shared_session()
         assert isinstance(first, Fake) and shared_session() is first
     finally:
-        set_session_factory(session_api._default_factory)
-    assert type(shared_session()).__name__ == "ReplaySession"
+        set_session_factory()
+    assert type(shared_session()).__name__ == "TradingSession"  # the default: the real engine
+    set_session_factory()
