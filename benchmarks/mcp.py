@@ -57,11 +57,22 @@ def main() -> None:
     faces = {}
     with SyncClient(stdio_params(home / "stdio")) as stdio, SyncClient(url) as http, \
             SyncClient(build_server(Context())) as inproc:  # fmt: skip
-        clients = {"stdio (subprocess)": stdio, "in-process SDK client": inproc, "streamable HTTP": http}
+        clients = {
+            "stdio (subprocess)": stdio,
+            "in-process SDK client": inproc,
+            "streamable HTTP": http,
+        }
         for c in clients.values():
             _prepare(c)
         for face, c in clients.items():
-            faces[face] = {t: (lambda c=c, t=t: c.call(t, {"session_id": "bench"} if t == "get_portfolio_status" else {})) for t in LIGHT}
+            faces[face] = {
+                t: (
+                    lambda c=c, t=t: c.call(
+                        t, {"session_id": "bench"} if t == "get_portfolio_status" else {}
+                    )
+                )
+                for t in LIGHT
+            }
         faces["direct service call (no MCP)"] = direct
         times = {(f, t): [] for f in faces for t in LIGHT}
         for fns in faces.values():  # warm-up

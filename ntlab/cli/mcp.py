@@ -19,7 +19,9 @@ KINDS = ("sample", "store", "file", "alpaca")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("mcp", help="serve the MCP tools (stdio or streamable HTTP)", description=__doc__)
+    p = sub.add_parser(
+        "mcp", help="serve the MCP tools (stdio or streamable HTTP)", description=__doc__
+    )
     p.add_argument("--transport", choices=("stdio", "http"), default="stdio")
     p.add_argument("--host", default="127.0.0.1", help="HTTP address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="HTTP port (default 8765; 0: any free)")

@@ -68,7 +68,9 @@ def _request_model(fn: Callable[..., Any]) -> type[BaseModel] | None:
         return None
     model = hints.get(params[0])
     if not (inspect.isclass(model) and issubclass(model, BaseModel)):
-        raise TypeError(f"{fn.__qualname__}: first parameter must be a request model, got {model!r}")
+        raise TypeError(
+            f"{fn.__qualname__}: first parameter must be a request model, got {model!r}"
+        )
     return model
 
 

@@ -34,7 +34,10 @@ def stdio_params(home: Path, *args: str) -> Any:
     from mcp import StdioServerParameters
 
     return StdioServerParameters(
-        command=sys.executable, args=["-m", "ntlab.cli", "mcp", *args], env=server_env(home), cwd=str(ROOT)
+        command=sys.executable,
+        args=["-m", "ntlab.cli", "mcp", *args],
+        env=server_env(home),
+        cwd=str(ROOT),
     )
 
 
@@ -103,7 +106,9 @@ class SyncClient:
         """The CallToolResult."""
         return self.run(self.client.call_tool(name, args or {}, progress_callback=progress))
 
-    def call(self, name: str, args: dict[str, Any] | None = None, progress: Any = None) -> dict[str, Any]:
+    def call(
+        self, name: str, args: dict[str, Any] | None = None, progress: Any = None
+    ) -> dict[str, Any]:
         """The structured result; AssertionError with the text if the tool failed."""
         result = self.raw(name, args, progress)
         assert not result.is_error, f"{name}: {result.content[0].text}"

@@ -46,7 +46,9 @@ class SeriesRequest(DataRef, CostSettings):
     engine: Literal["event", "vector"] = "event"
 
 
-def returns_series(req: SeriesRequest, ctx: Context | None = None) -> tuple[pd.Series, dict[str, Any]]:
+def returns_series(
+    req: SeriesRequest, ctx: Context | None = None
+) -> tuple[pd.Series, dict[str, Any]]:
     """Simple per-bar returns of what ``req`` names, and a description of it."""
     if (req.symbol is None) == (req.strategy is None):
         raise ConfigError("give exactly one of symbol (buy and hold) or strategy (its backtest)")
@@ -55,12 +57,18 @@ def returns_series(req: SeriesRequest, ctx: Context | None = None) -> tuple[pd.S
         close = data.close[req.symbol].dropna()
         if len(close) < 3:
             raise DataError(f"{req.symbol}: {len(close)} bars in this range; need at least 3")
-        return close.pct_change().iloc[1:], {"kind": "buy_and_hold", "symbol": req.symbol, "data": req.data}
+        return close.pct_change().iloc[1:], {
+            "kind": "buy_and_hold",
+            "symbol": req.symbol,
+            "data": req.data,
+        }
     from ntlab.service.backtest import BacktestRequest, run_backtest
 
     fields = {k: v for k, v in req.model_dump().items() if k in BacktestRequest.model_fields}
     out = run_backtest(BacktestRequest(**fields, detail=True), ctx)
-    equity = pd.Series(out["equity"]["value"], index=pd.DatetimeIndex(out["equity"]["time"]), dtype=float)
+    equity = pd.Series(
+        out["equity"]["value"], index=pd.DatetimeIndex(out["equity"]["time"]), dtype=float
+    )
     what = {"kind": "backtest", "strategy": req.strategy, "params": out["strategyParams"]}
     what |= {"data": req.data, "engine": out["engine"], "costs": out["costs"]}
     return equity.pct_change().iloc[1:], what
@@ -167,7 +175,9 @@ def benchmark_comparison(req: BenchmarkRequest, ctx: Context | None = None) -> d
     from ntlab.risk import measures as m
 
     r, what = returns_series(req, ctx)
-    bench = SeriesRequest(data=req.benchmark_data or req.data, symbol=req.benchmark, start=req.start, end=req.end)
+    bench = SeriesRequest(
+        data=req.benchmark_data or req.data, symbol=req.benchmark, start=req.start, end=req.end
+    )
     b, _ = returns_series(bench, ctx)
     both = pd.concat([r.rename("r"), b.rename("b")], axis=1, join="inner").dropna()
     if len(both) < 10:
@@ -206,7 +216,9 @@ def value_at_risk(req: VarRequest, ctx: Context | None = None) -> dict[str, Any]
 
     r, what = returns_series(req, ctx)
     if req.method == "historical" and req.horizon != 1:
-        raise ConfigError("historical VaR is for one bar; use method 'normal' or 'cornish_fisher' for longer horizons")
+        raise ConfigError(
+            "historical VaR is for one bar; use method 'normal' or 'cornish_fisher' for longer horizons"
+        )
     var, es = var_es(r, req.level, req.method, horizon=req.horizon)
     return jsonable(
         {"series": what, "level": req.level, "method": req.method, "horizon_bars": req.horizon,
@@ -243,16 +255,23 @@ def trade_analysis(req: SeriesRequest, ctx: Context | None = None) -> dict[str, 
     from ntlab.service.backtest import BacktestRequest, run_backtest
 
     if req.strategy is None or req.symbol is not None:
-        raise ConfigError("trade_analysis needs strategy (and no symbol): it reads a backtest's trades")
+        raise ConfigError(
+            "trade_analysis needs strategy (and no symbol): it reads a backtest's trades"
+        )
     fields = {k: v for k, v in req.model_dump().items() if k in BacktestRequest.model_fields}
     out = run_backtest(BacktestRequest(**fields, detail=True), ctx)
-    t = pd.DataFrame(out["trades"], columns=["symbol", "pnl", "return", "exit_reason", "entry_time", "exit_time"])
+    t = pd.DataFrame(
+        out["trades"], columns=["symbol", "pnl", "return", "exit_reason", "entry_time", "exit_time"]
+    )
     wins, losses = t.loc[t["pnl"] > 0, "pnl"], t.loc[t["pnl"] < 0, "pnl"]
     held = (pd.to_datetime(t["exit_time"]) - pd.to_datetime(t["entry_time"])).dt.days
 
     def group(col: str) -> list[dict[str, Any]]:
         g = t.groupby(col)["pnl"]
-        return [{col: k, "trades": int(n), "pnl": float(s)} for (k, n), s in zip(g.size().items(), g.sum())]
+        return [
+            {col: k, "trades": int(n), "pnl": float(s)}
+            for (k, n), s in zip(g.size().items(), g.sum())
+        ]
 
     return jsonable(
         {

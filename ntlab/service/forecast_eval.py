@@ -56,7 +56,9 @@ class EvaluateRequest(TrainRequest):
     season_length: int = Field(5, ge=1, le=365)
 
 
-def evaluate(req: EvaluateRequest, ctx: Context | None = None, progress: Any = None) -> dict[str, Any]:
+def evaluate(
+    req: EvaluateRequest, ctx: Context | None = None, progress: Any = None
+) -> dict[str, Any]:
     """Accuracy of the network and of the naive baselines on the same walk-forward origins.
 
     Per method: MAE, RMSE, MASE, directional accuracy, interval coverage, ``skill_vs_naive``
@@ -68,9 +70,14 @@ def evaluate(req: EvaluateRequest, ctx: Context | None = None, progress: Any = N
     from ntlab.forecast.walkforward import walk_forward
 
     data = load_data(req, ctx)
-    settings = req.model_dump(include={"model", "h", "input_size", "max_steps", "level", "random_seed"})
+    settings = req.model_dump(
+        include={"model", "h", "input_size", "max_steps", "level", "random_seed"}
+    )
     if progress is not None:
-        progress(0.05, f"walk-forward {req.model} over {req.n_windows} origins on {data.n_symbols} symbols")
+        progress(
+            0.05,
+            f"walk-forward {req.model} over {req.n_windows} origins on {data.n_symbols} symbols",
+        )
     cv = walk_forward(
         ForecasterConfig(**settings), data, n_windows=req.n_windows, step_size=req.step_size,
         refit=req.refit or False,
@@ -106,21 +113,31 @@ def baseline(req: BaselineRequest, ctx: Context | None = None) -> dict[str, Any]
     data = load_data(req, ctx)
     close = data.close.dropna(how="any")
     if len(close) <= req.season_length:
-        raise ConfigError(f"{len(close)} gap-free bars are not more than a season ({req.season_length})")
+        raise ConfigError(
+            f"{len(close)} gap-free bars are not more than a season ({req.season_length})"
+        )
     origin = close.index[-1]
     cv = pd.DataFrame(
         [(s, origin, k) for s in close.columns for k in range(1, req.h + 1)],
         columns=["symbol", "origin", "step"],
     )
     # the frame a walk-forward gives, with the future unknown (baselines read only prices)
-    cv = cv.assign(model=req.method, last_price=float("nan"), forecast=float("nan"), actual=float("nan"))
+    cv = cv.assign(
+        model=req.method, last_price=float("nan"), forecast=float("nan"), actual=float("nan")
+    )
     cv["forecast"] = baselines(close, cv, season_length=req.season_length)[req.method].to_numpy()
     times = future_index(close.index, req.h)
     out = {
-        s: {"last_price": close[s].iloc[-1], "forecast": g["forecast"].to_numpy(), "timestamps": list(times)}
+        s: {
+            "last_price": close[s].iloc[-1],
+            "forecast": g["forecast"].to_numpy(),
+            "timestamps": list(times),
+        }
         for s, g in cv.groupby("symbol", sort=False)
     }
-    return jsonable({"method": req.method, "origin": origin, "h": req.h, "symbols": out, "data": describe(data)})
+    return jsonable(
+        {"method": req.method, "origin": origin, "h": req.h, "symbols": out, "data": describe(data)}
+    )
 
 
 class ModelRef(Request):

@@ -39,7 +39,9 @@ def _closes(req: DataRef, ctx: Context | None, cap: int) -> tuple[Any, pd.DataFr
     if data.n_symbols < 2:
         raise ConfigError(f"need at least two symbols, {data.name} selection has {data.n_symbols}")
     if data.n_symbols > cap:
-        raise ConfigError(f"{data.n_symbols} symbols is too many here (at most {cap}); pass symbols")
+        raise ConfigError(
+            f"{data.n_symbols} symbols is too many here (at most {cap}); pass symbols"
+        )
     return data, data.close
 
 
@@ -108,7 +110,9 @@ def pairs_cointegration(req: PairsRequest, ctx: Context | None = None) -> dict[s
     for a, b in combinations(logp.columns, 2):
         both = logp[[a, b]].dropna()
         if len(both) >= 30:
-            rows.append({"y": a, "x": b, **_pair(both[a].to_numpy(), both[b].to_numpy(), req.pvalue)})
+            rows.append(
+                {"y": a, "x": b, **_pair(both[a].to_numpy(), both[b].to_numpy(), req.pvalue)}
+            )
     if not rows:
         raise DataError("no pair has 30 bars in common in this period")
     rows.sort(key=lambda r: r["pvalue"])
@@ -153,13 +157,17 @@ def market_regime(req: RegimeRequest, ctx: Context | None = None) -> dict[str, A
     """
     data = load_data(req, ctx)
     if data.n_symbols > MAX_MATRIX_SYMBOLS:
-        raise ConfigError(f"{data.n_symbols} symbols is too many (at most {MAX_MATRIX_SYMBOLS}); pass symbols")
+        raise ConfigError(
+            f"{data.n_symbols} symbols is too many (at most {MAX_MATRIX_SYMBOLS}); pass symbols"
+        )
     out = []
     for sym in data.symbols:
         close = data.close[sym].dropna()
         reg = regimes(close, req)
         if reg.empty:
-            raise DataError(f"{sym}: {len(close)} bars do not cover the {req.trend_window}-bar warm-up")
+            raise DataError(
+                f"{sym}: {len(close)} bars do not cover the {req.trend_window}-bar warm-up"
+            )
         nxt = close.pct_change(fill_method=None).shift(-1).reindex(reg.index)
         split = [
             {
@@ -198,7 +206,9 @@ def volatility_analysis(req: VolatilityRequest, ctx: Context | None = None) -> d
 
     data = load_data(req, ctx)
     if data.n_symbols > MAX_MATRIX_SYMBOLS:
-        raise ConfigError(f"{data.n_symbols} symbols is too many (at most {MAX_MATRIX_SYMBOLS}); pass symbols")
+        raise ConfigError(
+            f"{data.n_symbols} symbols is too many (at most {MAX_MATRIX_SYMBOLS}); pass symbols"
+        )
     ppy = periods_per_year(data.index)
     rows = []
     for sym in data.symbols:
@@ -218,7 +228,9 @@ def volatility_analysis(req: VolatilityRequest, ctx: Context | None = None) -> d
             }
         )
     rows.sort(key=lambda r: -r["current"])
-    return jsonable({"window": req.window, "periods_per_year": ppy, "symbols": rows, "data": describe(data)})
+    return jsonable(
+        {"window": req.window, "periods_per_year": ppy, "symbols": rows, "data": describe(data)}
+    )
 
 
 class StrengthRequest(DataRef):

@@ -115,7 +115,11 @@ def _vader(finance: bool) -> Any:
 def fetch_news(req: FetchNewsRequest, ctx: Context | None = None) -> dict[str, Any]:
     """The latest ``limit`` items of the source (oldest of them first) and how many matched."""
     items = sorted(_items(req, ctx), key=lambda it: it.published)
-    return {"source": req.source, "matched": len(items), "items": [it.to_dict() for it in items[-req.limit :]]}
+    return {
+        "source": req.source,
+        "matched": len(items),
+        "items": [it.to_dict() for it in items[-req.limit :]],
+    }
 
 
 class HeadlinesRequest(Request):
@@ -251,7 +255,11 @@ def sentiment_timeline(req: TimelineRequest, ctx: Context | None = None) -> dict
     out = {}
     for sym in s.value.columns:
         v = s.value[sym].dropna()
-        out[sym] = {"bars_with_value": len(v), "mean": v.mean() if len(v) else None, "series": v.iloc[-req.last :]}
+        out[sym] = {
+            "bars_with_value": len(v),
+            "mean": v.mean() if len(v) else None,
+            "series": v.iloc[-req.last :],
+        }
     return jsonable({"bars": len(s.value), "symbols": out})
 
 

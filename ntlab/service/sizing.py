@@ -45,19 +45,32 @@ def position_size(req: SizeRequest, ctx: Context | None = None) -> dict[str, Any
     used: dict[str, Any] = {"price": price, "bar": frame.index[-1]}
     if req.method == "fixed_fractional":
         stop = price * (1 - req.stop_pct)
-        units = risk.fixed_fractional_size(req.equity, req.risk_fraction, price, stop, lot_size=req.lot_size)
+        units = risk.fixed_fractional_size(
+            req.equity, req.risk_fraction, price, stop, lot_size=req.lot_size
+        )
         used["stop_price"] = stop
     elif req.method == "atr":
         if not {"high", "low"} <= set(frame.columns):
-            raise ConfigError(f"the atr method needs high and low prices; {data.name} has {list(frame.columns)}")
+            raise ConfigError(
+                f"the atr method needs high and low prices; {data.name} has {list(frame.columns)}"
+            )
         a = float(atr(frame["high"], frame["low"], frame["close"], window=req.atr_window).iloc[-1])
-        units = risk.atr_size(req.equity, req.risk_fraction, a, atr_multiple=req.atr_multiple, lot_size=req.lot_size)
+        units = risk.atr_size(
+            req.equity, req.risk_fraction, a, atr_multiple=req.atr_multiple, lot_size=req.lot_size
+        )
         used["atr"] = a
     else:
         ppy = risk.periods_per_year(data.index)
-        vol = float(rolling_volatility(frame["close"], window=req.vol_window, periods_per_year=ppy).iloc[-1])
+        vol = float(
+            rolling_volatility(frame["close"], window=req.vol_window, periods_per_year=ppy).iloc[-1]
+        )
         units = risk.volatility_target_size(
-            req.equity, req.target_volatility, vol, price, max_leverage=req.max_leverage, lot_size=req.lot_size
+            req.equity,
+            req.target_volatility,
+            vol,
+            price,
+            max_leverage=req.max_leverage,
+            lot_size=req.lot_size,
         )
         used["volatility"] = vol
     value = units * price

@@ -7,7 +7,12 @@ import pytest
 from ntlab.mcp.client import SyncClient, stdio_params
 
 # small data everywhere: two symbols, two years
-D = {"data": "sample:stocks", "symbols": ["AAPL", "IBM"], "start": "2011-01-01", "end": "2012-12-31"}
+D = {
+    "data": "sample:stocks",
+    "symbols": ["AAPL", "IBM"],
+    "start": "2011-01-01",
+    "end": "2012-12-31",
+}
 
 
 @pytest.fixture(scope="module")

@@ -67,7 +67,9 @@ def test_lists_at_least_58_tools_in_the_nine_groups(mcp):
     assert set(groups) == set(GROUPS) == set(seed)
     assert all(groups[g] >= n for g, n in seed.items()), groups
     for t in tools:
-        assert t.input_schema["type"] == "object" and t.input_schema["additionalProperties"] is False
+        assert (
+            t.input_schema["type"] == "object" and t.input_schema["additionalProperties"] is False
+        )
         assert t.output_schema["type"] == "object"
         assert t.description and t.annotations.read_only_hint in (True, False)
 
@@ -86,15 +88,21 @@ def test_market_tools_match_the_library(mcp):
     assert [b["c"] for b in bars] == pytest.approx(list(c["AAPL"].iloc[-5:]), rel=1e-15)
     names = [i["name"] for i in call(mcp, "list_indicators")["indicators"]]
     assert names == [i.name for i in ind.INDICATORS]
-    rsi = call(mcp, "compute_indicators", {**D, "indicator": "rsi", "params": {"window": 10}, "limit": 3})
+    rsi = call(
+        mcp, "compute_indicators", {**D, "indicator": "rsi", "params": {"window": 10}, "limit": 3}
+    )
     ref = ind.rsi(c, window=10).iloc[-3:]
     for sym in ("AAPL", "IBM"):
         assert rsi["outputs"]["value"]["values"][sym] == pytest.approx(list(ref[sym]), rel=1e-12)
     corr = call(mcp, "correlation_matrix", D)
-    assert corr["matrix"][0][1] == pytest.approx(c.pct_change().iloc[1:].corr().iloc[0, 1], rel=1e-12)
+    assert corr["matrix"][0][1] == pytest.approx(
+        c.pct_change().iloc[1:].corr().iloc[0, 1], rel=1e-12
+    )
     pairs = call(mcp, "pairs_cointegration", D)
     logp = np.log(c)
-    assert pairs["pairs"][0]["pvalue"] == pytest.approx(engle_granger_pvalue(logp["AAPL"].to_numpy(), logp["IBM"].to_numpy()))
+    assert pairs["pairs"][0]["pvalue"] == pytest.approx(
+        engle_granger_pvalue(logp["AAPL"].to_numpy(), logp["IBM"].to_numpy())
+    )
     assert pairs["expected_false_positives"] == pytest.approx(0.05)
     reg = call(mcp, "market_regime", {**D, "symbols": ["AAPL"], "trend_window": 50})
     last = c["AAPL"]
@@ -106,7 +114,9 @@ def test_market_tools_match_the_library(mcp):
     assert row["current"] == pytest.approx(expect, rel=1e-9)
     rs = call(mcp, "relative_strength", {**D, "lookback": 20})
     ret = c.iloc[-1] / c.iloc[-21] - 1
-    assert rs["leaders"][0]["symbol"] == ret.idxmax() and rs["leaders"][0]["return"] == pytest.approx(ret.max())
+    assert rs["leaders"][0]["symbol"] == ret.idxmax() and rs["leaders"][0][
+        "return"
+    ] == pytest.approx(ret.max())
 
 
 def test_strategy_tools_match_the_library(mcp):
@@ -116,19 +126,27 @@ def test_strategy_tools_match_the_library(mcp):
     from ntlab.execution import Commission, ExecutionPolicy, Slippage
     from ntlab.strategies import available, get, strategy_class
 
-    data = load_sample("stocks").select(["AAPL", "IBM"]).between("2011-01-01T00:00Z", "2012-12-31T00:00Z")
+    data = (
+        load_sample("stocks")
+        .select(["AAPL", "IBM"])
+        .between("2011-01-01T00:00Z", "2012-12-31T00:00Z")
+    )
     assert [s["name"] for s in call(mcp, "list_strategies")["strategies"]] == available()
     desc = call(mcp, "describe_strategy", {"strategy": "mean_reversion"})
     import dataclasses
 
-    assert [p["name"] for p in desc["params"]] == [f.name for f in dataclasses.fields(strategy_class("mean_reversion").Config)]
+    assert [p["name"] for p in desc["params"]] == [
+        f.name for f in dataclasses.fields(strategy_class("mean_reversion").Config)
+    ]
     check = call(mcp, "check_strategy_lookahead", {**D, "strategy": "momentum"})
     assert check["passed"] is True and check["checks"]
     sig = call(mcp, "strategy_signals", {**D, "strategy": "momentum", "params": {"lookback": 15}})
     direct = get("momentum", lookback=15).signals(data).latest(data.close)
     assert [s["symbol"] for s in sig["signals"]] == [s.symbol for s in direct]
     bt = call(mcp, "run_backtest", {**D, "strategy": "momentum", "params": {"lookback": 15}})
-    settings = EventSettings(policy=ExecutionPolicy(commission=Commission(pct=0.001), slippage=Slippage(pct=0.0005)))
+    settings = EventSettings(
+        policy=ExecutionPolicy(commission=Commission(pct=0.001), slippage=Slippage(pct=0.0005))
+    )
     ref = run_event(get("momentum", lookback=15), data, settings).summary()
     assert bt["engine"] == "event"
     assert bt["summary"]["sharpe"] == pytest.approx(ref["sharpe"], rel=1e-9)
@@ -155,15 +173,23 @@ def test_news_tools_match_the_library(mcp):
     items = read_news(EXAMPLE_NEWS)
     out = call(mcp, "fetch_news", {"symbols": ["IBM"], "limit": 3})
     ibm = sorted((i for i in items if "IBM" in i.symbols), key=lambda i: i.published)
-    assert out["matched"] == len(ibm) and [i["id"] for i in out["items"]] == [i.id for i in ibm[-3:]]
+    assert out["matched"] == len(ibm) and [i["id"] for i in out["items"]] == [
+        i.id for i in ibm[-3:]
+    ]
     heads = ["Apple beats estimates", "IBM downgraded by analysts"]
     scores = call(mcp, "score_headlines", {"headlines": heads})["scores"]
     assert [s["score"] for s in scores] == pytest.approx(list(VaderScorer().score(heads).value))
-    tags = call(mcp, "tag_headlines", {"headlines": ["Apple and Microsoft rally"]})["tags"][0]["symbols"]
-    assert tags == list(SymbolTagger.from_meta(load_sample("sp500_1y").meta).tag("Apple and Microsoft rally"))
+    tags = call(mcp, "tag_headlines", {"headlines": ["Apple and Microsoft rally"]})["tags"][0][
+        "symbols"
+    ]
+    assert tags == list(
+        SymbolTagger.from_meta(load_sample("sp500_1y").meta).tag("Apple and Microsoft rally")
+    )
     summary = call(mcp, "news_summary", {"symbols": ["AAPL"]})["symbols"][0]
     frame = score_news([i for i in items if "AAPL" in i.symbols])
-    assert summary["count"] == len(frame) and summary["mean_score"] == pytest.approx(frame["score"].mean())
+    assert summary["count"] == len(frame) and summary["mean_score"] == pytest.approx(
+        frame["score"].mean()
+    )
     args = {**D, "symbols": ["AAPL"], "window": "30D"}
     data = load_sample("stocks").select(["AAPL"]).between("2011-01-01T00:00Z", "2012-12-31T00:00Z")
     ref = sentiment_series(score_news([i for i in items if "AAPL" in i.symbols]), data, half_life="12h",
@@ -203,14 +229,20 @@ def test_risk_and_analytics_tools_match_the_library(mcp):
     bench = call(mcp, "benchmark_comparison", {**SYM, "symbol": "AAPL", "benchmark": "IBM"})
     b = c["IBM"].pct_change().iloc[1:]
     assert bench["beta"] == pytest.approx(np.cov(r, b)[0, 1] / b.var())
-    size = call(mcp, "position_size", {**SYM, "symbol": "IBM", "risk_fraction": 0.01, "stop_pct": 0.05})
+    size = call(
+        mcp, "position_size", {**SYM, "symbol": "IBM", "risk_fraction": 0.01, "stop_pct": 0.05}
+    )
     assert size["units"] == np.floor(100_000 * 0.01 / (c["IBM"].iloc[-1] * 0.05))
     ta = call(mcp, "trade_analysis", {**D, "strategy": "momentum"})
     bt = call(mcp, "run_backtest", {**D, "strategy": "momentum", "detail": True})
     pnl = np.array([t["pnl"] for t in bt["trades"]])
     assert ta["trades"] == len(pnl) and ta["win_rate"] == pytest.approx((pnl > 0).mean())
     assert ta["profit_factor"] == pytest.approx(pnl[pnl > 0].sum() / -pnl[pnl < 0].sum())
-    wf = call(mcp, "walk_forward", {**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}, "train": 200, "test": 100})
+    wf = call(
+        mcp,
+        "walk_forward",
+        {**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}, "train": 200, "test": 100},
+    )
     assert len(wf["folds"]) >= 2 and all(f["lookback"] in (10, 20) for f in wf["folds"])
 
 
@@ -222,7 +254,11 @@ def test_forecast_tools(mcp, model):
     assert "tiny" in [m["model_id"] for m in call(mcp, "list_forecasters")["models"]]
     desc = call(mcp, "describe_forecaster", {"model_id": "tiny"})
     assert desc["settings"]["h"] == 3 and desc["symbols"] == ["AAPL", "IBM"]
-    out = call(mcp, "forecast", {**{k: TRAIN[k] for k in ("data", "symbols", "start", "end")}, "model_id": "tiny"})
+    out = call(
+        mcp,
+        "forecast",
+        {**{k: TRAIN[k] for k in ("data", "symbols", "start", "end")}, "model_id": "tiny"},
+    )
     direct = Forecaster.load(model["path"]).predict(
         __import__("ntlab.data", fromlist=["load_sample"]).load_sample("stocks").select(["AAPL", "IBM"])
         .between("2011-06-01T00:00Z", "2012-12-31T00:00Z")
@@ -233,7 +269,9 @@ def test_forecast_tools(mcp, model):
     c = close()
     base = call(mcp, "baseline_forecast", {**D, "h": 2, "method": "drift"})
     a = c["AAPL"].dropna()
-    assert base["symbols"]["AAPL"]["forecast"][1] == pytest.approx(a.iloc[-1] + 2 * (a.iloc[-1] - a.iloc[0]) / (len(a) - 1))
+    assert base["symbols"]["AAPL"]["forecast"][1] == pytest.approx(
+        a.iloc[-1] + 2 * (a.iloc[-1] - a.iloc[0]) / (len(a) - 1)
+    )
     ev = call(mcp, "evaluate_forecaster", {**TRAIN, "n_windows": 2, "model_id": None})
     methods = {m["method"]: m for m in ev["methods"]}
     assert {"nhits", "naive", "drift"} <= set(methods) and methods["naive"]["skill_vs_naive"] == 0
@@ -278,7 +316,9 @@ def test_paper_trade_end_to_end_agrees_with_the_journal(mcp):
     order = call(mcp, "place_order", {**s, "symbol": "AAPL", "side": "buy", "quantity": 10})
     resting = call(mcp, "place_order", {**s, "symbol": "IBM", "side": "buy", "quantity": 5,
                                         "order_type": "limit", "limit_price": 1.0})  # fmt: skip
-    moved = call(mcp, "replace_order", {**s, "order_id": resting["orderId"], "limit_price": 2.0})["order"]
+    moved = call(mcp, "replace_order", {**s, "order_id": resting["orderId"], "limit_price": 2.0})[
+        "order"
+    ]
     assert moved["limitPrice"] == 2.0
     cancelled = call(mcp, "cancel_order", {**s, "order_id": moved["orderId"]})
     assert cancelled["status"] in ("canceled", "cancelled")
@@ -314,7 +354,9 @@ def test_paper_trade_end_to_end_agrees_with_the_journal(mcp):
     cost = sum(f.quantity * f.price + f.commission for f in jf)
     assert status["cash"] == pytest.approx(100_000 - cost)
     assert status["total_value"] == pytest.approx(status["cash"] + 10 * pos["AAPL"]["marketPrice"])
-    assert "is stopped" in mcp.error("place_order", {**s, "symbol": "AAPL", "side": "buy", "quantity": 1})
+    assert "is stopped" in mcp.error(
+        "place_order", {**s, "symbol": "AAPL", "side": "buy", "quantity": 1}
+    )
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -365,7 +407,13 @@ BAD: dict[str, dict] = {
     "rolling_performance": {**SYM, "symbol": "AAPL", "window": 2},
     "benchmark_comparison": {**SYM, "symbol": "AAPL", "benchmark": "NOPE"},
     "session_metrics": {"session_id": "nope"},
-    "walk_forward": {**D, "strategy": "momentum", "grid": {"lookback": [10]}, "train": 1, "test": 1},
+    "walk_forward": {
+        **D,
+        "strategy": "momentum",
+        "grid": {"lookback": [10]},
+        "train": 1,
+        "test": 1,
+    },
     "trade_analysis": {**D, "symbol": "AAPL"},
     "health": {"x": 1},
     "system_info": {"verbose": True},
@@ -391,7 +439,9 @@ def test_every_tool_refuses_bad_input_with_a_one_line_error(mcp, sid):
     assert set(BAD) == {row[1] for row in CATALOG}
     for name, args in BAD.items():
         text = mcp.error(name, args)
-        assert text.startswith(f"Error executing tool {name}: ") and len(text) > len(name) + 30, text
+        assert text.startswith(f"Error executing tool {name}: ") and len(text) > len(name) + 30, (
+            text
+        )
         assert "\n" not in text and "Traceback" not in text, text
     # the server survived all of it
     assert call(mcp, "health") == {"status": "ok"}
@@ -402,13 +452,24 @@ def test_every_tool_refuses_bad_input_with_a_one_line_error(mcp, sid):
 VARY: dict[str, tuple[dict, dict]] = {
     "position_size": ({**SYM, "symbol": "AAPL"}, {**SYM, "symbol": "AAPL", "stop_pct": 0.1}),
     "describe_strategy": ({"strategy": "momentum"}, {"strategy": "pairs"}),
-    "check_strategy_lookahead": ({**D, "strategy": "momentum"}, {**D, "strategy": "mean_reversion"}),
-    "strategy_signals": ({**D, "strategy": "momentum"}, {**D, "strategy": "momentum", "end": "2012-06-30"}),
+    "check_strategy_lookahead": (
+        {**D, "strategy": "momentum"},
+        {**D, "strategy": "mean_reversion"},
+    ),
+    "strategy_signals": (
+        {**D, "strategy": "momentum"},
+        {**D, "strategy": "momentum", "end": "2012-06-30"},
+    ),
     "run_backtest": ({**D, "strategy": "momentum"}, {**D, "strategy": "momentum", "fees": 0.01}),
-    "run_sweep": ({**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}},
-                  {**D, "strategy": "momentum", "grid": {"lookback": [30, 40]}}),
+    "run_sweep": (
+        {**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}},
+        {**D, "strategy": "momentum", "grid": {"lookback": [30, 40]}},
+    ),
     "fetch_news": ({"symbols": ["AAPL"], "limit": 2}, {"symbols": ["IBM"], "limit": 2}),
-    "score_headlines": ({"headlines": ["Apple beats estimates"]}, {"headlines": ["Apple misses estimates"]}),
+    "score_headlines": (
+        {"headlines": ["Apple beats estimates"]},
+        {"headlines": ["Apple misses estimates"]},
+    ),
     "tag_headlines": ({"headlines": ["Apple rallies"]}, {"headlines": ["Microsoft rallies"]}),
     "news_summary": ({"symbols": ["AAPL"]}, {"symbols": ["IBM"]}),
     "symbol_sentiment": ({**D, "window": "30D"}, {**D, "window": "90D"}),
@@ -421,12 +482,20 @@ VARY: dict[str, tuple[dict, dict]] = {
     "performance_summary": ({**SYM, "symbol": "AAPL"}, {**SYM, "symbol": "IBM"}),
     "drawdown_analysis": ({**SYM, "symbol": "AAPL"}, {**SYM, "symbol": "IBM"}),
     "rolling_performance": ({**SYM, "symbol": "AAPL"}, {**SYM, "symbol": "AAPL", "window": 30}),
-    "benchmark_comparison": ({**SYM, "symbol": "AAPL", "benchmark": "IBM"}, {**SYM, "symbol": "MSFT", "benchmark": "IBM"}),
-    "walk_forward": ({**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}, "train": 200, "test": 100},
-                     {**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}, "train": 250, "test": 100}),
+    "benchmark_comparison": (
+        {**SYM, "symbol": "AAPL", "benchmark": "IBM"},
+        {**SYM, "symbol": "MSFT", "benchmark": "IBM"},
+    ),
+    "walk_forward": (
+        {**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}, "train": 200, "test": 100},
+        {**D, "strategy": "momentum", "grid": {"lookback": [10, 20]}, "train": 250, "test": 100},
+    ),
     "trade_analysis": ({**D, "strategy": "momentum"}, {**D, "strategy": "mean_reversion"}),
     "get_bars": ({**D, "limit": 3}, {**D, "limit": 3, "end": "2012-06-30"}),
-    "compute_indicators": ({**D, "indicator": "rsi"}, {**D, "indicator": "rsi", "params": {"window": 5}}),
+    "compute_indicators": (
+        {**D, "indicator": "rsi"},
+        {**D, "indicator": "rsi", "params": {"window": 5}},
+    ),
     "correlation_matrix": (D, {**D, "method": "kendall"}),
     "pairs_cointegration": (D, {**D, "start": "2012-01-01"}),
     "market_regime": (D, {**D, "trend_window": 20}),
