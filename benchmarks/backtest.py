@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from benchmarks._common import best_time, write_results
+from benchmarks._common import best_time, interleaved_best, write_results
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector, sweep
 from ntlab.backtest._sma_cross import SmaCross
 from ntlab.data import MarketData
@@ -221,23 +221,6 @@ def vectorbt_sweep(data: MarketData):
     entries, exits = fast.ma_crossed_above(slow), fast.ma_crossed_below(slow)
     pf = vbt.Portfolio.from_signals(close, entries, exits, fees=FEES, freq="1D")
     return len(pf.total_return()) // data.n_symbols
-
-
-def interleaved_best(contenders: dict, rounds: int) -> dict[str, float]:
-    """Best wall time of each contender, running them in turn every round (one warm-up call each).
-
-    On a shared machine the load changes from second to second; taking turns gives every
-    contender the same conditions, so the ratios between them are fairer than back-to-back runs.
-    """
-    for fn in contenders.values():
-        fn()
-    best = dict.fromkeys(contenders, float("inf"))
-    for _ in range(rounds):
-        for name, fn in contenders.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
 
 
 def _row(work: str, engine: str, seconds: float, cells: int, symbols: int, **extra) -> dict:
