@@ -35,6 +35,7 @@ from ntlab.data.replay import BarBatch
 from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError
 from ntlab.execution.client import OrderUpdate
 from ntlab.execution.journal import UNSENT, Journal, decision_id
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.live.api import SessionStatus, StartResponse, validate_start_request
 from ntlab.live.decide import EXIT_TAGS, BarDecision, Decider
 from ntlab.live.markets import Connection, Market
@@ -273,6 +274,9 @@ class TradingSession:
         known = self.journal.session_config(self.session_id)
         cash = known["init_cash"] if known else conn.client.account().equity
         self.portfolio = Portfolio(symbols, cash)
+        sleeve = min(cash / len(symbols), limits.max_position_value or float("inf"))
+        last = first_prices(history.close.to_numpy(dtype=float)[::-1])
+        warn_small_sleeves(sleeve, last, self.market.policy.lot, len(symbols))
         config = {
             "request": req,
             "init_cash": cash,
