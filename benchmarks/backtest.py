@@ -17,6 +17,11 @@ the simulation with fills, costs and stops, and its trade records.
   ``sl_stop``/``tp_stop`` on open/high/low, next-open prices, then value and trade count.
 - backtrader: the same strategy with bracket orders (stop and take-profit) on 5 symbols
   (it is slow); compared by bars per second.
+- backtesting.py: the same strategy on the same 5 symbols, one ``Backtest`` per symbol
+  with an equal share of the cash (it trades one instrument per run); its trades and
+  final equity are printed next to ntlab's on those 5 symbols. Its conventions: see
+  ``benchmarks/_backtesting_py.py`` (levels set at the fill bar's close, per-symbol
+  accounts instead of one shared account).
 - bare numba loop: target -> position -> equity, no orders or costs (a machine
   calibration: the issue author measured ~300 M bars/s for such a loop).
 
@@ -36,6 +41,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from benchmarks._backtesting_py import backtesting_py_pipeline
 from benchmarks._common import best_time, interleaved_best, write_results
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector, sweep
 from ntlab.backtest._sma_cross import SmaCross
@@ -132,6 +138,10 @@ def vectorbt_pipeline(data: MarketData):
         freq="1D",
     )
     return float(pf.value().iloc[-1].sum()), int(pf.trades.count().sum())
+
+
+def backtesting_py(data: MarketData):
+    return backtesting_py_pipeline(data, fees=FEES, stop=STOP, take=TAKE)
 
 
 def backtrader_pipeline(data: MarketData):
@@ -261,7 +271,12 @@ def main() -> None:
     results = {name: (seconds, outputs.get(name)) for name, seconds in main_runs.items()}
     results.update({name: (seconds, None) for name, seconds in ntlab_parts(data).items()})
     small_runs = interleaved_best(
-        {"bt": lambda: backtrader_pipeline(small), "ntlab": lambda: ntlab_event(small)}, rounds=3
+        {
+            "bt": lambda: backtrader_pipeline(small),
+            "ntlab": lambda: ntlab_event(small),
+            "bpy": lambda: backtesting_py(small),
+        },
+        rounds=3,
     )
     bt_seconds, ntlab_small = small_runs["bt"], small_runs["ntlab"]
     sweeps = interleaved_best(
@@ -284,9 +299,16 @@ def main() -> None:
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "backtrader", bt_seconds, small_cells, N_BACKTRADER)
     )
+    eq, n = ntlab_event(small)
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "ntlab event (guard off)", ntlab_small, small_cells, N_BACKTRADER,
-             vs_backtrader=bt_seconds / ntlab_small)
+             vs_backtrader=bt_seconds / ntlab_small, final_equity=round(eq, 2), trades=n)
+    )  # fmt: skip
+    eq, n = backtesting_py(small)
+    rows.append(
+        _row("SMA 20/50 crossover, 2520 x 5", "backtesting.py (one Backtest per symbol)", small_runs["bpy"],
+             small_cells, N_BACKTRADER, vs_backtrader=bt_seconds / small_runs["bpy"],
+             final_equity=round(eq, 2), trades=n)
     )  # fmt: skip
     sweep_cells = N_BARS * 2 * combos
     rows.append(

@@ -9,6 +9,7 @@ next fold's test window begins, so no bar is counted twice.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
+from ntlab._ray import ray_session
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
@@ -115,6 +117,7 @@ def walk_forward(
     n_random: int | None = None,
     seed: int = 0,
     engine: str = "local",
+    workers: int | None = 1,
     progress: bool = True,
     allow_lookahead: bool = False,
 ) -> WalkForwardResult:
@@ -128,8 +131,9 @@ def walk_forward(
         Training score to maximise (one of ``METRICS``).
     settings : EventSettings, optional
         Event-engine settings for both the sweeps and the out-of-sample runs.
-    n_random, seed, engine
-        Passed to :func:`ntlab.backtest.sweep` for each fold.
+    n_random, seed, engine, workers
+        Passed to :func:`ntlab.backtest.sweep` for each fold (with ``engine="ray"`` all
+        folds share one connection to the cluster).
     progress : bool
         One tqdm bar over the folds.
     """
@@ -152,35 +156,39 @@ def walk_forward(
     folds = tqdm(
         list(enumerate(bounds)), desc=f"walk-forward {base.name}", disable=not progress, leave=False
     )
-    for k, (a, b, c, d) in folds:
-        res = sweep(
-            base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
-            engine=engine, progress=False, allow_lookahead=True,
-        )  # fmt: skip
-        best = res.best()
-        chosen = type(base)(config=base.config.replace(**best))
-        train_score = float(res.table[metric].max())
-        window = data[a:d]
-        equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
-        seg_end = seg_ends[k]
-        oos = equity[c - a - 1 : seg_end - a]  # from the bar before the test window (= init_cash)
-        pieces.append(oos[1:] / oos[:-1] - 1.0)
-        n_trades = len(
-            trades_nb(rec, window.n_symbols, window.n_bars - 1, np.zeros(window.n_symbols))
-        )
-        scores = score_equity(oos, n_trades, measures.periods_per_year(index))
-        rows.append(
-            {
-                "fold": k,
-                "train_start": index[a],
-                "train_end": index[b - 1],
-                "test_start": index[c],
-                "test_end": index[seg_end - 1],
-                **best,
-                f"train_{metric}": train_score,
-                **{f"test_{m}": v for m, v in scores.items()},
-            }
-        )
+    # with Ray, every fold's sweep uses one connection to the cluster
+    with ray_session() if engine == "ray" else contextlib.nullcontext():
+        for k, (a, b, c, d) in folds:
+            res = sweep(
+                base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
+                engine=engine, workers=workers, progress=False, allow_lookahead=True,
+            )  # fmt: skip
+            best = res.best()
+            chosen = type(base)(config=base.config.replace(**best))
+            train_score = float(res.table[metric].max())
+            window = data[a:d]
+            equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
+            seg_end = seg_ends[k]
+            oos = equity[
+                c - a - 1 : seg_end - a
+            ]  # from the bar before the test window (= init_cash)
+            pieces.append(oos[1:] / oos[:-1] - 1.0)
+            n_trades = len(
+                trades_nb(rec, window.n_symbols, window.n_bars - 1, np.zeros(window.n_symbols))
+            )
+            scores = score_equity(oos, n_trades, measures.periods_per_year(index))
+            rows.append(
+                {
+                    "fold": k,
+                    "train_start": index[a],
+                    "train_end": index[b - 1],
+                    "test_start": index[c],
+                    "test_end": index[seg_end - 1],
+                    **best,
+                    f"train_{metric}": train_score,
+                    **{f"test_{m}": v for m, v in scores.items()},
+                }
+            )
     returns = np.concatenate(pieces)
     test_index = index[np.concatenate([np.arange(f[2], e) for f, e in zip(bounds, seg_ends)])]
     equity_oos = pd.Series(

@@ -1,0 +1,136 @@
+"""A real two-node Ray cluster on this machine: ntlab connects to it and leaves it running.
+
+``ray start --head`` plus a second ``ray start --address`` (one CPU each, 127.0.0.1), as a
+user would start them; RAY_ADDRESS points ntlab at it. A sweep, a walk-forward and a
+notebook grid run on it and give the local results bit for bit. The cluster's processes
+(every one carries the cluster's own temp dir in its command line) are stopped at the end,
+and only they: other Ray instances on the machine are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ntlab.backtest import sweep, walk_forward
+from ntlab.backtest._sma_cross import SmaCross
+from ntlab.reports import run_grid
+
+pytestmark = pytest.mark.slow
+ray = pytest.importorskip("ray")
+GRID = {"fast": [3, 5, 8], "slow": [5, 20, 40]}
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(marker: str) -> None:
+    import psutil
+
+    mine = [
+        p
+        for p in psutil.process_iter(["cmdline"])
+        if p.pid != os.getpid() and any(marker in a for a in (p.info["cmdline"] or []))
+    ]
+    for p in mine:
+        p.terminate()
+    _, alive = psutil.wait_procs(mine, timeout=15)
+    for p in alive:
+        p.kill()
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    root = Path(__file__).resolve().parents[3]
+    temp = tempfile.mkdtemp(prefix="ntray", dir="/tmp")  # short: Ray's socket paths must fit
+    # a busy machine starts the agents slowly: give them time (Ray's default is 30 s)
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+           "PYTHONPATH": str(root), "RAY_agent_register_timeout_ms": "180000"}  # fmt: skip
+    port = _free_port()
+    common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=80000000",
+              "--disable-usage-stats"]  # fmt: skip
+    head = [RAY, "start", "--head", f"--port={port}", "--include-dashboard=false",
+            f"--temp-dir={temp}", *common]  # fmt: skip
+    node = [RAY, "start", f"--address=127.0.0.1:{port}", *common]
+    saved = {k: os.environ.get(k) for k in ("RAY_ADDRESS", "RAY_AUTH_MODE")}
+    try:
+        for cmd in (head, node):
+            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, f"{' '.join(cmd[1:3])} failed:\n{done.stderr[-2000:]}"
+        os.environ["RAY_ADDRESS"] = f"127.0.0.1:{port}"
+        os.environ["RAY_AUTH_MODE"] = "disabled"
+        yield f"127.0.0.1:{port}"
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        _stop(temp)
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _nodes_alive() -> int:
+    ray.init()
+    try:
+        return sum(1 for n in ray.nodes() if n["Alive"])
+    finally:
+        ray.shutdown()
+
+
+def test_sweep_and_walk_forward_on_two_nodes_match_local(cluster, bars):
+    assert _nodes_alive() == 2
+    remote = sweep(SmaCross, bars, GRID, engine="ray", progress=False)
+    assert not ray.is_initialized()  # ntlab disconnected ...
+    assert remote.table.equals(sweep(SmaCross, bars, GRID, progress=False).table)
+    wf_ray = walk_forward(SmaCross, bars, GRID, train=120, test=60, engine="ray", progress=False)
+    wf = walk_forward(SmaCross, bars, GRID, train=120, test=60, progress=False)
+    assert wf_ray.folds.equals(wf.folds) and wf_ray.equity.equals(wf.equity)
+    assert _nodes_alive() == 2  # ... and left the cluster it did not start running
+
+
+def test_notebook_grid_on_two_nodes_matches_local(cluster, tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell("fast = 5", id="params", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "from ntlab.backtest import run_event\n"
+            "from ntlab.backtest._sma_cross import SmaCross, SmaCrossConfig\n"
+            "from ntlab.data import load_sample\n"
+            "data = load_sample('sp500_20').select(['AAPL', 'MSFT'])[-300:]\n"
+            "res = run_event(SmaCross(config=SmaCrossConfig(fast=fast, slow=30)), data)\n"
+            "print(repr(float(res.equity.iloc[-1])), len(res.trades))",
+            id="run",
+        ),
+    ]
+    path = tmp_path / "grid_nb.ipynb"
+    nbformat.write(nb, path)
+    grid = [{"fast": 5}, {"fast": 10}]
+
+    def printed(engine):
+        runs = run_grid(path, grid, output_dir=tmp_path / engine, engine=engine, workers=2,
+                        html=False, progress=False)  # fmt: skip
+        assert all(r.ok for r in runs), [r.error for r in runs]
+        return [nbformat.read(r.ipynb, as_version=4).cells[-1].outputs[0]["text"] for r in runs]
+
+    on_ray = printed("ray")
+    assert on_ray == printed("local")
+    assert on_ray[0] != on_ray[1]  # the parameter reached each run
+    assert _nodes_alive() == 2
