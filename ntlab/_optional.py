@@ -53,6 +53,8 @@ HEAVY_MODULES = (
     "alpaca",
     "holoviews",
     "bokeh",
+    "fastapi",
+    "mcp",
 )
 
 

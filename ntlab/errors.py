@@ -12,11 +12,16 @@ __all__ = [
     "ValidationError",
     "UnknownSymbolError",
     "OptionalDependencyError",
+    "NotFittedError",
+    "NotebookError",
+    "NewsQueryError",
     "LookAheadError",
+    "CheckError",
     "RiskError",
     "ExecutionError",
     "OrderRejectedError",
     "BrokerConnectionError",
+    "NotFoundError",
     "NtlabWarning",
 ]
 
@@ -48,8 +53,32 @@ class OptionalDependencyError(NtlabError, ImportError):
     """A heavy optional dependency is missing; the message says what to install."""
 
 
+class NotFittedError(NtlabError, ValueError):
+    """A learned object (a Forecaster, a learned strategy) was used before ``fit`` or ``load``."""
+
+
+class NotebookError(NtlabError):
+    """A notebook cell raised; the message names the notebook, the cell and the error."""
+
+    def __init__(
+        self, message: str, *, cell: int | None = None, ename: str = "", output: object = None
+    ):
+        super().__init__(message)
+        self.cell = cell
+        self.ename = ename
+        self.output = output
+
+
+class NewsQueryError(DataError):
+    """A news query parameter is invalid (the local exchange answers HTTP 422 with the message)."""
+
+
 class LookAheadError(NtlabError):
     """A strategy's signals use data from the future (failed the causality check)."""
+
+
+class CheckError(NtlabError, AssertionError):
+    """An object failed one of ntlab's shared checks (``ntlab.testing``); the message says which."""
 
 
 class RiskError(NtlabError):
@@ -70,3 +99,7 @@ class BrokerConnectionError(ExecutionError):
 
 class NtlabWarning(UserWarning):
     """Warnings of ntlab's own (treated as errors in the test suite)."""
+
+
+class NotFoundError(NtlabError, LookupError):
+    """A session, order, job or model was asked for by an id that does not exist."""

@@ -32,6 +32,8 @@ __all__ = [
     "Order",
     "Fill",
     "Position",
+    "price_tick",
+    "round_to_tick",
 ]
 
 
@@ -92,6 +94,19 @@ _TERMINAL = {
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def price_tick(price: float) -> float:
+    """Minimum price increment of a US equity quote (SEC Rule 612): $0.01 from $1.00, else $0.0001."""
+    return 0.01 if abs(price) >= 1.0 else 0.0001
+
+
+def round_to_tick(price: float, tick: float | None = None) -> float:
+    """``price`` on the nearest multiple of ``tick`` (default :func:`price_tick`), e.g.
+    15.000499999999999 -> 15.0, with no binary noise left in the digits."""
+    step = price_tick(price) if tick is None else tick
+    decimals = max(0, -math.floor(math.log10(step)) + 2)
+    return round(round(price / step) * step, decimals)
 
 
 def _fail(cls_name: str, message: str) -> None:

@@ -6,16 +6,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, LookAheadError, NtlabError
+from ntlab.indicators._checks import IndicatorCheckReport, check_indicator
 from ntlab.strategies.base import Signals, Strategy
+from ntlab.strategies.live import SignalRow, open_stream
 
-__all__ = ["check_strategy", "check_causal", "StrategyCheckReport"]
+__all__ = [
+    "check_strategy",
+    "check_causal",
+    "check_stream",
+    "parametrize_with_checks",
+    "check_indicator",
+    "IndicatorCheckReport",
+    "StrategyCheckReport",
+]
 
 
 @dataclass
@@ -114,3 +126,99 @@ def check_strategy(
     report.prefixes = check_causal(strategy, data, prefixes, atol=atol)
     report.passed.append("causality")
     return report
+
+
+def check_stream(strategy: Strategy, data: MarketData, start: int, *, atol: float = 1e-9) -> int:
+    """Prove that a stream warmed on ``data[:start]`` and fed the remaining bars one at a
+    time gives the rows of ``strategy.signals(data)``; returns the number of bars compared.
+
+    Raises
+    ------
+    NtlabError
+        Naming the first bar, symbol and field that differ.
+    """
+    batch = strategy.clone().signals(data)
+    stream = open_stream(strategy.clone(), data[:start])
+    rows = stream.push(data[start:])
+    for k, row in enumerate(rows):
+        ref = SignalRow.from_signals(batch, start + k)
+        for name in ("target", "confidence", "stop_loss", "take_profit", "reasoning"):
+            a, b = getattr(row, name), getattr(ref, name)
+            if (a is None) != (b is None):
+                raise NtlabError(
+                    f"{strategy.name} stream: {name} is present in only one of stream/batch"
+                )
+            if a is None:
+                continue
+            if name == "reasoning":
+                bad = a != b
+            else:
+                both_nan = np.isnan(a) & np.isnan(b)
+                bad = ~both_nan & ~(np.abs(a - b) <= atol * (1 + np.abs(b)))
+            if bad.any():
+                c = int(np.argmax(bad))
+                raise NtlabError(
+                    f"{strategy.name} stream differs from batch at bar {start + k} ({row.timestamp.isoformat()}), "
+                    f"symbol {row.symbols[c]}, {name}: stream {a[c]!r}, batch {b[c]!r}"
+                )
+    return len(rows)
+
+
+def _strategy_data(strategy: Strategy, data: MarketData | None) -> Callable[[], MarketData]:
+    """Data to check ``strategy`` on: ``data``, else its first example, else ``stocks``."""
+    if data is not None:
+        return lambda: data
+    if type(strategy).examples:
+        return type(strategy).examples[0].data
+    from ntlab.data import load_sample
+
+    return lambda: load_sample("stocks")
+
+
+def _strategy_checks(strategy: Strategy, data: MarketData | None) -> list[tuple[str, Callable]]:
+    load = _strategy_data(strategy, data)
+
+    def causal(s: Strategy) -> None:
+        check_strategy(s, load())
+
+    def stream(s: Strategy) -> None:
+        d = load()
+        check_stream(s, d, d.n_bars // 2)
+
+    return [("check_strategy", causal), ("check_stream", stream)]
+
+
+def parametrize_with_checks(*objects: Any, data: MarketData | None = None) -> Any:
+    """A ``pytest.mark.parametrize`` that runs every shared check on each object.
+
+    Objects are strategy instances and indicators (a registered name or an
+    :class:`~ntlab.indicators.Indicator`). Strategies run :func:`check_strategy` and
+    :func:`check_stream` on ``data`` (default: the strategy's first ``examples`` entry,
+    else the bundled ``stocks`` sample); indicators run every check of
+    :func:`check_indicator`. As scikit-learn's ``parametrize_with_checks``::
+
+        from ntlab.testing import parametrize_with_checks
+
+        @parametrize_with_checks(MyStrategy(), "my_indicator")
+        def test_ntlab_checks(obj, check):
+            check(obj)
+    """
+    import pytest
+
+    from ntlab.indicators import Indicator, get_indicator
+    from ntlab.indicators._checks import CHECKS
+
+    params = []
+    for obj in objects:
+        if isinstance(obj, Strategy):
+            checks, label = _strategy_checks(obj, data), obj.name
+        elif isinstance(obj, (str, Indicator)):
+            spec = get_indicator(obj) if isinstance(obj, str) else obj
+            obj, label = spec, spec.name
+            checks = [(c.__name__, c) for c in CHECKS]
+        else:
+            raise ConfigError(
+                f"parametrize_with_checks takes strategy instances and indicators, got {obj!r}"
+            )
+        params += [pytest.param(obj, fn, id=f"{label}-{name}") for name, fn in checks]
+    return pytest.mark.parametrize("obj, check", params)

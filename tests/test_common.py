@@ -9,17 +9,13 @@ rule allows both.
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from ntlab.strategies import available, strategy_class
-from ntlab.strategies.live import check_stream
-from ntlab.testing import check_strategy
+from ntlab.testing import check_strategy, check_stream
 
 TWO_SIDED = {"pairs", "neural_arbitrage"}  # a spread trade is long one leg and short the other
-NEEDS_FORECAST = {"nhits", "lstm", "transformer"}
 
 
 def _cases():
@@ -33,11 +29,6 @@ CASES = list(_cases())
 
 
 def _setup(name, example):
-    if (
-        example.params.get("model") in NEEDS_FORECAST
-        and importlib.util.find_spec("ntlab.forecast") is None
-    ):
-        pytest.skip("ntlab.forecast (neuralforecast models) is not in this checkout")
     strategy = strategy_class(name)(**example.params)
     return strategy, example.data()
 

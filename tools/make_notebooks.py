@@ -25,7 +25,7 @@ Data, indicators, one strategy, one backtest and the plots, on real bundled data
 downloaded). Run it top to bottom, or with other parameters from a terminal:
 
 ```bash
-ntlab report quickstart -p symbols '["AAPL", "IBM"]' -p start 2005-01-01T00:00Z
+ntlab report quickstart -p symbols='["AAPL", "IBM"]' -p start=2005-01-01T00:00Z
 ```""",
     ),
     (
@@ -169,7 +169,7 @@ vectorbt path (fractional sizes, levels ignored). Learned strategies are fitted 
 `train_fraction` of the bars and reported on the rest only.
 
 ```bash
-ntlab report backtest_report -p strategy_config '{"strategy": "momentum", "lookback": 60}'
+ntlab report backtest_report -p strategy_config='{"strategy": "momentum", "lookback": 60}'
 ```""",
     ),
     (

@@ -30,9 +30,9 @@ from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.policy import ExecutionPolicy
 from ntlab.execution.sleeves import first_prices, warn_small_sleeves
-from ntlab.risk import measures
 from ntlab.risk._gate_nb import REASONS as GATE_REASONS
 from ntlab.risk.limits import RiskLimits
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Signals, Strategy
 
 __all__ = ["EventSettings", "run_event", "simulate"]
@@ -64,6 +64,9 @@ class EventSettings:
         Check stop-loss/take-profit on the bar whose open filled the entry (the rest of
         that bar comes after the fill). False waits for the next bar, as backtrader's
         bracket orders do.
+    periods_per_year : float, optional
+        Bars per year for annualised figures and per-bar carry costs; None reads it from
+        the data's timestamps and calendar (:func:`ntlab.risk.periods_per_year`).
     """
 
     init_cash: float = 100_000.0
@@ -75,6 +78,7 @@ class EventSettings:
     borrow_rate: float = 0.0
     margin_rate: float = 0.0
     stop_on_entry_bar: bool = True
+    periods_per_year: float | None = None
 
     def __post_init__(self) -> None:
         if not (self.init_cash > 0 and np.isfinite(self.init_cash)):
@@ -95,6 +99,8 @@ class EventSettings:
                 raise ConfigError(
                     f"EventSettings.{name} is an annual fraction in [0, 1), got {getattr(self, name)}"
                 )
+        if self.periods_per_year is not None:
+            resolve_periods(self.periods_per_year, pd.DatetimeIndex([]))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +113,7 @@ class EventSettings:
             "borrow_rate": self.borrow_rate,
             "margin_rate": self.margin_rate,
             "stop_on_entry_bar": self.stop_on_entry_bar,
+            "periods_per_year": self.periods_per_year,
         }
 
 
@@ -120,6 +127,7 @@ class Prepared:
     scalars: tuple
     use_levels: bool
     gate: tuple[np.ndarray, np.ndarray, np.ndarray]
+    periods_per_year: float
 
 
 def prepare(
@@ -131,8 +139,7 @@ def prepare(
     """Everything :func:`simulate` needs from ``data`` and ``settings`` (sweeps prepare once)."""
     prices = price_arrays(data)
     pol = settings.policy
-    carry = settings.borrow_rate > 0 or settings.margin_rate > 0
-    ppy = measures.periods_per_year(data.index) if carry else 252.0
+    ppy = resolve_periods(settings.periods_per_year, data.index)
     scalars = (
         pol.fills.order_type_code if pol.fills.order_type != "market" else 0,
         float(pol.fills.entry_offset),
@@ -149,7 +156,7 @@ def prepare(
     n = max(data.n_symbols, 1)
     warn_small_sleeves(settings.init_cash / n, first_prices(prices[3]), pol.lot, n, stacklevel=4)
     return Prepared(
-        prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops, gate
+        prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops, gate, ppy
     )
 
 
@@ -301,6 +308,7 @@ def build_result(
         trades=_trades_frame(raw, index, symbols),
         positions=pd.DataFrame(positions, index=index, columns=symbols, copy=False),
         init_cash=cfg.init_cash,
+        periods_per_year=resolve_periods(cfg.periods_per_year, index),
         settings=cfg.to_dict(),
         orders=_orders_frame(records, index, symbols),
         gate=_gate_frame(gate_records, index, symbols),

@@ -16,7 +16,15 @@ from ntlab._optional import attempt_import
 from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.risk import measures
 
-__all__ = ["BacktestResult", "TRADE_COLUMNS", "ORDER_COLUMNS", "GATE_COLUMNS"]
+__all__ = [
+    "BacktestResult",
+    "TRADE_COLUMNS",
+    "ORDER_COLUMNS",
+    "GATE_COLUMNS",
+    "PERCENT_METRICS",
+    "COUNT_METRICS",
+    "format_metric",
+]
 
 TRADE_COLUMNS = (
     "symbol",
@@ -32,6 +40,37 @@ TRADE_COLUMNS = (
 )
 ORDER_COLUMNS = ("time", "symbol", "side", "quantity", "price", "fee", "reason")
 GATE_COLUMNS = ("time", "symbol", "requested", "allowed", "code", "reason")
+
+
+#: Metrics shown as percentages wherever a summary is printed.
+PERCENT_METRICS = frozenset(
+    {
+        "total_return",
+        "cagr",
+        "max_drawdown",
+        "volatility",
+        "exposure",
+        "win_rate",
+        "best_bar",
+        "worst_bar",
+        "avg_trade_return",
+    }
+)
+#: Metrics that count things (bars, trades) or money, shown without decimals.
+COUNT_METRICS = frozenset({"trades", "max_drawdown_bars", "final_equity"})
+
+
+def format_metric(name: str, value: float) -> str:
+    """One metric as text: percent, a whole number with separators, or 3 decimals; NaN -> n/a."""
+    if value is None or value != value:
+        return "n/a"
+    if name in PERCENT_METRICS:
+        return f"{value:,.2%}"
+    if name in COUNT_METRICS:
+        return f"{value:,.0f}"
+    if name == "periods_per_year":
+        return f"{value:,.6g}"
+    return f"{value:.3f}"
 
 
 def empty_frame(columns: tuple[str, ...]) -> pd.DataFrame:
@@ -65,6 +104,9 @@ class BacktestResult:
     gate : DataFrame
         Orders the pre-trade risk gate cut or refused (``GATE_COLUMNS``; empty without
         limits): requested and allowed signed quantity, ``ntlab.risk`` reason code and text.
+    periods_per_year : float or None
+        Bars per year behind every annualised figure (the settings' override, else read
+        from the data's timestamps and calendar; None reads it from ``equity``'s index).
     """
 
     strategy: str
@@ -79,6 +121,11 @@ class BacktestResult:
     close: pd.DataFrame | None = None
     costs: dict[str, float] = field(default_factory=dict)
     gate: pd.DataFrame = field(default_factory=lambda: empty_frame(GATE_COLUMNS))
+    periods_per_year: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.periods_per_year is None:
+            self.periods_per_year = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ numbers
     @property
@@ -100,15 +147,26 @@ class BacktestResult:
     def final_equity(self) -> float:
         return float(self.equity.iloc[-1])
 
+    def __repr__(self) -> str:
+        if len(self.equity):
+            span = f"{self.equity.index[0].date()} .. {self.equity.index[-1].date()}, "
+        else:
+            span = ""
+        return (
+            f"BacktestResult({self.strategy!r}, engine={self.engine!r}, {span}{len(self.equity)} bars x "
+            f"{self.positions.shape[1]} symbols, {self.n_trades} trades, "
+            f"final equity {self.final_equity:,.2f})"
+        )
+
     def summary(self) -> dict[str, float]:
         """The risk module's measures of the returns, and trade statistics.
 
         Total return, CAGR, Sharpe, Sortino, Calmar (NaN where undefined, e.g. flat
         returns), max drawdown and its length in bars, volatility, trades, win rate,
-        profit factor, final equity.
+        profit factor, final equity, and the bars per year that annualised them.
         """
         r = self.returns
-        ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
+        ppy = float(self.periods_per_year)  # type: ignore[arg-type]
         pnl = self.trades["pnl"].to_numpy(dtype=float) if self.n_trades else np.zeros(0)
         gains, losses = pnl[pnl > 0].sum(), -pnl[pnl < 0].sum()
         return {
@@ -118,27 +176,20 @@ class BacktestResult:
             "sortino": measures.sortino_ratio(r, ppy, undefined="nan"),
             "calmar": measures.calmar_ratio(r, ppy, undefined="nan"),
             "max_drawdown": measures.max_drawdown(r),
-            "max_drawdown_bars": float(measures.max_drawdown_duration(r)),
+            "max_drawdown_bars": int(measures.max_drawdown_duration(r)),
             "volatility": measures.volatility(r, ppy),
-            "trades": float(self.n_trades),
+            "trades": int(self.n_trades),
             "win_rate": float((pnl > 0).mean()) if pnl.size else float("nan"),
             "profit_factor": float(gains / losses) if losses > 0 else float("nan"),
             "final_equity": self.final_equity,
+            "periods_per_year": ppy,
         }
 
     def summary_table(self) -> str:
-        rows = self.summary()
-        pct = {"total_return", "cagr", "max_drawdown", "volatility", "win_rate"}
         start, end = self.equity.index[0].date(), self.equity.index[-1].date()
         lines = [f"{self.strategy} ({self.engine}) {start} .. {end}"]
-        for key, value in rows.items():
-            if key in pct:
-                text = f"{value:,.2%}"
-            elif key in {"trades", "final_equity", "max_drawdown_bars"}:
-                text = f"{value:,.0f}"
-            else:
-                text = f"{value:.3f}"
-            lines.append(f"  {key:<14}{text:>16}")
+        for key, value in self.summary().items():
+            lines.append(f"  {key:<14}{format_metric(key, value):>16}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ export
@@ -174,19 +225,22 @@ class BacktestResult:
     ) -> str:
         """A standalone HTML report: summary, equity and drawdown plots, trades table.
 
-        Plots are Bokeh figures rendered from hvplot; the page loads BokehJS from its CDN.
+        Plots are Bokeh figures rendered from hvplot with BokehJS embedded in the page
+        (``bokeh.resources.INLINE``), so the file shows its plots without network access.
         """
         parts = [f"<h1>{html.escape(self.strategy)} ({html.escape(self.engine)})</h1>"]
-        summary = pd.DataFrame({"value": self.summary()})
-        parts.append(summary.to_html(float_format=lambda v: f"{v:,.4f}"))
+        summary = pd.DataFrame(
+            {"value": {k: format_metric(k, v) for k, v in self.summary().items()}}
+        )
+        parts.append(summary.to_html())
         head = ""
         if plots:
             hv = attempt_import("holoviews", purpose="HTML backtest reports")
             embed = attempt_import("bokeh.embed", purpose="HTML backtest reports")
             resources = attempt_import("bokeh.resources", purpose="HTML backtest reports")
-            fig = hv.render((self.plot_equity() + self.plot_drawdown()).cols(1), backend="bokeh")
-            script, div = embed.components(fig)
-            head = resources.CDN.render() + script
+            plot = (self.plot_equity() + self.plot_drawdown()).cols(1)
+            script, div = embed.components(hv.render(plot, backend="bokeh"))
+            head = resources.INLINE.render() + script
             parts.append(div)
         parts.append(f"<h2>Trades ({self.n_trades})</h2>")
         parts.append(
@@ -204,8 +258,9 @@ class BacktestResult:
 
     # ------------------------------------------------------------------ plots (hvplot, lazy)
     def plot_equity(self, **opts: Any) -> Any:
-        """Equity curve (hvplot line)."""
+        """Equity curve (hvplot line); values on the axis in plain digits, not 4.000e+5."""
         attempt_import("hvplot.pandas", purpose="backtest plots")
+        opts.setdefault("yformatter", "%.0f")
         frame = self.equity.rename("equity").to_frame()
         return frame.hvplot.line(y="equity", title=f"{self.strategy}: equity", **opts)
 

@@ -24,11 +24,11 @@ from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
-from ntlab.risk import measures
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
-from ntlab.strategies.registry import strategy_class
+from ntlab.strategies.registry import resolve_strategy
 
-__all__ = ["SweepResult", "sweep", "param_grid", "random_params", "resolve_strategy", "METRICS"]
+__all__ = ["SweepResult", "sweep", "param_grid", "random_params", "METRICS"]
 
 METRICS = (
     "total_return",
@@ -55,7 +55,10 @@ class SweepResult:
     metric : str
         The metric :meth:`best` ranks by (higher is better; ``max_drawdown`` is negative).
     skipped : int
-        Combinations the strategy's config rejected.
+        Combinations the strategy's config rejected (its ``validate`` raised ConfigError or
+        ValueError); the sweep records them as invalid and goes on with the others.
+    periods_per_year : float
+        Bars per year behind the annualised scores.
     """
 
     table: pd.DataFrame
@@ -63,6 +66,7 @@ class SweepResult:
     metric: str
     strategy: str
     skipped: int = 0
+    periods_per_year: float = float("nan")
 
     def best(self, metric: str | None = None) -> dict[str, Any]:
         """Parameters of the best combination (NaN scores never win; ties keep the first)."""
@@ -83,12 +87,22 @@ class SweepResult:
         )
 
     def heatmap(self, x: str, y: str, metric: str | None = None, **opts: Any) -> Any:
-        """hvplot heatmap of ``metric`` over two swept parameters."""
+        """hvplot heatmap of ``metric`` over two swept parameters.
+
+        The swept values are drawn as evenly spaced categories in numeric order, so grids
+        such as 10, 20, 40 fill the plot without white gaps between cells.
+        """
         attempt_import("hvplot.pandas", purpose="sweep heatmaps")
         key = metric or self.metric
         self.pivot(x, y, key)  # validates the names
-        frame = self.table.groupby([x, y], as_index=False)[key].mean()
+        frame = self.table.groupby([x, y], as_index=False)[key].mean().sort_values([y, x])
+        frame[x], frame[y] = frame[x].map(_label), frame[y].map(_label)
         return frame.hvplot.heatmap(x=x, y=y, C=key, title=f"{self.strategy}: {key}", **opts)
+
+
+def _label(v: Any) -> str:
+    """A swept value as an axis label (``20``, ``0.5``, ``True``)."""
+    return f"{v:g}" if isinstance(v, float | np.floating) else str(v)
 
 
 def _plain(v: Any) -> Any:
@@ -124,17 +138,6 @@ def random_params(grid: Mapping[str, Sequence[Any]], n: int, seed: int = 0) -> l
     return [combos[i] for i in np.sort(pick)]
 
 
-def resolve_strategy(strategy: str | type[Strategy] | Strategy) -> Strategy:
-    """A strategy instance from a registered name, a Strategy class or an instance."""
-    if isinstance(strategy, str):
-        return strategy_class(strategy)()
-    if isinstance(strategy, type) and issubclass(strategy, Strategy):
-        return strategy()
-    if isinstance(strategy, Strategy):
-        return strategy
-    raise ConfigError(f"expected a strategy name, class or instance, got {type(strategy).__name__}")
-
-
 def _configs(
     base: Strategy, combos: list[dict[str, Any]]
 ) -> tuple[list[dict[str, Any]], list[Any], int]:
@@ -142,8 +145,8 @@ def _configs(
     for params in combos:
         try:
             configs.append(base.config.replace(**params))
-        except ConfigError as exc:
-            if "unknown parameter" in str(exc):
+        except ValueError as exc:  # ConfigError, or a user config's plain ValueError
+            if isinstance(exc, ConfigError) and "unknown parameter" in str(exc):
                 raise
             skipped += 1
             continue
@@ -174,7 +177,7 @@ def evaluate(
     With ``start > 0`` (event engine only) the book opens at bar ``start`` and the
     metrics cover bars ``start - 1 ..`` (the earlier bars are history for the signals).
     """
-    ppy = ppy or measures.periods_per_year(data.index)
+    ppy = ppy or resolve_periods(settings.periods_per_year, data.index)
     signals = strategy.signals(data)
     if isinstance(settings, VectorSettings):
         if start:
@@ -197,7 +200,7 @@ def _run_chunk(
 ) -> list[dict[str, float]]:
     """Evaluate configs one after another, preparing the data once."""
     prep = prepare(data, settings) if isinstance(settings, EventSettings) else None
-    ppy = measures.periods_per_year(data.index)
+    ppy = resolve_periods(settings.periods_per_year, data.index)
     rows = []
     for c in configs:
         rows.append(evaluate(cls(config=c), data, settings, prepared=prep, ppy=ppy))
@@ -224,8 +227,9 @@ def sweep(
 
     Parameters
     ----------
-    strategy : str, Strategy class or instance
-        Parameters not in the grid keep the instance's (or the default) values.
+    strategy : Strategy, Strategy class, registered name or import path
+        Anything :func:`ntlab.strategies.resolve_strategy` takes. Parameters not in the
+        grid keep the instance's (or the default) values.
     data : MarketData
     grid : mapping of parameter name to a list of values
     n_random : int, optional
@@ -275,5 +279,10 @@ def sweep(
             rows = _run_chunk(cls, configs, data, cfg, bar)
     table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
     return SweepResult(
-        table=table, params=list(grid), metric=metric, strategy=base.name, skipped=skipped
+        table=table,
+        params=list(grid),
+        metric=metric,
+        strategy=base.name,
+        skipped=skipped,
+        periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
     )

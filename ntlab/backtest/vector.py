@@ -23,6 +23,7 @@ from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.sleeves import first_prices, warn_small_sleeves
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Signals, Strategy
 
 __all__ = ["VectorSettings", "run_vector", "target_weights", "vector_orders"]
@@ -45,6 +46,9 @@ class VectorSettings:
     lot_size : float or None
         Order sizes are multiples of this (vectorbt's ``size_granularity``); None trades
         fractions.
+    periods_per_year : float, optional
+        Bars per year for annualised figures; None reads it from the data's timestamps
+        and calendar (:func:`ntlab.risk.periods_per_year`).
     """
 
     init_cash: float = 100_000.0
@@ -53,6 +57,7 @@ class VectorSettings:
     slippage: float = 0.0005
     fill_at: str = "next_open"
     lot_size: float | None = None
+    periods_per_year: float | None = None
 
     def __post_init__(self) -> None:
         if self.init_cash <= 0:
@@ -65,6 +70,8 @@ class VectorSettings:
             raise ConfigError("fill_at must be 'next_open' or 'next_close'")
         if self.lot_size is not None and not self.lot_size > 0:
             raise ConfigError("lot_size must be > 0 (or None for fractional sizes)")
+        if self.periods_per_year is not None:
+            resolve_periods(self.periods_per_year, pd.DatetimeIndex([]))
 
 
 def target_weights(signals: Signals) -> pd.DataFrame:
@@ -131,6 +138,7 @@ def run_vector(
             pf.assets().to_numpy(), index=data.index, columns=pd.Index(data.symbols, name="symbol")
         ),
         init_cash=cfg.init_cash,
+        periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
         settings={**asdict(cfg), "stops": "not modelled by the vector path"},
         orders=pd.DataFrame(
             {

@@ -22,11 +22,13 @@ from ntlab._ray import ray_session
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
-from ntlab.backtest.sweep import METRICS, resolve_strategy, score_equity, sweep
+from ntlab.backtest.sweep import METRICS, score_equity, sweep
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.risk import measures
+from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Strategy
+from ntlab.strategies.registry import resolve_strategy
 
 __all__ = ["WalkForwardResult", "walk_forward", "fold_bounds"]
 
@@ -42,6 +44,8 @@ class WalkForwardResult:
         training score and the out-of-sample metrics.
     equity : Series
         Out-of-sample equity, starting from ``init_cash``, over the test bars.
+    periods_per_year : float
+        Bars per year behind the annualised figures (read from the whole data).
     """
 
     folds: pd.DataFrame
@@ -49,6 +53,7 @@ class WalkForwardResult:
     metric: str
     strategy: str
     params: list[str]
+    periods_per_year: float = float("nan")
 
     @property
     def returns(self) -> pd.Series:
@@ -58,9 +63,12 @@ class WalkForwardResult:
 
     def summary(self) -> dict[str, float]:
         """Out-of-sample metrics of the stitched curve."""
-        ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
+        ppy = self.periods_per_year
+        if not ppy > 0:
+            ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
         out = score_equity(self.equity.to_numpy(), int(self.folds["test_trades"].sum()), ppy)
         out["folds"] = float(len(self.folds))
+        out["periods_per_year"] = float(ppy)
         return out
 
     def plot(self, **opts: Any) -> Any:
@@ -147,6 +155,7 @@ def walk_forward(
         guard_lookahead(base, data)
     bounds = fold_bounds(data.n_bars, train, test, step)
     index = data.index
+    ppy = resolve_periods(cfg.periods_per_year, index)
     seg_ends = [
         min(d, bounds[k + 1][2]) if k + 1 < len(bounds) else d
         for k, (_, _, _, d) in enumerate(bounds)
@@ -176,7 +185,7 @@ def walk_forward(
             n_trades = len(
                 trades_nb(rec, window.n_symbols, window.n_bars - 1, np.zeros(window.n_symbols))
             )
-            scores = score_equity(oos, n_trades, measures.periods_per_year(index))
+            scores = score_equity(oos, n_trades, ppy)
             rows.append(
                 {
                     "fold": k,
@@ -200,4 +209,5 @@ def walk_forward(
         metric=metric,
         strategy=base.name,
         params=list(grid),
+        periods_per_year=ppy,
     )

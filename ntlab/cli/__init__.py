@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from ntlab.errors import NtlabError
@@ -21,7 +22,28 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _COMMANDS:
         importlib.import_module(f"ntlab.cli.{name}").add_parser(sub)
+    _plain_help(parser)
     return parser
+
+
+def plain_text(text: str | None) -> str | None:
+    """Docstring markup made readable in a terminal: ``code`` and :role:`name` -> plain words."""
+    if not text:
+        return text
+    text = re.sub(r":[a-z]+:`~?([^`]+)`", r"\1", text)
+    return re.sub(r"``([^`]+)``", r"\1", text)
+
+
+def _plain_help(parser: argparse.ArgumentParser) -> None:
+    """Strip RST markup from every description and help text, subcommands included."""
+    parser.description = plain_text(parser.description)
+    for action in parser._actions:
+        action.help = plain_text(action.help)
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:
+                choice.help = plain_text(choice.help)
+            for child in dict.fromkeys(action.choices.values()):
+                _plain_help(child)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,17 +1,38 @@
-"""``ntlab backtest``: backtest a strategy on a dataset and print its summary."""
+"""``ntlab backtest``: backtest a strategy on a dataset and print its summary.
+
+  ntlab backtest --strategy momentum -p lookback=30 -p allow_short=yes
+  ntlab backtest --strategy momentum --data "sample:stocks?start=2005-01-01&end=2010-12-31"
+  ntlab backtest --strategy mean_reversion --start 2008-01-01 --html reports/mr.html
+
+Parameters are read by the type of the strategy config's field (whole numbers for int
+fields, true/false/yes/no for bool fields, ...); ntlab.strategies.available() lists the
+registered strategies and docs/strategies.md their parameters.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser(
-        "backtest", help="backtest a strategy and print the summary", description=__doc__
+        "backtest",
+        help="backtest a strategy and print the summary",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--strategy", required=True, help="registered strategy name (see --list)")
-    p.add_argument("--data", default="sample:stocks", help="data spec (default sample:stocks)")
+    p.add_argument(
+        "--strategy", required=True, help="registered strategy name, e.g. momentum, mean_reversion"
+    )
+    p.add_argument(
+        "--data",
+        default="sample:stocks",
+        help="data spec (default sample:stocks); sample:NAME?start=..&end=.. cuts a range",
+    )
+    p.add_argument("--start", help="first bar's date, e.g. 2005-01-01 (UTC midnight)")
+    p.add_argument("--end", help="last bar's date, e.g. 2010-12-31")
     p.add_argument("--symbols", help="comma-separated subset of the data's symbols")
     p.add_argument(
         "-p",
@@ -47,14 +68,14 @@ def add_parser(sub) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ntlab.cli._params import parse_params
+    from ntlab.cli._params import strategy_from_args, writable_file
     from ntlab.data import load
-    from ntlab.strategies import get
 
-    data = load(args.data)
+    html_path = writable_file(args.html) if args.html else None
+    strategy = strategy_from_args(args.strategy, args.param)
+    data = load(args.data, start=args.start, end=args.end)
     if args.symbols:
         data = data.select([s.strip() for s in args.symbols.split(",")])
-    strategy = get(args.strategy, **parse_params(args.param))
     if args.engine == "vector":
         from ntlab.backtest.vector import VectorSettings, run_vector
 
@@ -68,8 +89,8 @@ def _run(args: argparse.Namespace) -> int:
             commission=Commission(pct=args.fees), slippage=Slippage(pct=args.slippage)
         )
         result = run_event(strategy, data, EventSettings(init_cash=args.cash, policy=policy))
-    if args.html:
-        result.to_html(args.html)
+    if html_path is not None:
+        result.to_html(html_path)
     if args.json:
         payload = {"strategy": strategy.to_dict(), "data": data.name, "engine": args.engine}
         print(json.dumps({**payload, "summary": result.to_dict()["summary"]}, indent=2))
@@ -80,4 +101,6 @@ def _run(args: argparse.Namespace) -> int:
             f"costs: fees {args.fees:.2%} + slippage {args.slippage:.2%} per trade, fills at next bar's open"
         )
         print(result.summary_table())
+    if html_path is not None:
+        print(f"html report: {html_path.resolve()}", file=sys.stderr if args.json else sys.stdout)
     return 0

@@ -4,7 +4,8 @@ Each run writes the executed notebook (.ipynb) and a standalone HTML page; a gri
 writes an index page linking every run.
 
   ntlab report quickstart
-  ntlab report backtest_report -p strategy_config '{"strategy": "momentum", "lookback": 60}'
+  ntlab report quickstart -p symbols='["IBM"]' -p start=2005-01-01T00:00Z
+  ntlab report backtest_report -p strategy_config='{"strategy": "momentum", "lookback": 60}'
   ntlab report backtest_report --grid grid.yaml --engine ray --workers 2
 """
 
@@ -12,23 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-
-
-class _ParamAction(argparse.Action):
-    """``-p NAME VALUE`` (papermill's form) or ``-p NAME=VALUE`` (ntlab's form); repeatable."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        if len(values) == 2:
-            item = f"{values[0]}={values[1]}"
-        elif len(values) == 1 and "=" in values[0]:
-            item = values[0]
-        else:
-            parser.error(
-                f"{option_string} takes NAME VALUE or NAME=VALUE, got {' '.join(values)!r}"
-            )
-        items = list(getattr(namespace, self.dest) or [])
-        items.append(item)
-        setattr(namespace, self.dest, items)
 
 
 def add_parser(sub) -> None:
@@ -42,9 +26,12 @@ def add_parser(sub) -> None:
         "notebook", nargs="?", help="notebook path or name in notebooks/ (e.g. quickstart)"
     )
     p.add_argument(
-        "-p", "--param", nargs="+", action=_ParamAction, metavar="NAME VALUE",
+        "-p",
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
         help="notebook parameter, JSON-decoded when it parses (repeatable)",
-    )  # fmt: skip
+    )
     p.add_argument("--grid", metavar="FILE", help="YAML or JSON list of parameter sets to run")
     p.add_argument(
         "--engine",
@@ -69,7 +56,7 @@ def _list() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ntlab.cli._params import parse_params
+    from ntlab.cli._params import json_params
     from ntlab.errors import ConfigError
     from ntlab.reports.notebook import ensure_kernel
 
@@ -80,7 +67,7 @@ def _run(args: argparse.Namespace) -> int:
     kernel = ensure_kernel()
     if kernel.installed_now:
         print(kernel)
-    params = parse_params(args.param)
+    params = json_params(args.param)
     if args.grid:
         return _grid(args, params)
     from ntlab.reports.notebook import run_notebook

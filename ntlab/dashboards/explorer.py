@@ -156,6 +156,11 @@ class ResearchExplorer(pn.viewable.Viewer):
             pn.widgets.MultiChoice.from_param(
                 m.param.symbols, sizing_mode="stretch_width", css_classes=["ntlab-symbols"]
             ),
+            pn.pane.Markdown(
+                m.param.symbols_note,
+                css_classes=["ntlab-symbols-note"],
+                styles={"font-size": "12px", "color": "#555"},
+            ),
             pn.pane.Markdown("### Strategy"),
             pn.widgets.Select.from_param(m.param.strategy, sizing_mode="stretch_width"),
             self.params_box,

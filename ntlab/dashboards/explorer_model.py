@@ -15,16 +15,26 @@ import pandas as pd
 import param
 
 from ntlab.backtest.result import BacktestResult
-from ntlab.dashboards.params import ConfigParams, config_params, integer_fields, to_config
+from ntlab.dashboards.params import ConfigParams, config_params, numeric_fields, to_config
 from ntlab.data import MarketData, list_samples, load
 from ntlab.data.store import LocalStore
 from ntlab.errors import ConfigError, DataError
 from ntlab.strategies import Strategy, available, strategy_class
+from ntlab.strategies.textparams import field_types
 
-__all__ = ["ExplorerModel", "MAX_SWEEP_CELLS", "data_choices", "parse_int_list", "sweep_grid"]
+__all__ = [
+    "ExplorerModel",
+    "MAX_SWEEP_CELLS",
+    "MAX_DEFAULT_SYMBOLS",
+    "data_choices",
+    "parse_value_list",
+    "sweep_grid",
+]
 
 #: Largest sweep grid the explorer runs (each cell is a full backtest).
 MAX_SWEEP_CELLS = 64
+#: Symbols picked when a dataset is chosen (the user can pick others; the page says so).
+MAX_DEFAULT_SYMBOLS = 20
 
 #: Recent results of this server process by their inputs (a new page shows them at once).
 _RESULTS: OrderedDict[tuple, BacktestResult] = OrderedDict()
@@ -38,17 +48,19 @@ def data_choices() -> list[str]:
     ]
 
 
-def parse_int_list(text: str, what: str) -> list[int]:
-    """``"10, 20, 30"`` -> ``[10, 20, 30]`` (distinct integers, at least one)."""
+def parse_value_list(text: str, what: str, kind: type = int) -> list:
+    """``"10, 20, 30"`` -> ``[10, 20, 30]``; ``"0.5, 1, 1.5"`` with ``kind=float`` -> floats.
+
+    Values are read by the parameter's type (:func:`ntlab.strategies.textparams.parse_value`);
+    distinct, at least one.
+    """
+    from ntlab.strategies.textparams import parse_value
+
     parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
-    try:
-        values = [int(p) for p in parts]
-    except ValueError:
-        raise ConfigError(
-            f"{what}: {text!r} must be whole numbers separated by commas, e.g. 10, 20, 30"
-        ) from None
+    values = [parse_value(kind, p, where=what) for p in parts]
     if not values:
-        raise ConfigError(f"{what}: give at least one value, e.g. 10, 20, 30")
+        example = "10, 20, 30" if kind is int else "0.5, 1.0, 1.5"
+        raise ConfigError(f"{what}: give at least one value, e.g. {example}")
     if len(set(values)) != len(values):
         raise ConfigError(f"{what}: {values} repeats a value")
     return values
@@ -57,15 +69,15 @@ def parse_int_list(text: str, what: str) -> list[int]:
 def _accepts(strategy: Strategy, params: dict) -> bool:
     try:
         strategy.config.replace(**params)
-    except ConfigError:
+    except ValueError:  # ConfigError, or a user config's plain ValueError
         return False
     return True
 
 
 def sweep_grid(
     strategy: Strategy,
-    x: tuple[str, list[int]],
-    y: tuple[str, list[int]],
+    x: tuple[str, list],
+    y: tuple[str, list],
     data: MarketData,
     settings,
     metric: str,
@@ -118,9 +130,20 @@ class ExplorerModel(param.Parameterized):
     )
     strategy_params = param.ClassSelector(class_=ConfigParams, label="Parameters")
     init_cash = param.Number(default=100_000.0, bounds=(1.0, None), label="Initial cash")
-    fees = param.Number(default=0.001, bounds=(0.0, 0.0999), step=0.0005, label="Fees (fraction)")
+    fees = param.Number(
+        default=0.001,
+        bounds=(0.0, None),
+        step=0.0005,
+        label="Fees (fraction of traded value)",
+    )
     slippage = param.Number(
-        default=0.0005, bounds=(0.0, 0.0999), step=0.0005, label="Slippage (fraction)"
+        default=0.0005,
+        bounds=(0.0, None),
+        step=0.0005,
+        label="Slippage (fraction of price)",
+    )
+    symbols_note = param.String(
+        default="", precedence=-1, doc="which symbols are picked, and of how many"
     )
     result = param.ClassSelector(class_=BacktestResult, allow_None=True, precedence=-1)
 
@@ -136,7 +159,18 @@ class ExplorerModel(param.Parameterized):
     def _on_data(self) -> None:
         self._data = load(self.data_spec)
         self.param.symbols.objects = self._data.symbols
-        self.symbols = self._data.symbols[:5]
+        self.symbols = self._data.symbols[:MAX_DEFAULT_SYMBOLS]
+        self._on_symbols()
+
+    @param.depends("symbols", watch=True)
+    def _on_symbols(self) -> None:
+        total = self._data.n_symbols
+        picked = len(self.symbols)
+        self.symbols_note = (
+            f"all {total} symbols of {self.data_spec}"
+            if picked == total
+            else f"{picked} of {self.data_spec}'s {total} symbols (add or remove them above)"
+        )
 
     @param.depends("strategy", watch=True)
     def _on_strategy(self) -> None:
@@ -151,7 +185,8 @@ class ExplorerModel(param.Parameterized):
 
     @property
     def sweepable(self) -> list[str]:
-        return integer_fields(strategy_class(self.strategy).Config)
+        """Parameters a sweep can range over: the config's int and float fields."""
+        return numeric_fields(strategy_class(self.strategy).Config)
 
     def settings(self):
         from ntlab.backtest.vector import VectorSettings
@@ -200,13 +235,15 @@ class ExplorerModel(param.Parameterized):
     def sweep(
         self, x: str, x_values: str, y: str, y_values: str, metric: str, progress=None
     ) -> pd.DataFrame:
-        """``metric`` over a grid of two integer parameters (values as comma-separated text)."""
+        """``metric`` over a grid of two numeric parameters (values as comma-separated text)."""
         for name in (x, y):
             if name not in self.sweepable:
                 raise ConfigError(
-                    f"{name!r} is not an integer parameter of {self.strategy}; pick one of {self.sweepable}"
+                    f"{name!r} is not a numeric parameter of {self.strategy}; pick one of {self.sweepable}"
                 )
-        grid_x, grid_y = parse_int_list(x_values, x), parse_int_list(y_values, y)
+        types = field_types(strategy_class(self.strategy).Config)
+        grid_x = parse_value_list(x_values, x, types[x])
+        grid_y = parse_value_list(y_values, y, types[y])
         strategy = self.build_strategy()
         return sweep_grid(
             strategy, (x, grid_x), (y, grid_y), self.data, self.settings(), metric, progress

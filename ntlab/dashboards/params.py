@@ -20,7 +20,7 @@ import param
 from ntlab.errors import ConfigError
 from ntlab.strategies import StrategyConfig
 
-__all__ = ["ConfigParams", "config_params", "to_config", "integer_fields"]
+__all__ = ["ConfigParams", "config_params", "to_config", "numeric_fields"]
 
 _SIMPLE = {int: param.Integer, float: param.Number, bool: param.Boolean, str: param.String}
 
@@ -74,7 +74,9 @@ def to_config(obj: ConfigParams) -> StrategyConfig:
     return obj.config_cls.from_dict({name: _value(obj, name) for name in names})
 
 
-def integer_fields(config_cls: type[StrategyConfig]) -> list[str]:
-    """Names of the int fields (the ones a sweep heatmap can range over)."""
-    hints = typing.get_type_hints(config_cls)
-    return [f.name for f in dataclasses.fields(config_cls) if hints[f.name] is int]
+def numeric_fields(config_cls: type[StrategyConfig]) -> list[str]:
+    """Names of the int fields, then the float fields (the ones a sweep heatmap can range over)."""
+    from ntlab.strategies.textparams import field_types
+
+    types = field_types(config_cls)
+    return [n for n, t in types.items() if t is int] + [n for n, t in types.items() if t is float]

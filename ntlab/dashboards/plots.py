@@ -40,10 +40,15 @@ def drawdown_plot(result: BacktestResult):
 
 def price_trades_plot(result: BacktestResult, symbol: str):
     """``symbol``'s close with the trades' entries (triangles) and exits (crosses)."""
+    from ntlab._optional import attempt_import
+
+    hv = attempt_import("holoviews", purpose="dashboard charts")
     plot = result.plot_trades(
         symbol, xlabel="time (UTC)", responsive=True, height=_HEIGHT + 60, ylabel=f"{symbol} price"
     )
-    return plot.opts(responsive=True, height=_HEIGHT + 60, legend_position="top_left")
+    if isinstance(plot, hv.Overlay):  # a symbol without trades is a bare Curve: no legend
+        return plot.opts(responsive=True, height=_HEIGHT + 60, legend_position="top_left")
+    return plot.opts(responsive=True, height=_HEIGHT + 60)
 
 
 def sweep_heatmap(grid: pd.DataFrame, metric: str):

@@ -6,9 +6,10 @@ from typing import Any
 
 import pandas as pd
 
+from ntlab.backtest.result import format_metric
+
 __all__ = ["fills_frame", "metrics_frame", "orders_frame", "positions_frame", "status_kpis"]
 
-_PERCENT = {"total_return", "cagr", "max_drawdown", "volatility", "win_rate"}
 _LABELS = {
     "total_return": "Total return",
     "cagr": "CAGR",
@@ -28,20 +29,10 @@ def _when(iso: str) -> str:
     return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
 
 
-def _fmt(key: str, value: float) -> str:
-    if value != value:  # NaN: undefined (e.g. a Sharpe ratio without volatility)
-        return "n/a"
-    if key in _PERCENT:
-        return f"{value:.2%}"
-    if key in {"trades", "final_equity"}:
-        return f"{value:,.0f}"
-    return f"{value:.3f}"
-
-
 def metrics_frame(summary: dict[str, float]) -> pd.DataFrame:
     """``BacktestResult.summary()`` as a one-row table of formatted values (percent where it reads better)."""
     return pd.DataFrame(
-        [{_LABELS.get(k, k): _fmt(k, v) for k, v in summary.items()}], index=["backtest"]
+        [{_LABELS.get(k, k): format_metric(k, v) for k, v in summary.items()}], index=["backtest"]
     )
 
 

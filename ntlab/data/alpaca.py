@@ -16,7 +16,7 @@ from ntlab._optional import attempt_import
 from ntlab._time import to_utc
 from ntlab.config import settings
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError, DataError, UnknownSymbolError
+from ntlab.errors import BrokerConnectionError, ConfigError, DataError, UnknownSymbolError
 
 __all__ = ["fetch_alpaca_bars", "parse_timeframe"]
 
@@ -92,13 +92,20 @@ def fetch_alpaca_bars(
         "end": hi,
     }
     client = _client(asset, url_override)
-    if asset == "crypto":
-        barset = client.get_crypto_bars(requests.CryptoBarsRequest(**common))
-    else:
-        extra: dict[str, Any] = {"adjustment": adjustment}
-        if feed:
-            extra["feed"] = feed
-        barset = client.get_stock_bars(requests.StockBarsRequest(**common, **extra))
+    extra: dict[str, Any] = {"adjustment": adjustment}
+    if feed:
+        extra["feed"] = feed
+    try:
+        if asset == "crypto":
+            barset = client.get_crypto_bars(requests.CryptoBarsRequest(**common))
+        else:
+            barset = client.get_stock_bars(requests.StockBarsRequest(**common, **extra))
+    except OSError as exc:  # requests' ConnectionError and timeouts are OSErrors
+        where = url_override or "https://data.alpaca.markets"
+        raise BrokerConnectionError(
+            f"cannot reach Alpaca's data API at {where} ({type(exc).__name__}); "
+            "check the network connection (or point --url at the local exchange)"
+        ) from None
     frame = barset.df
     if frame.empty:
         raise DataError(

@@ -7,6 +7,10 @@ Specs:
 - ``file:PATH`` (or a path ending in .csv/.parquet) - your own file;
 - ``alpaca:SYM1,SYM2?start=2024-01-01&end=2024-06-30&timeframe=1Day`` - Alpaca bars,
   kept in the local store so the same range is never downloaded twice.
+
+``sample:``, ``store:`` and ``file:`` specs take a date range and a symbol subset too:
+``sample:stocks?start=2005-01-01&end=2010-12-31&symbols=AAPL,IBM`` (dates without a time
+are midnight UTC).
 """
 
 from __future__ import annotations
@@ -57,11 +61,39 @@ def _utc(text: str) -> str:
     return text + "T00:00:00Z" if len(text) == 10 else text
 
 
-def load(spec: str, *, url_override: str | None = None) -> MarketData:
-    """Load the data a spec names (see the module docstring)."""
+def load(
+    spec: str,
+    *,
+    url_override: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+) -> MarketData:
+    """Load the data a spec names (see the module docstring), cut to ``start .. end``."""
     kind, sep, rest = spec.partition(":")
-    if not sep and spec.lower().endswith((".csv", ".parquet", ".csv.gz", ".pq")):
+    if not sep and spec.lower().split("?")[0].endswith((".csv", ".parquet", ".csv.gz", ".pq")):
         kind, rest = "file", spec
+    if kind == "alpaca":
+        data = _alpaca(rest, url_override)
+        return data.between(_bound(start), _bound(end)) if start or end else data
+    rest, _, query = rest.partition("?")
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = set(options) - {"start", "end", "symbols"}
+    if unknown:
+        raise DataError(
+            f"data spec {spec!r}: unknown option(s) {sorted(unknown)}; use start, end, symbols"
+        )
+    data = _load_plain(kind, rest, spec)
+    if options.get("symbols"):
+        data = data.select([s.strip() for s in options["symbols"].split(",") if s.strip()])
+    lo, hi = start or options.get("start"), end or options.get("end")
+    return data.between(_bound(lo), _bound(hi)) if lo or hi else data
+
+
+def _bound(text: str | None) -> str | None:
+    return None if not text else _utc(text)
+
+
+def _load_plain(kind: str, rest: str, spec: str) -> MarketData:
     if kind == "sample":
         from ntlab.data.samples import load_sample
 
@@ -74,8 +106,6 @@ def load(spec: str, *, url_override: str | None = None) -> MarketData:
         from ntlab.data.files import read_bars
 
         return read_bars(rest)
-    if kind == "alpaca":
-        return _alpaca(rest, url_override)
     raise DataError(
         f"data spec {spec!r} not understood; use sample:NAME, store:NAME, file:PATH or alpaca:SYMBOLS?start=..&end=.."
     )

@@ -10,7 +10,15 @@ from ntlab.errors import ConfigError
 from ntlab.execution.client import Account, Clock, OrderUpdate
 from ntlab.model import Order, OrderRequest, Position
 
-__all__ = ["order_json", "position_json", "account_json", "clock_json", "update_json", "request_from_json", "asset_id"]
+__all__ = [
+    "order_json",
+    "position_json",
+    "account_json",
+    "clock_json",
+    "update_json",
+    "request_from_json",
+    "asset_id",
+]
 
 _NS = uuid.UUID("6f1c1f6e-6e0a-4c1e-9a59-6e746c616221")
 
@@ -24,7 +32,9 @@ def _num(value: float | None) -> str | None:
     return None if value is None else repr(float(value))
 
 
-def order_json(order: Order, *, replaced_by: str | None = None, replaces: str | None = None) -> dict[str, Any]:
+def order_json(
+    order: Order, *, replaced_by: str | None = None, replaces: str | None = None
+) -> dict[str, Any]:
     ts = iso_utc(order.submitted_at)
     done = order.status.is_terminal
     return {
@@ -133,6 +143,24 @@ def update_json(update: OrderUpdate) -> dict[str, Any]:
     return {"stream": "trade_updates", "data": data}
 
 
+#: The smallest quantity an order may have (Alpaca takes quantities to 9 decimal places).
+MIN_QTY = 1e-9
+
+
+def number(body: dict[str, Any], key: str) -> float | None:
+    """``body[key]`` as a finite float (None when absent); anything else raises ConfigError."""
+    value = body.get(key)
+    if value is None:
+        return None
+    try:
+        out = float(value) if not isinstance(value, bool) else float("nan")
+    except (TypeError, ValueError, OverflowError):
+        out = float("nan")
+    if out != out or out in (float("inf"), float("-inf")):
+        raise ConfigError(f"{key} must be a finite number, got {value!r}")
+    return out
+
+
 def request_from_json(body: dict[str, Any]) -> OrderRequest:
     """An Alpaca order body (as alpaca-py posts it) -> OrderRequest (raises ConfigError on bad input)."""
     if not isinstance(body, dict):
@@ -140,21 +168,23 @@ def request_from_json(body: dict[str, Any]) -> OrderRequest:
     if body.get("notional") is not None:
         raise ConfigError("notional orders are not supported by the local exchange; send qty")
     if body.get("order_class") not in (None, "simple"):
-        raise ConfigError(f"order_class {body.get('order_class')!r} is not supported; only simple orders")
+        raise ConfigError(
+            f"order_class {body.get('order_class')!r} is not supported; only simple orders"
+        )
 
-    def num(key: str) -> float | None:
-        value = body.get(key)
-        if value is None:
-            return None
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{key} must be a number, got {value!r}") from None
-
+    num = lambda key: number(body, key)  # noqa: E731
+    qty = num("qty")
+    if qty is not None and 0 < qty < MIN_QTY:
+        raise ConfigError(
+            f"qty must be at least {MIN_QTY:g} (Alpaca's 9 decimal places), got {qty!r}"
+        )
+    for key in ("symbol", "side", "type", "order_type", "time_in_force", "client_order_id"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            raise ConfigError(f"{key} must be a string, got {body[key]!r}")
     kwargs: dict[str, Any] = {
         "symbol": body.get("symbol"),
         "side": body.get("side"),
-        "quantity": num("qty"),
+        "quantity": qty,
         "order_type": body.get("type") or body.get("order_type") or "market",
         "time_in_force": body.get("time_in_force") or "day",
         "limit_price": num("limit_price"),

@@ -6,12 +6,13 @@ It replays a MarketData bar by bar (its clock), fills orders through :class:`Sim
 the market-data websocket stream (bars in msgpack). The real alpaca-py clients work
 against it with ``url_override``; ``ntlab exchange`` starts one from the command line.
 
-Admin routes (not Alpaca's): ``POST /ntlab/step?bars=N`` advances the clock N bars,
+Admin routes (not Alpaca's): ``POST /ntlab/step?bars=N`` advances the clock N bars (with the keys),
 ``GET /ntlab/status`` says where it is, which symbols trade and the URLs to use.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ from ntlab.execution.sim import SimClient
 from ntlab.model import Bar
 
 __all__ = ["LocalExchange", "ExchangeURLs"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class LocalExchange:
         self.urls: ExchangeURLs | None = None
         self._runner: threading.Thread | None = None
         self._stop = threading.Event()
+        self.publish_errors = 0  # bars the stream could not take (the clock went on)
+        self.clock_errors: list[str] = []  # failures the clock survived, one line each
         # the clock starts on the last history bar, so prices are known before any order
         first = ReplayFeed(data, start=start - 1).batches()
         self._apply(next(first), publish=False)
@@ -123,10 +128,16 @@ class LocalExchange:
         if publish and self._stream is not None:
             ts = batch.timestamp.to_pydatetime()
             for symbol, b in bars.items():
-                self._stream.publish_bar(Bar(symbol=symbol, timestamp=ts, **b))
+                try:  # the stream drops a failing client itself; this guards the server's own failures
+                    self._stream.publish_bar(Bar(symbol=symbol, timestamp=ts, **b))
+                except Exception as exc:
+                    self.publish_errors += 1
+                    log.warning("bar %s %s not published: %s", symbol, ts, exc)
 
     def step(self, bars: int = 1) -> int:
         """Advance the clock ``bars`` bars (fills happen, bars are published); returns the new position."""
+        if isinstance(bars, bool) or not isinstance(bars, int | np.integer) or bars < 0:
+            raise ConfigError(f"bars to step must be a whole number >= 0, got {bars!r}")
         with self._lock:
             for _ in range(bars):
                 batch = next(self._batches, None)
@@ -142,7 +153,12 @@ class LocalExchange:
 
         def loop() -> None:
             while not self._stop.wait(1.0 / bars_per_second) and not self.finished:
-                self.step()
+                try:
+                    self.step()
+                except Exception as exc:  # one failure never stops the venue's clock
+                    line = f"clock step at bar {self._position + 1} failed: {type(exc).__name__}: {exc}"
+                    self.clock_errors.append(line)
+                    log.error("%s", line)
 
         self._runner = threading.Thread(target=loop, name="ntlab-exchange-clock", daemon=True)
         self._runner.start()
@@ -155,9 +171,18 @@ class LocalExchange:
         responses = attempt_import("starlette.responses", purpose="the local exchange")
         from ntlab.exchange.news import news_route
 
+        def refuse(status: int, message: str):
+            return responses.JSONResponse({"code": 40010000 + status, "message": message}, status)
+
         async def step(request):
-            n = int(request.query_params.get("bars", "1"))
-            return responses.JSONResponse({"position": self.step(n), "finished": self.finished})
+            if not self._authorized(request):
+                return refuse(401, "request is not authorized")
+            text = request.query_params.get("bars", "1")
+            if not text.isdigit() or not 0 <= int(text) <= 100_000:
+                return refuse(422, f"bars must be a whole number in [0, 100000], got {text!r}")
+            return responses.JSONResponse(
+                {"position": self.step(int(text)), "finished": self.finished}
+            )
 
         async def status(request):
             return responses.JSONResponse(self.status())
@@ -166,12 +191,16 @@ class LocalExchange:
             *trading_routes(
                 self.client, api_key=self.keys[0], secret_key=self.keys[1], faults=self.faults
             ),
-            *bars_routes(self.visible),
+            *bars_routes(self.visible, keys=self.keys),
             news_route(self._news, keys=self.keys),
             routing.Route("/ntlab/step", step, methods=["POST"]),
             routing.Route("/ntlab/status", status),
         ]
         return applications.Starlette(routes=routes)
+
+    def _authorized(self, request) -> bool:
+        h = request.headers
+        return (h.get("apca-api-key-id"), h.get("apca-api-secret-key")) == tuple(self.keys)
 
     def status(self) -> dict:
         ts = self.data.index[self._position]
@@ -184,6 +213,9 @@ class LocalExchange:
             "equity": float(np.round(equity, 6)),
             "symbols": list(self.data.symbols),
             "urls": None if self.urls is None else dict(vars(self.urls)),
+            "stream_clients_dropped": 0 if self._stream is None else self._stream.dropped,
+            "publish_errors": self.publish_errors,
+            "clock_errors": self.clock_errors[-5:],
         }
 
     @contextmanager

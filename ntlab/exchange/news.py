@@ -33,7 +33,7 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab._time import iso_utc
-from ntlab.errors import DataError
+from ntlab.errors import NewsQueryError
 from ntlab.sentiment.items import NewsItem
 from ntlab.sentiment.wire import alpaca_news_id, to_alpaca_news
 
@@ -42,10 +42,6 @@ __all__ = ["NewsStore", "NewsQueryError", "news_route", "news_app", "NEWS_PATH"]
 NEWS_PATH = "/v1beta1/news"
 MAX_LIMIT = 50
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class NewsQueryError(DataError):
-    """A query parameter is invalid (answered with HTTP 422 and the message)."""
 
 
 def _encode_token(key: tuple[int, int]) -> str:

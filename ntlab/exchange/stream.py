@@ -26,8 +26,10 @@ called from any other thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
+import logging
 import threading
 from collections.abc import Iterable
 from datetime import datetime
@@ -41,6 +43,8 @@ from ntlab.sentiment.items import NewsItem
 from ntlab.sentiment.wire import to_alpaca_news
 
 __all__ = ["MarketDataStreamServer", "CHANNELS", "NEWS_CHANNELS"]
+
+log = logging.getLogger(__name__)
 
 #: Channels of Alpaca's stock data stream, plus news.
 CHANNELS = ("trades", "quotes", "bars", "updatedBars", "dailyBars", "statuses", "lulds", "news")
@@ -62,6 +66,7 @@ class _Client:
         self.msgpack = "msgpack" in content_type.lower()
         self.authenticated = False
         self.subs: dict[str, set[str]] = {ch: set() for ch in channels}
+        self.address = getattr(ws, "remote_address", None)
 
     def encode(self, messages: list[dict[str, Any]]) -> bytes | str:
         if self.msgpack:
@@ -102,6 +107,10 @@ class MarketDataStreamServer:
         Loopback address; port 0 picks a free one.
     auth_timeout : float
         Seconds a client has to authenticate.
+    send_timeout : float
+        Seconds one client may take to accept a message; a client that is slower, has
+        gone away or fails otherwise is disconnected (counted in ``dropped``), and the
+        message still goes to every other client. One client never stops the server.
 
     Examples
     --------
@@ -118,6 +127,7 @@ class MarketDataStreamServer:
         host: str = "127.0.0.1",
         port: int = 0,
         auth_timeout: float = 10.0,
+        send_timeout: float = 5.0,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ConfigError(
@@ -129,6 +139,8 @@ class MarketDataStreamServer:
             raise ConfigError(f"unknown channel(s) {sorted(unknown)}; channels are {CHANNELS}")
         self.keys = tuple(keys) if keys is not None else None
         self.host, self.port, self.auth_timeout = host, port, auth_timeout
+        self.send_timeout = send_timeout
+        self.dropped = 0  # clients disconnected because a send to them failed or stalled
         self._clients: set[_Client] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -290,9 +302,25 @@ class MarketDataStreamServer:
 
     async def _broadcast(self, channel: str, symbols: list[str], message: dict[str, Any]) -> int:
         targets = [c for c in list(self._clients) if c.wants(channel, symbols)]
-        for client in targets:
-            await client.send([message])
-        return len(targets)
+        sent = await asyncio.gather(*(self._send_or_drop(c, [message]) for c in targets))
+        return sum(sent)
+
+    async def _send_or_drop(self, client: _Client, messages: list[dict[str, Any]]) -> bool:
+        """Send to one client; a client that fails or stalls is disconnected, never the server."""
+        try:
+            await asyncio.wait_for(client.send(messages), self.send_timeout)
+            return True
+        except Exception as exc:  # closed, stalled past send_timeout, or broken
+            self._clients.discard(client)
+            self.dropped += 1
+            reason = "stalled" if isinstance(exc, TimeoutError) else type(exc).__name__
+            log.warning("stream client %s dropped (%s): %s", client.address, reason, exc)
+            transport = getattr(client.ws, "transport", None)
+            if transport is not None:
+                with contextlib.suppress(Exception):
+                    transport.abort()
+            self._notify()
+            return False
 
     def publish_news(self, item: NewsItem) -> int:
         """Send a news item (``{"T": "n", ...}``, content included)."""

@@ -61,6 +61,24 @@ class _Broadcaster:
             loop.call_soon_threadsafe(queue.put_nowait, text)
 
 
+class _Malformed(ValueError):
+    """A request body the API refuses (answered 422 with this message)."""
+
+
+async def _json_object(request) -> dict[str, Any]:
+    """The body as a JSON object; anything else (not UTF-8, not JSON, an array...) is refused."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _Malformed("the body is not UTF-8 text") from None
+    except json.JSONDecodeError:
+        raise _Malformed("the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise _Malformed(f"the body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
 def trading_routes(
     client: ExecutionClient,
     *,
@@ -92,11 +110,15 @@ def trading_routes(
                 return error(401, "request is not authorized", 40110000)
             try:
                 return await handler(request)
+            except _Malformed as exc:
+                return error(422, str(exc))
             except (ConfigError, ExecutionError) as exc:
                 status = 404 if "unknown order" in str(exc) or "no position" in str(exc) else 422
                 return error(status, str(exc))
             except NtlabError as exc:
                 return error(422, str(exc))
+            except (ValueError, TypeError, KeyError) as exc:  # malformed input never answers 500
+                return error(422, f"malformed request: {type(exc).__name__}: {exc}")
 
         return wrapped
 
@@ -112,13 +134,15 @@ def trading_routes(
 
     async def orders(request):
         if request.method == "POST":
-            try:
-                body = await request.json()
-            except json.JSONDecodeError:
-                return error(422, "the body is not JSON")
-            existing = body.get("client_order_id") and client.get_order_by_client_id(body["client_order_id"])
+            body = await _json_object(request)
+            cid = body.get("client_order_id")
+            if cid is not None and not isinstance(cid, str):
+                return error(422, f"client_order_id must be a string, got {cid!r}")
+            existing = cid and client.get_order_by_client_id(cid)
             if existing:
-                return error(422, f"client_order_id {body['client_order_id']} must be unique", 40010001)
+                return error(
+                    422, f"client_order_id {body['client_order_id']} must be unique", 40010001
+                )
             order = client.submit(aj.request_from_json(body))
             if order.status.value == "rejected":
                 return error(403, order.reject_reason or "order rejected", 40310000)
@@ -127,7 +151,13 @@ def trading_routes(
             out = []
             for order in client.list_orders("open"):
                 client.cancel(order.order_id)
-                out.append({"id": order.order_id, "status": 200, "body": order_out(client.get_order(order.order_id))})
+                out.append(
+                    {
+                        "id": order.order_id,
+                        "status": 200,
+                        "body": order_out(client.get_order(order.order_id)),
+                    }
+                )
             return JSONResponse(out, status_code=207)
         status = request.query_params.get("status", "open")
         if status not in ("open", "closed", "all"):
@@ -147,13 +177,16 @@ def trading_routes(
             client.cancel(order_id)
             return Response(status_code=204)
         if request.method == "PATCH":
-            body = await request.json()
+            body = await _json_object(request)
+            tif = body.get("time_in_force")
+            if tif is not None and not isinstance(tif, str):
+                raise _Malformed(f"time_in_force must be a string, got {tif!r}")
             new = client.replace(
                 order_id,
-                quantity=float(body["qty"]) if body.get("qty") is not None else None,
-                limit_price=float(body["limit_price"]) if body.get("limit_price") is not None else None,
-                stop_price=float(body["stop_price"]) if body.get("stop_price") is not None else None,
-                time_in_force=body.get("time_in_force"),
+                quantity=aj.number(body, "qty"),
+                limit_price=aj.number(body, "limit_price"),
+                stop_price=aj.number(body, "stop_price"),
+                time_in_force=tif,
             )
             replaced[order_id] = (new.order_id, None)
             replaced[new.order_id] = (None, order_id)
@@ -170,7 +203,9 @@ def trading_routes(
         if symbol not in held:
             raise ExecutionError(f"no position in {symbol}")
         qty = held[symbol].quantity
-        request = aj.request_from_json({"symbol": symbol, "qty": abs(qty), "side": "sell" if qty > 0 else "buy"})
+        request = aj.request_from_json(
+            {"symbol": symbol, "qty": abs(qty), "side": "sell" if qty > 0 else "buy"}
+        )
         order = client.submit(request)
         return {"symbol": symbol, "status": 200, "body": order_out(order)}
 
@@ -188,9 +223,20 @@ def trading_routes(
         try:
             auth = json.loads(await websocket.receive_text())
             data = auth.get("data") or {}
-            ok = auth.get("action") in ("authenticate", "auth") and data.get("key_id") == api_key and data.get("secret_key") == secret_key
+            ok = (
+                auth.get("action") in ("authenticate", "auth")
+                and data.get("key_id") == api_key
+                and data.get("secret_key") == secret_key
+            )
             status = "authorized" if ok else "unauthorized"
-            await websocket.send_text(json.dumps({"stream": "authorization", "data": {"status": status, "action": "authenticate"}}))
+            await websocket.send_text(
+                json.dumps(
+                    {
+                        "stream": "authorization",
+                        "data": {"status": status, "action": "authenticate"},
+                    }
+                )
+            )
             if not ok:
                 await websocket.close()
                 return
@@ -201,7 +247,9 @@ def trading_routes(
             with broadcaster.lock:
                 broadcaster.listeners.append(entry)
             faults._streams.append(websocket)
-            await websocket.send_text(json.dumps({"stream": "listening", "data": {"streams": streams}}))
+            await websocket.send_text(
+                json.dumps({"stream": "listening", "data": {"streams": streams}})
+            )
             try:
                 while True:
                     text = await queue.get()

@@ -1,7 +1,9 @@
 """AlpacaClient: the ExecutionClient over alpaca-py's TradingClient and TradingStream.
 
 Paper trading by default. Live money needs both ``NTLAB_ALLOW_LIVE=1`` in the environment
-and ``confirm_live=LIVE_CONFIRMATION`` in the call; anything less raises. Keys come from
+and ``confirm_live=LIVE_CONFIRMATION`` in the call; anything less raises. The guard looks at
+where the keys go, not only at the ``paper`` flag: a ``url_override`` or ``stream_url``
+that is neither this machine (loopback) nor Alpaca's paper host counts as live. Keys come from
 the environment only and never appear in logs or reprs. Rate limits (429) are retried by
 alpaca-py with a wait; broken connections are retried here with exponential backoff.
 """
@@ -24,12 +26,29 @@ from ntlab.errors import BrokerConnectionError, ConfigError, ExecutionError
 from ntlab.execution.client import Account, Clock, OrderUpdate, OrderUpdateHandler
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus, Position, TimeInForce
 
-__all__ = ["AlpacaClient", "LIVE_CONFIRMATION", "stop_stream"]
+__all__ = ["AlpacaClient", "LIVE_CONFIRMATION", "stop_stream", "venue_of", "PAPER_HOSTS"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 LIVE_CONFIRMATION = "I understand this sends orders with real money"
+
+#: Alpaca's paper-trading hosts (REST and the trade_updates stream).
+PAPER_HOSTS = ("paper-api.alpaca.markets",)
+_LOCAL = ("127.0.0.1", "localhost", "::1")
+
+
+def venue_of(url: str) -> str:
+    """``"local"`` (loopback), ``"paper"`` (Alpaca's paper host) or ``"live"`` (anything else)."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        raise ConfigError(f"not a URL: {url!r}") from None
+    if not host:
+        raise ConfigError(f"not a URL with a host: {url!r}")
+    return "local" if host in _LOCAL else "paper" if host in PAPER_HOSTS else "live"
 
 
 def _f(value: Any) -> float | None:
@@ -95,12 +114,19 @@ class AlpacaClient:
         backoff: float = 0.25,
         rate_limit_wait: float = 3.0,
     ) -> None:
-        if not paper:
+        live_urls = [u for u in (url_override, stream_url) if u and venue_of(u) == "live"]
+        if not paper or live_urls:
             if os.environ.get("NTLAB_ALLOW_LIVE") != "1" or confirm_live != LIVE_CONFIRMATION:
+                where = (
+                    f"{live_urls[0]} is neither this machine nor Alpaca's paper host, so it is live; "
+                    if live_urls
+                    else ""
+                )
                 raise ConfigError(
-                    "live trading is off: set NTLAB_ALLOW_LIVE=1 and pass "
+                    f"live trading is off: {where}set NTLAB_ALLOW_LIVE=1 and pass "
                     f"confirm_live={LIVE_CONFIRMATION!r} to trade real money"
                 )
+            paper = False
             log.warning("AlpacaClient is trading LIVE money")
         if api_key and secret_key:
             self._keys = (api_key, secret_key)

@@ -24,7 +24,7 @@ import pandas as pd
 from ntlab._optional import attempt_import
 from ntlab._time import to_utc
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError, DataError, NtlabError
+from ntlab.errors import ConfigError, DataError, NotFittedError
 from ntlab.forecast import _nf
 from ntlab.forecast._device import resolve_device, resolve_precision, torch_threads, trainer_kwargs
 from ntlab.forecast._panel import (
@@ -46,10 +46,6 @@ __all__ = ["Forecaster", "NotFittedError", "model_confidence"]
 Data = MarketData | pd.DataFrame | pd.Series | Sequence[ForecastInput] | ForecastInput
 _FORMAT = 1
 _META = "forecaster.json"
-
-
-class NotFittedError(NtlabError, ValueError):
-    """A Forecaster was used before ``fit`` (or ``load``)."""
 
 
 def _positions(index: pd.DatetimeIndex, origins: Any) -> np.ndarray:

@@ -13,10 +13,35 @@ Where TA-Lib has the indicator, the values agree with TA-Lib 0.8 (most bit for b
 
 from ntlab.indicators.features import return_features
 from ntlab.indicators.moving_average import ema, sma, wma
-from ntlab.indicators.oscillators import ADX, MACD, Stoch, adx, cci, macd, momentum, roc, rsi, stoch
-from ntlab.indicators.registry import INDICATORS, Indicator, get_indicator, warmup
+from ntlab.indicators.oscillators import (
+    ADXResult,
+    MACDResult,
+    StochResult,
+    adx,
+    cci,
+    macd,
+    momentum,
+    roc,
+    rsi,
+    stoch,
+)
+from ntlab.indicators.registry import (
+    INDICATORS,
+    Indicator,
+    get_indicator,
+    indicators,
+    register_indicator,
+    unregister_indicator,
+    warmup,
+)
 from ntlab.indicators.stats import returns, rolling_beta, rolling_corr, rolling_zscore
-from ntlab.indicators.volatility import Bollinger, atr, bollinger, rolling_volatility, true_range
+from ntlab.indicators.volatility import (
+    BollingerResult,
+    atr,
+    bollinger,
+    rolling_volatility,
+    true_range,
+)
 from ntlab.indicators.volume import obv, volume_ratio, vwap
 
 __all__ = [
@@ -42,12 +67,15 @@ __all__ = [
     "rolling_corr",
     "rolling_beta",
     "return_features",
-    "MACD",
-    "Stoch",
-    "ADX",
-    "Bollinger",
+    "MACDResult",
+    "StochResult",
+    "ADXResult",
+    "BollingerResult",
     "INDICATORS",
     "Indicator",
     "get_indicator",
+    "indicators",
+    "register_indicator",
+    "unregister_indicator",
     "warmup",
 ]

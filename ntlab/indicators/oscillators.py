@@ -15,12 +15,23 @@ from ntlab.indicators._frame import apply, check_int
 from ntlab.indicators._osc_nb import macd_nb, roc_nb, rsi_nb
 from ntlab.indicators._range_nb import adx_nb, cci_nb, stoch_nb
 
-__all__ = ["rsi", "macd", "stoch", "cci", "adx", "roc", "momentum", "MACD", "Stoch", "ADX"]
+__all__ = [
+    "rsi",
+    "macd",
+    "stoch",
+    "cci",
+    "adx",
+    "roc",
+    "momentum",
+    "MACDResult",
+    "StochResult",
+    "ADXResult",
+]
 
 HLC = ("high", "low", "close")
 
 
-class MACD(NamedTuple):
+class MACDResult(NamedTuple):
     """MACD line (fast EMA - slow EMA), its signal EMA, and the histogram line - signal."""
 
     line: Any
@@ -28,14 +39,14 @@ class MACD(NamedTuple):
     hist: Any
 
 
-class Stoch(NamedTuple):
+class StochResult(NamedTuple):
     """Slow stochastic %K and %D (0..100)."""
 
     k: Any
     d: Any
 
 
-class ADX(NamedTuple):
+class ADXResult(NamedTuple):
     """Average directional index and the directional indicators (0..100)."""
 
     adx: Any
@@ -73,13 +84,15 @@ def stoch_params(fastk: Any, slowk: Any, slowd: Any, what: str = "stoch") -> tup
     )
 
 
-def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9) -> MACD:
+def macd(x: Any, fast: int = 12, slow: int = 26, signal: int = 9) -> MACDResult:
     """MACD with TA-Lib's seeding: both EMAs start on bar ``slow - 1`` (the fast one seeded
     with the mean of its last ``fast`` values there); the signal EMA is seeded with the mean
     of the first ``signal`` MACD values. All three outputs start after
     ``slow + signal - 2`` warm-up bars."""
     f, s, g = macd_params(fast, slow, signal)
-    return MACD(*apply(macd_nb, x, (f, s, g), what="macd", warmup=macd_warmup(f, s, g), n_out=3))
+    return MACDResult(
+        *apply(macd_nb, x, (f, s, g), what="macd", warmup=macd_warmup(f, s, g), n_out=3)
+    )
 
 
 def stoch(
@@ -89,7 +102,7 @@ def stoch(
     fastk: int = 5,
     slowk: int = 3,
     slowd: int = 3,
-) -> Stoch:
+) -> StochResult:
     """Slow stochastic (TA-Lib STOCH defaults 5/3/3, SMA smoothing).
 
     Fast %K = 100 * (close - lowest low) / (highest high - lowest low) over ``fastk`` bars
@@ -98,7 +111,7 @@ def stoch(
     """
     fk, sk, sd = stoch_params(fastk, slowk, slowd)
     warm = fk + sk + sd - 3
-    return Stoch(
+    return StochResult(
         *apply(
             stoch_nb,
             (data_or_high, low, close),
@@ -118,11 +131,11 @@ def cci(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14)
     return apply(cci_nb, (data_or_high, low, close), (w,), what="cci", warmup=w - 1, names=HLC)[0]
 
 
-def adx(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14) -> ADX:
+def adx(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14) -> ADXResult:
     """ADX with +DI and -DI (Wilder). +DI/-DI start after ``window`` bars, ADX after
     ``2 * window - 1`` (the indicator's warm-up)."""
     w = check_int("window", window, minimum=2, what="adx")
-    return ADX(
+    return ADXResult(
         *apply(
             adx_nb,
             (data_or_high, low, close),

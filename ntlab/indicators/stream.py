@@ -34,12 +34,15 @@ from ntlab.indicators._stats_stream_nb import (
 from ntlab.indicators._stream_base import StreamIndicator
 from ntlab.indicators._volume_nb import obv_step_nb, volume_ratio_step_nb, vwap_step_nb
 from ntlab.indicators.features import DEFAULT_HORIZONS, _horizons, feature_names
-from ntlab.indicators.oscillators import ADX as ADXResult
-from ntlab.indicators.oscillators import MACD as MACDResult
-from ntlab.indicators.oscillators import Stoch as StochResult
-from ntlab.indicators.oscillators import macd_params, macd_warmup, stoch_params
-from ntlab.indicators.volatility import Bollinger as BollingerResult
-from ntlab.indicators.volatility import volatility_scale
+from ntlab.indicators.oscillators import (
+    ADXResult,
+    MACDResult,
+    StochResult,
+    macd_params,
+    macd_warmup,
+    stoch_params,
+)
+from ntlab.indicators.volatility import BollingerResult, volatility_scale
 
 __all__ = [
     "StreamIndicator",
@@ -52,7 +55,7 @@ __all__ = [
     "CCI",
     "ADX",
     "ROC",
-    "Momentum",
+    "MOM",
     "Returns",
     "TrueRange",
     "ATR",
@@ -156,7 +159,7 @@ class _Change(_Windowed):
         return self.window
 
 
-class Momentum(_Change):
+class MOM(_Change):
     """Streaming :func:`ntlab.indicators.momentum`."""
 
     kind = 0

@@ -13,12 +13,12 @@ from ntlab.indicators._frame import apply, check_float, check_int
 from ntlab.indicators._range_nb import atr_nb, true_range_nb
 from ntlab.indicators._stats_nb import bollinger_nb, volatility_nb
 
-__all__ = ["true_range", "atr", "bollinger", "rolling_volatility", "Bollinger"]
+__all__ = ["true_range", "atr", "bollinger", "rolling_volatility", "BollingerResult"]
 
 HLC = ("high", "low", "close")
 
 
-class Bollinger(NamedTuple):
+class BollingerResult(NamedTuple):
     """Bollinger Bands with %B = (x - lower) / (upper - lower) and
     bandwidth = (upper - lower) / middle."""
 
@@ -43,13 +43,13 @@ def atr(data_or_high: Any, low: Any = None, close: Any = None, window: int = 14)
     return apply(atr_nb, (data_or_high, low, close), (w,), what="atr", warmup=w, names=HLC)[0]
 
 
-def bollinger(x: Any, window: int = 20, k: float = 2.0) -> Bollinger:
+def bollinger(x: Any, window: int = 20, k: float = 2.0) -> BollingerResult:
     """Bollinger Bands: SMA middle band +/- ``k`` population standard deviations (TA-Lib
     BBANDS with nbdev = k, SMA). %B is NaN where the bands coincide (a flat window).
     Warm-up ``window - 1`` bars."""
     w = check_int("window", window, minimum=2, what="bollinger")
     kk = check_float("k", k, what="bollinger", positive=True)
-    return Bollinger(*apply(bollinger_nb, x, (w, kk), what="bollinger", warmup=w - 1, n_out=5))
+    return BollingerResult(*apply(bollinger_nb, x, (w, kk), what="bollinger", warmup=w - 1, n_out=5))
 
 
 def volatility_scale(periods_per_year: Any, what: str = "rolling_volatility") -> float:

@@ -9,7 +9,10 @@ Shapes (plain dicts, so they serialise straight to JSON; top-level keys follow t
 seed's snake_case, nested orders/fills/positions use ``ntlab.model``'s camelCase):
 
 ``StartRequest``
-    ``strategies`` (list of registered names, may be empty for manual trading),
+    ``strategies`` (list, may be empty for manual trading, of registered names, import
+    paths ``package.module:ClassName``, ``{"strategy": name or path, **params}`` dicts or,
+    in process, Strategy objects: :func:`ntlab.strategies.resolve_strategy` turns each
+    into the object the session runs, and the session reports each by its spec),
     ``symbols`` (non-empty list), ``risk_level`` (``low|medium|high|aggressive``),
     ``max_position_size`` (USD per symbol, > 0), ``stop_loss_percentage`` and
     ``take_profit_percentage`` (fractions in (0, 1), or 0 for none), ``use_gpu`` (bool).
@@ -49,7 +52,7 @@ RISK_LEVELS: dict[str, float] = {"low": 0.05, "medium": 0.10, "high": 0.20, "agg
 
 
 class StartRequest(TypedDict):
-    strategies: list[str]
+    strategies: list[Any]
     symbols: list[str]
     risk_level: Literal["low", "medium", "high", "aggressive"]
     max_position_size: float
@@ -147,6 +150,21 @@ def _fraction(request: Mapping[str, Any], key: str) -> float:
     return float(value)
 
 
+def _strategy_spec(spec: Any) -> Any:
+    """A name or import path (stripped), a ``{"strategy": ..., **params}`` dict or a
+    Strategy object; the session turns it into an object (``resolve_strategy``)."""
+    from ntlab.strategies.base import Strategy
+
+    if isinstance(spec, str) and spec.strip():
+        return spec.strip()
+    if isinstance(spec, Strategy) or (isinstance(spec, Mapping) and "strategy" in spec):
+        return spec if isinstance(spec, Strategy) else dict(spec)
+    raise ConfigError(
+        "StartRequest: each strategy is a registered name, an import path "
+        f"'package.module:ClassName', a {{'strategy': ..., **params}} object or a Strategy; got {spec!r}"
+    )
+
+
 def validate_start_request(
     request: Mapping[str, Any], universe: list[str] | None = None
 ) -> StartRequest:
@@ -176,7 +194,7 @@ def validate_start_request(
             raise UnknownSymbolError(
                 f"StartRequest: unknown symbol(s) {missing}; this session trades {sorted(universe)}"
             )
-    strategies = [str(s) for s in request.get("strategies") or []]
+    strategies = [_strategy_spec(s) for s in request.get("strategies") or []]
     risk = request.get("risk_level", "medium")
     if risk not in RISK_LEVELS:
         raise ConfigError(f"StartRequest: risk_level {risk!r} is not one of {list(RISK_LEVELS)}")

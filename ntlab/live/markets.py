@@ -246,16 +246,40 @@ def _get_json(url: str, timeout: float = 5.0) -> dict[str, Any]:
         raise BrokerConnectionError(f"cannot reach the local exchange at {url}: {exc}") from exc
 
 
+_URL_KEYS = ("rest", "trade_stream", "data_stream")
+
+
+def _check_venue(url: str, what: str, base: str) -> None:
+    """Refuse a URL that is not on the configured local exchange's host."""
+    from urllib.parse import urlsplit
+
+    from ntlab.execution.alpaca import venue_of
+
+    if venue_of(url) != "local":
+        raise ConfigError(
+            f"{what} {url} is not on this machine: broker 'exchange' is the local exchange "
+            f"(loopback only); the session's keys go nowhere else (use broker 'alpaca' for Alpaca)"
+        )
+    if what == "its rest URL" and urlsplit(url).port != urlsplit(base).port:
+        raise ConfigError(
+            f"the exchange at {base} names {what} {url}, another server; "
+            "refusing to send the keys there"
+        )
+
+
 def exchange_market(
     url: str, *, policy: ExecutionPolicy | None = None, **kwargs: Any
 ) -> AlpacaMarket:
     """An :class:`AlpacaMarket` on a local exchange already running at ``url``
     (``ntlab exchange`` prints it); asks its ``/ntlab/status`` for the stream URLs."""
     base = url.rstrip("/")
+    _check_venue(base, "exchange_url", base)
     status = _get_json(f"{base}/ntlab/status")
     urls = status.get("urls") or {}
-    if not urls:
+    if not isinstance(urls, dict) or not all(isinstance(urls.get(k), str) for k in _URL_KEYS):
         raise ConfigError(f"the exchange at {base} did not say its URLs (is it an ntlab exchange?)")
+    for key in _URL_KEYS:  # the keys go to the configured venue only, never where a status points
+        _check_venue(urls[key], f"its {key} URL", base)
 
     def finished() -> bool:
         return bool(_get_json(f"{base}/ntlab/status").get("finished"))

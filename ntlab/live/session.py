@@ -48,7 +48,7 @@ from ntlab.model import Fill, Order, OrderRequest, OrderType
 from ntlab.risk import _gate_nb as gate_nb
 from ntlab.risk.gate import RiskGate
 from ntlab.risk.limits import PortfolioState
-from ntlab.strategies import get as get_strategy
+from ntlab.strategies import Strategy, resolve_strategy, strategy_class, strategy_spec
 
 __all__ = ["ReplayRun", "TradingSession", "dashboard_session", "replay_session"]
 
@@ -239,11 +239,10 @@ class TradingSession:
     # ================================================================== opening
     def _open(self, req: dict[str, Any]) -> None:
         s = self.settings
-        params = s.strategy_params
-        strategies = [
-            get_strategy(name, **self._strategy_params(name, params.get(name, {}), req))
-            for name in req["strategies"]
-        ]
+        strategies = self._strategies(req)
+        # the request as JSON: each strategy by its spec (registered name or import path)
+        req["strategies"] = [strategy_spec(st) for st in strategies]
+        config_strategies = [st.to_dict() for st in strategies]
         warmup = max((st.warmup for st in strategies), default=0)
         self.session_id = s.session_id or uuid.uuid4().hex[:12]
         folder = s.folder_for(self.session_id)
@@ -279,6 +278,7 @@ class TradingSession:
         warn_small_sleeves(sleeve, last, self.market.policy.lot, len(symbols))
         config = {
             "request": req,
+            "strategies": config_strategies,
             "init_cash": cash,
             "settings": s.to_dict(),
             "market": repr(self.market),
@@ -292,14 +292,21 @@ class TradingSession:
             self._recover()
         self.state = "running"
 
-    @staticmethod
-    def _strategy_params(name: str, params: dict[str, Any], req: dict[str, Any]) -> dict[str, Any]:
-        from ntlab.strategies import strategy_class
-
-        fields = strategy_class(name).Config.__dataclass_fields__
-        if req.get("use_gpu") and "device" in fields and "device" not in params:
-            return {**params, "device": "auto"}  # the GPU when there is one
-        return params
+    def _strategies(self, req: dict[str, Any]) -> list[Strategy]:
+        """The request's strategy specs as objects (:func:`ntlab.strategies.resolve_strategy`:
+        an object is copied with its fitted state; a name or import path is built with
+        ``settings.strategy_params[spec]``, on the GPU when ``use_gpu`` and it has a device)."""
+        out = []
+        for spec in req["strategies"]:
+            if not isinstance(spec, str):
+                out.append(resolve_strategy(spec))
+                continue
+            params = dict(self.settings.strategy_params.get(spec, {}))
+            fields = strategy_class(spec).Config.__dataclass_fields__
+            if req.get("use_gpu") and "device" in fields and "device" not in params:
+                params["device"] = "auto"  # the GPU when there is one
+            out.append(resolve_strategy(spec, **params))
+        return out
 
     def _recover(self) -> None:
         info, fills = restore(self.journal, self.session_id, self.book)
@@ -799,7 +806,7 @@ class ReplayRun:
 
 
 def replay_session(
-    strategy: Any,
+    strategy: Strategy | str | dict[str, Any],
     data: Any,
     *,
     cash: float = 100_000.0,
@@ -809,6 +816,9 @@ def replay_session(
     folder: Any = None,
 ) -> ReplayRun:
     """Run one strategy as a paper session over every bar of ``data`` (SimClient fills).
+
+    ``strategy`` is anything :func:`ntlab.strategies.resolve_strategy` takes: an object
+    (run as a copy, fitted state kept), a registered name or an import path.
 
     The session starts flat at bar ``start`` (earlier bars warm the strategy's stream); no
     risk limit applies unless ``limits`` is given, and the broker is a 2x margin account, so
@@ -827,16 +837,16 @@ def replay_session(
     from ntlab.live.markets import ReplayMarket
     from ntlab.risk.limits import RiskLimits
 
+    strategy = resolve_strategy(strategy)
     with tempfile.TemporaryDirectory() as tmp:
-        params = strategy.config.to_dict() if getattr(strategy, "config", None) is not None else {}
         settings = SessionSettings(
             folder=folder or tmp, session_id="replay", log_decisions=False,
-            limits=limits or RiskLimits(max_leverage=None), strategy_params={strategy.name: params},
+            limits=limits or RiskLimits(max_leverage=None),
         )  # fmt: skip
         session = TradingSession(
             ReplayMarket(data, start=start, cash=cash, policy=policy), settings
         )
-        session.start({"strategies": [strategy.name], "symbols": list(data.symbols),
+        session.start({"strategies": [strategy], "symbols": list(data.symbols),
                        "risk_level": "aggressive", "max_position_size": 1e18})  # fmt: skip
         session.run()
         status = session.stop()

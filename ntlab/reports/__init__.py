@@ -43,10 +43,10 @@ from ntlab.reports.tables import (
 from ntlab.reports.tearsheet import (
     Tearsheet,
     out_of_sample,
-    resolve_strategy,
     run_config,
     tearsheet,
 )
+from ntlab.strategies.registry import resolve_strategy  # re-exported for notebooks
 
 __all__ = [
     "NotebookError",

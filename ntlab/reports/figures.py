@@ -82,6 +82,7 @@ def equity_figure(
     return _naive_utc(frame).hvplot.line(
         title=f"Equity: {result.strategy} ({result.engine})",
         ylabel="portfolio value",
+        yformatter="%.0f",
         logy=logy,
         width=_WIDTH,
         height=_HEIGHT,

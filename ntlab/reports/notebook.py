@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ntlab._optional import attempt_import
-from ntlab.errors import ConfigError, NtlabError
+from ntlab.errors import ConfigError, NotebookError
 
 __all__ = [
     "NotebookError",
@@ -40,18 +40,6 @@ __all__ = [
 
 KERNEL = "python3"
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
-
-
-class NotebookError(NtlabError):
-    """A notebook cell raised; the message names the notebook, the cell and the error."""
-
-    def __init__(
-        self, message: str, *, cell: int | None = None, ename: str = "", output: Path | None = None
-    ):
-        super().__init__(message)
-        self.cell = cell
-        self.ename = ename
-        self.output = output
 
 
 @dataclass(frozen=True)

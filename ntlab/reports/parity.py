@@ -22,7 +22,6 @@ Adding a check is one decorated function::
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import traceback
 from collections.abc import Callable
@@ -261,14 +260,6 @@ def rows_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     for col in ("ntlab_value", "reference_value", "tolerance"):
         frame[col] = frame[col].astype(float)
     return frame
-
-
-def module_available(name: str) -> bool:
-    """True when ``name`` can be imported (checked without importing it)."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def run_parity(

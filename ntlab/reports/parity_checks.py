@@ -1,19 +1,20 @@
 """The built-in parity checks (registered on import by :mod:`ntlab.reports.parity`).
 
 Each function compares one part of ntlab with an independent implementation on the
-context's real data and returns rows; parts of ntlab that do not exist yet give
-"not available yet" rows until they are merged.
+context's real data and returns rows. The tables hold ntlab's functions themselves (no
+lookup by name), so a renamed function breaks here at import, not silently in a report.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+import ntlab.indicators as ind
+import ntlab.risk as risk
 from ntlab._optional import attempt_import
 from ntlab.reports.parity import (
     NO_CLAIM,
@@ -21,79 +22,63 @@ from ntlab.reports.parity import (
     ParityContext,
     compare,
     compare_curves,
-    module_available,
     not_available,
     parity_check,
     rows_frame,
 )
 from ntlab.risk.measures import periods_per_year
 
-__all__ = ["SEED_SHARPE", "METRICS", "INDICATORS", "find_ntlab"]
-
-# ----------------------------------------------------------------------------- lookup helpers
-
-
-def find_ntlab(modules: tuple[str, ...], attr: str) -> Callable[..., Any] | None:
-    """The first ``module.attr`` found among ``modules`` (None when none has it)."""
-    for name in modules:
-        if module_available(name):
-            fn = getattr(importlib.import_module(name), attr, None)
-            if fn is not None:
-                return fn
-    return None
-
-
-_RISK_MODULES = ("ntlab.risk", "ntlab.risk.measures", "ntlab.risk.var")
+__all__ = ["SEED_SHARPE", "METRICS", "TALIB_REFERENCES"]
 
 # ----------------------------------------------------------------------------- metrics
 
-# metric -> (ntlab function name, how to call it, tolerance kind, {reference: how to call it})
+# metric -> (ntlab function, how to call it, tolerance kind, {reference: how to call it})
 # ``r`` is a return Series, ``p`` the periods per year; VaR/ES are positive losses in ntlab.
 _QS = "quantstats"
 _EMP = "empyrical"
-METRICS: dict[str, tuple[str, Callable, str, dict[str, Callable]]] = {
+METRICS: dict[str, tuple[Callable, Callable, str, dict[str, Callable]]] = {
     "sharpe": (
-        "sharpe_ratio", lambda f, r, p: f(r, p), "sharpe",
+        risk.sharpe_ratio, lambda f, r, p: f(r, p), "sharpe",
         {_QS: lambda m, r, p: m.stats.sharpe(r, periods=p), _EMP: lambda m, r, p: m.sharpe_ratio(r, annualization=p)},
     ),
     "sortino": (
-        "sortino_ratio", lambda f, r, p: f(r, p), "risk_metric",
+        risk.sortino_ratio, lambda f, r, p: f(r, p), "risk_metric",
         {_QS: lambda m, r, p: m.stats.sortino(r, periods=p), _EMP: lambda m, r, p: m.sortino_ratio(r, annualization=p)},
     ),
     "max_drawdown": (
-        "max_drawdown", lambda f, r, p: f(r), "risk_metric",
+        risk.max_drawdown, lambda f, r, p: f(r), "risk_metric",
         {_QS: lambda m, r, p: m.stats.max_drawdown(r), _EMP: lambda m, r, p: m.max_drawdown(r)},
     ),
     "cagr": (
-        "cagr", lambda f, r, p: f(r, p), "risk_metric",
+        risk.cagr, lambda f, r, p: f(r, p), "risk_metric",
         {_QS: lambda m, r, p: m.stats.cagr(r, periods=p), _EMP: lambda m, r, p: m.annual_return(r, annualization=p)},
     ),
     "volatility": (
-        "volatility", lambda f, r, p: f(r, p), "risk_metric",
+        risk.volatility, lambda f, r, p: f(r, p), "risk_metric",
         {_QS: lambda m, r, p: m.stats.volatility(r, periods=p), _EMP: lambda m, r, p: m.annual_volatility(r, annualization=p)},
     ),
     "total_return": (
-        "total_return", lambda f, r, p: f(r), "risk_metric",
+        risk.total_return, lambda f, r, p: f(r), "risk_metric",
         {_QS: lambda m, r, p: m.stats.comp(r), _EMP: lambda m, r, p: m.cum_returns_final(r)},
     ),
     "calmar": (
-        "calmar_ratio", lambda f, r, p: f(r, p), "risk_metric",
+        risk.calmar_ratio, lambda f, r, p: f(r, p), "risk_metric",
         {_QS: lambda m, r, p: m.stats.calmar(r, periods=p), _EMP: lambda m, r, p: m.calmar_ratio(r, annualization=p)},
     ),
     "omega": (
-        "omega_ratio", lambda f, r, p: f(r), "risk_metric",
+        risk.omega_ratio, lambda f, r, p: f(r), "risk_metric",
         {_EMP: lambda m, r, p: m.omega_ratio(r, required_return=0.0, annualization=p)},
     ),
     "VaR 95% (normal)": (
-        "value_at_risk", lambda f, r, p: f(r, 0.95, "normal"), "risk_metric",
+        risk.value_at_risk, lambda f, r, p: f(r, 0.95, "normal"), "risk_metric",
         {_QS: lambda m, r, p: -m.stats.value_at_risk(r, confidence=0.95)},
     ),
     "VaR 95% (historical)": (
-        "value_at_risk", lambda f, r, p: f(r, 0.95, "historical"), "risk_metric",
+        risk.value_at_risk, lambda f, r, p: f(r, 0.95, "historical"), "risk_metric",
         {_EMP: lambda m, r, p: -m.value_at_risk(r, cutoff=0.05)},
     ),
     "CVaR 95% (historical)": (
-        "expected_shortfall", lambda f, r, p: f(r, 0.95, "historical"), "risk_metric",
+        risk.expected_shortfall, lambda f, r, p: f(r, 0.95, "historical"), "risk_metric",
         {_EMP: lambda m, r, p: -m.conditional_value_at_risk(r, cutoff=0.05)},
     ),
 }  # fmt: skip
@@ -104,21 +89,10 @@ def _metric_rows(ctx: ParityContext, reference: str) -> pd.DataFrame:
     rows = []
     for series_name, r in ctx.returns().items():
         p = periods_per_year(r.index)  # type: ignore[arg-type]
-        for metric, (attr, call, kind, refs) in METRICS.items():
+        for metric, (fn, call, kind, refs) in METRICS.items():
             if reference not in refs:
                 continue
             check = f"{metric} of {series_name}"
-            fn = find_ntlab(_RISK_MODULES, attr)
-            if fn is None:
-                rows.append(
-                    not_available(
-                        check,
-                        reference,
-                        f"ntlab.risk.{attr} is not in ntlab yet",
-                        tolerance=TOLERANCES[kind],
-                    )
-                )
-                continue
             rows.append(
                 compare(
                     check,
@@ -156,34 +130,34 @@ def _hlc(o: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(o[k] for k in _HLC)
 
 
-INDICATORS: dict[str, tuple[str, Callable, Callable, tuple[str, ...]]] = {
-    "SMA(20)": ("sma", lambda f, o: f(o["close"], 20), lambda t, o: t.SMA(o["close"], 20), ("sma",)),
-    "EMA(20)": ("ema", lambda f, o: f(o["close"], 20), lambda t, o: t.EMA(o["close"], 20), ("ema",)),
-    "WMA(20)": ("wma", lambda f, o: f(o["close"], 20), lambda t, o: t.WMA(o["close"], 20), ("wma",)),
-    "RSI(14)": ("rsi", lambda f, o: f(o["close"], 14), lambda t, o: t.RSI(o["close"], 14), ("rsi",)),
+TALIB_REFERENCES: dict[str, tuple[Callable, Callable, Callable, tuple[str, ...]]] = {
+    "SMA(20)": (ind.sma, lambda f, o: f(o["close"], 20), lambda t, o: t.SMA(o["close"], 20), ("sma",)),
+    "EMA(20)": (ind.ema, lambda f, o: f(o["close"], 20), lambda t, o: t.EMA(o["close"], 20), ("ema",)),
+    "WMA(20)": (ind.wma, lambda f, o: f(o["close"], 20), lambda t, o: t.WMA(o["close"], 20), ("wma",)),
+    "RSI(14)": (ind.rsi, lambda f, o: f(o["close"], 14), lambda t, o: t.RSI(o["close"], 14), ("rsi",)),
     "MACD(12,26,9)": (
-        "macd", lambda f, o: f(o["close"], 12, 26, 9), lambda t, o: t.MACD(o["close"], 12, 26, 9),
+        ind.macd, lambda f, o: f(o["close"], 12, 26, 9), lambda t, o: t.MACD(o["close"], 12, 26, 9),
         ("line", "signal", "hist"),
     ),
-    "ROC(10)": ("roc", lambda f, o: f(o["close"], 10), lambda t, o: t.ROC(o["close"], 10), ("roc",)),
-    "MOM(10)": ("momentum", lambda f, o: f(o["close"], 10), lambda t, o: t.MOM(o["close"], 10), ("mom",)),
+    "ROC(10)": (ind.roc, lambda f, o: f(o["close"], 10), lambda t, o: t.ROC(o["close"], 10), ("roc",)),
+    "MOM(10)": (ind.momentum, lambda f, o: f(o["close"], 10), lambda t, o: t.MOM(o["close"], 10), ("mom",)),
     "Bollinger(20,2)": (
-        "bollinger", lambda f, o: f(o["close"], 20, 2.0), lambda t, o: t.BBANDS(o["close"], 20, 2.0, 2.0),
+        ind.bollinger, lambda f, o: f(o["close"], 20, 2.0), lambda t, o: t.BBANDS(o["close"], 20, 2.0, 2.0),
         ("upper", "middle", "lower"),
     ),
-    "TRANGE": ("true_range", lambda f, o: f(*_hlc(o)), lambda t, o: t.TRANGE(*_hlc(o)), ("trange",)),
-    "ATR(14)": ("atr", lambda f, o: f(*_hlc(o), window=14), lambda t, o: t.ATR(*_hlc(o), 14), ("atr",)),
+    "TRANGE": (ind.true_range, lambda f, o: f(*_hlc(o)), lambda t, o: t.TRANGE(*_hlc(o)), ("trange",)),
+    "ATR(14)": (ind.atr, lambda f, o: f(*_hlc(o), window=14), lambda t, o: t.ATR(*_hlc(o), 14), ("atr",)),
     "STOCH(5,3,3)": (
-        "stoch", lambda f, o: f(*_hlc(o), fastk=5, slowk=3, slowd=3),
+        ind.stoch, lambda f, o: f(*_hlc(o), fastk=5, slowk=3, slowd=3),
         lambda t, o: t.STOCH(*_hlc(o), 5, 3, 0, 3, 0), ("k", "d"),
     ),
-    "CCI(14)": ("cci", lambda f, o: f(*_hlc(o), window=14), lambda t, o: t.CCI(*_hlc(o), 14), ("cci",)),
+    "CCI(14)": (ind.cci, lambda f, o: f(*_hlc(o), window=14), lambda t, o: t.CCI(*_hlc(o), 14), ("cci",)),
     "ADX(14)": (
-        "adx", lambda f, o: f(*_hlc(o), window=14),
+        ind.adx, lambda f, o: f(*_hlc(o), window=14),
         lambda t, o: (t.ADX(*_hlc(o), 14), t.PLUS_DI(*_hlc(o), 14), t.MINUS_DI(*_hlc(o), 14)),
         ("adx", "+DI", "-DI"),
     ),
-    "OBV": ("obv", lambda f, o: f(o["close"], o["volume"]), lambda t, o: t.OBV(o["close"], o["volume"]), ("obv",)),
+    "OBV": (ind.obv, lambda f, o: f(o["close"], o["volume"]), lambda t, o: t.OBV(o["close"], o["volume"]), ("obv",)),
 }  # fmt: skip
 
 
@@ -207,16 +181,8 @@ def indicators_vs_talib(ctx: ParityContext) -> pd.DataFrame:
     arrays = {k: v.to_numpy() for k, v in o.items()}
     tol = TOLERANCES["indicator"]
     rows = []
-    for name, (attr, ours, theirs, outs) in INDICATORS.items():
+    for name, (fn, ours, theirs, outs) in TALIB_REFERENCES.items():
         check = f"{name} of {ctx.symbol}"
-        fn = find_ntlab(("ntlab.indicators",), attr)
-        if fn is None:
-            rows.append(
-                not_available(
-                    check, "TA-Lib", f"ntlab.indicators.{attr} is not in ntlab yet", tolerance=tol
-                )
-            )
-            continue
         a, b = _outputs(ours(fn, o)), _outputs(theirs(talib, arrays))
         for label, x, y in zip(outs, a, b):
             rows.append(
@@ -245,17 +211,17 @@ def _bare_signals(ctx: ParityContext, md: Any) -> Any:
 
 def _event_settings(vector: Any) -> Any:
     """Event-engine settings equal to a VectorSettings: fractional sizes at the fill price, same costs, no stops."""
+    from ntlab.backtest.event import EventSettings
     from ntlab.execution.costs import Commission, Slippage
     from ntlab.execution.policy import ExecutionPolicy
 
-    event = importlib.import_module("ntlab.backtest.event")
     policy = ExecutionPolicy(
         fractional=True,
         size_at="fill",
         commission=Commission(pct=vector.fees),
         slippage=Slippage(pct=vector.slippage),
     )
-    return event.EventSettings(init_cash=vector.init_cash, policy=policy, use_signal_stops=False)
+    return EventSettings(init_cash=vector.init_cash, policy=policy, use_signal_stops=False)
 
 
 _ENGINE_NOTE = (
@@ -280,18 +246,11 @@ def vector_vs_backtrader(ctx: ParityContext) -> pd.DataFrame:
     ])  # fmt: skip
 
 
-_NO_EVENT = "ntlab.backtest.event.run_event is not in ntlab yet"
-
-
 @parity_check("backtest engines", "event engine vs vectorbt")
 def event_vs_vectorbt(ctx: ParityContext) -> pd.DataFrame:
     """ntlab's event engine against the vectorbt path on the same signals (equity curve)."""
     check = f"event engine equity of {ctx.strategy} on {ctx.data}"
-    run_event = find_ntlab(("ntlab.backtest.event",), "run_event")
-    if run_event is None:
-        return rows_frame(
-            [not_available(check, "vectorbt", _NO_EVENT, tolerance=TOLERANCES["portfolio_value"])]
-        )
+    from ntlab.backtest.event import run_event
     from ntlab.backtest.vector import VectorSettings, run_vector
 
     md = ctx.market()
@@ -308,11 +267,7 @@ def event_vs_vectorbt(ctx: ParityContext) -> pd.DataFrame:
 def event_vs_backtrader(ctx: ParityContext) -> pd.DataFrame:
     """ntlab's event engine against backtrader on one symbol (equity curve)."""
     check = f"event engine equity of {ctx.strategy} on {ctx.symbol}"
-    run_event = find_ntlab(("ntlab.backtest.event",), "run_event")
-    if run_event is None:
-        return rows_frame(
-            [not_available(check, "backtrader", _NO_EVENT, tolerance=TOLERANCES["portfolio_value"])]
-        )
+    from ntlab.backtest.event import run_event
     from ntlab.backtest.vector import VectorSettings
     from ntlab.reports._backtrader_ref import backtrader_equity
 
@@ -330,11 +285,8 @@ def event_vs_backtrader(ctx: ParityContext) -> pd.DataFrame:
 def paper_vs_backtest(ctx: ParityContext) -> pd.DataFrame:
     """A paper TradingSession replaying the data against the event backtest (equity curve)."""
     check = f"paper session equity of {ctx.strategy} on {ctx.data}"
-    replay = find_ntlab(("ntlab.live",), "replay_session")
-    if replay is None:
-        return rows_frame([not_available(check, "event backtest", "ntlab.live.replay_session is not in ntlab yet",
-                                         tolerance=TOLERANCES["portfolio_value"])])  # fmt: skip
     from ntlab.backtest.event import EventSettings, run_event
+    from ntlab.live import replay_session as replay
     from ntlab.strategies import get
 
     session = replay(get(ctx.strategy), ctx.market())
@@ -342,8 +294,12 @@ def paper_vs_backtest(ctx: ParityContext) -> pd.DataFrame:
     # intrabar stops) and 2x margin buying power, as the session's SimClient has
     same = EventSettings(use_signal_stops=False, initial_margin=0.5)
     ref = run_event(get(ctx.strategy), ctx.market(), same)
-    row = compare_curves(check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"])
-    row["note"] = "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    row = compare_curves(
+        check, "event backtest", session.equity, ref.equity, TOLERANCES["portfolio_value"]
+    )
+    row["note"] = (
+        "event engine with use_signal_stops=False, initial_margin=0.5 (the session's settings)"
+    )
     return rows_frame([row])
 
 
@@ -378,8 +334,9 @@ def _measured_sharpe(ctx: ParityContext, name: str) -> tuple[float, str] | None:
     ``examples``); the report runs the first fast one. Strategies whose only examples
     train neural networks for minutes are left to ``benchmarks/strategy_backtests.py``.
     """
-    from ntlab.reports.tearsheet import is_learned, out_of_sample, resolve_strategy, run_config
+    from ntlab.reports.tearsheet import is_learned, out_of_sample, run_config
     from ntlab.risk.measures import periods_per_year, sharpe_ratio
+    from ntlab.strategies import resolve_strategy
 
     example = _fast_example(name)
     if example is None:

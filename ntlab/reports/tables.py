@@ -12,24 +12,10 @@ import calendar
 import numpy as np
 import pandas as pd
 
-from ntlab.backtest.result import BacktestResult
+from ntlab.backtest.result import BacktestResult, format_metric
 from ntlab.errors import RiskError
 
 __all__ = ["metrics_table", "monthly_returns", "trades_table", "format_metrics", "benchmark_equity"]
-
-#: Metrics shown as percentages by :func:`format_metrics`.
-PERCENT_METRICS = frozenset(
-    {
-        "total_return",
-        "cagr",
-        "max_drawdown",
-        "volatility",
-        "exposure",
-        "win_rate",
-        "best_bar",
-        "worst_bar",
-    }
-)
 
 
 def _check_returns(returns: pd.Series) -> pd.Series:
@@ -180,16 +166,7 @@ def trades_table(result: BacktestResult) -> pd.DataFrame:
 def format_metrics(table: pd.DataFrame) -> pd.DataFrame:
     """The metrics table as display strings (percentages, ratios to 3 places, counts)."""
 
-    def fmt(metric: str, value: float) -> str:
-        if pd.isna(value):
-            return "n/a"
-        if metric in PERCENT_METRICS or metric == "avg_trade_return":
-            return f"{value:.2%}"
-        if metric in ("trades", "final_equity"):
-            return f"{value:,.0f}"
-        return f"{value:.3f}"
-
     return pd.DataFrame(
-        {col: [fmt(m, v) for m, v in table[col].items()] for col in table.columns},
+        {col: [format_metric(m, v) for m, v in table[col].items()] for col in table.columns},
         index=table.index,
     )

@@ -20,7 +20,7 @@ from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.reports import figures
 from ntlab.reports.tables import benchmark_equity, metrics_table, monthly_returns, trades_table
-from ntlab.strategies import Strategy, from_dict, get
+from ntlab.strategies import Strategy, resolve_strategy
 
 __all__ = [
     "ENGINES",
@@ -28,7 +28,6 @@ __all__ = [
     "engine_settings",
     "is_learned",
     "out_of_sample",
-    "resolve_strategy",
     "run_config",
     "tearsheet",
 ]
@@ -96,17 +95,6 @@ def tearsheet(
         trades=trades_table(result),
         benchmark=benchmark,
     )
-
-
-def resolve_strategy(strategy: str | dict[str, Any] | Strategy, **params: Any) -> Strategy:
-    """A strategy from a registered name (plus params), a config dict or a Strategy."""
-    if isinstance(strategy, Strategy):
-        if params:
-            raise ConfigError("give parameters through the Strategy object, not both")
-        return strategy
-    if isinstance(strategy, dict):
-        return from_dict({**strategy, **params})
-    return get(strategy, **params)
 
 
 def is_learned(strategy: Strategy) -> bool:

@@ -25,6 +25,7 @@ from ntlab.risk.measures import (
     total_return,
     volatility,
 )
+from ntlab.risk.periods import calendar_of
 from ntlab.risk.portfolio import (
     VarEstimate,
     monte_carlo_var,
@@ -69,6 +70,7 @@ __all__ = [
     "max_drawdown_duration",
     "omega_ratio",
     "periods_per_year",
+    "calendar_of",
     "sharpe_ratio",
     "sortino_ratio",
     "to_returns",

@@ -2,8 +2,9 @@
 
 Conventions (the same as quantstats/empyrical, which the tests use as references):
 
-- simple returns per bar; ``periods`` is the number of bars per year (252 for daily bars,
-  :func:`periods_per_year` infers it from an index);
+- simple returns per bar; ``periods`` is the number of bars per year (252 for daily stock
+  bars, 365 for daily 24/7 bars; :func:`periods_per_year` infers it from an index and its
+  calendar, see :mod:`ntlab.risk.periods`);
 - volatility, Sharpe and beta use the sample standard deviation / covariance (ddof=1);
 - annualisation: volatility ``std * sqrt(periods)``; Sharpe and Sortino
   ``mean / risk * sqrt(periods)``; CAGR compounds over ``n / periods`` years; Calmar is
@@ -23,6 +24,7 @@ import pandas as pd
 
 from ntlab.errors import ConfigError, RiskError
 from ntlab.risk._checks import clean_returns
+from ntlab.risk.periods import periods_per_year
 
 __all__ = [
     "periods_per_year",
@@ -45,22 +47,6 @@ __all__ = [
 ]
 
 Undefined = Literal["raise", "nan"]
-
-
-def periods_per_year(index: pd.DatetimeIndex) -> float:
-    """Bars per year implied by the median bar spacing (252 for daily, 52 weekly, 12 monthly)."""
-    if len(index) < 2:
-        return 252.0
-    step = pd.Timedelta(np.median(np.diff(pd.DatetimeIndex(index).as_unit("ns").asi8)), unit="ns")
-    days = step / pd.Timedelta(days=1)
-    if days >= 25:
-        return 12.0
-    if days >= 5:
-        return 52.0
-    if days >= 0.9:
-        return 252.0
-    # intraday: 6.5 trading hours a day, 252 days
-    return 252.0 * (6.5 * 3600) / step.total_seconds()
 
 
 def _clean(returns: pd.Series | np.ndarray, what: str = "returns") -> np.ndarray:

@@ -173,7 +173,7 @@ class RiskReport:
         out["cagr"] = measures.cagr(r, self.periods)
         out["calmar_ratio"] = measures.calmar_ratio(r, self.periods, undefined="nan")
         out["omega_ratio"] = measures.omega_ratio(r, undefined="nan")
-        out["max_drawdown_bars"] = float(measures.max_drawdown_duration(r))
+        out["max_drawdown_bars"] = int(measures.max_drawdown_duration(r))
         out["correlation"] = (
             None if self.benchmark is None else measures.correlation(r, self.benchmark)
         )

@@ -3,6 +3,7 @@
 >>> from ntlab.strategies import available, get
 >>> available()                                    # doctest: +SKIP
 >>> sig = get("momentum", allow_short=True).signals(data)   # doctest: +SKIP
+>>> strat = resolve_strategy("my_pkg.strats:MyCross", fast=5)   # doctest: +SKIP
 >>> stream = get("momentum").stream(history)        # doctest: +SKIP
 >>> row = stream.update(timestamp, close=closes)    # one new bar, every symbol  # doctest: +SKIP
 
@@ -14,7 +15,15 @@ from importlib import import_module
 from typing import Any
 
 from ntlab.strategies.base import Signals, Strategy, StrategyConfig
-from ntlab.strategies.registry import available, from_dict, get, register, strategy_class
+from ntlab.strategies.registry import (
+    available,
+    from_dict,
+    get,
+    register,
+    resolve_strategy,
+    strategy_class,
+    strategy_spec,
+)
 
 _LAZY = {
     "Example": "ntlab.strategies.examples",
@@ -22,7 +31,6 @@ _LAZY = {
     "SignalStream": "ntlab.strategies.live",
     "RecomputeStream": "ntlab.strategies.live",
     "open_stream": "ntlab.strategies.live",
-    "check_stream": "ntlab.strategies.live",
     "Momentum": "ntlab.strategies.momentum",
     "MeanReversion": "ntlab.strategies.mean_reversion",
     "Mirror": "ntlab.strategies.mirror",
@@ -45,7 +53,9 @@ __all__ = [
     "from_dict",
     "get",
     "register",
+    "resolve_strategy",
     "strategy_class",
+    "strategy_spec",
     *_LAZY,
 ]
 

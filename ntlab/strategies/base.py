@@ -22,7 +22,7 @@ import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
-from ntlab.model import Direction, Signal
+from ntlab.model import Direction, Signal, round_to_tick
 
 __all__ = ["StrategyConfig", "Strategy", "Signals"]
 
@@ -149,7 +149,8 @@ class Signals:
     def to_records(
         self, *, only_changes: bool = True, close: pd.DataFrame | None = None
     ) -> list[Signal]:
-        """The signals as seed-schema :class:`ntlab.model.Signal` objects.
+        """The signals as seed-schema :class:`ntlab.model.Signal` objects, prices rounded to
+        the instrument's tick (:func:`ntlab.model.round_to_tick`).
 
         Parameters
         ----------
@@ -184,12 +185,12 @@ class Signals:
             if frame is None or direction is Direction.CLOSE:
                 return None
             v = float(frame.iat[r, c])
-            return None if np.isnan(v) else v
+            return None if np.isnan(v) else round_to_tick(v)
 
         entry = None
         if close is not None:
             v = float(close.iat[r, c])
-            entry = None if np.isnan(v) else v
+            entry = None if np.isnan(v) else round_to_tick(v)
         reason = "" if self.reasoning is None else str(self.reasoning.iat[r, c] or "")
         return Signal(
             strategy_id=self.strategy_id,
@@ -263,7 +264,10 @@ class Strategy(abc.ABC):
         return type(self)(config=self.config)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"strategy": self.name, **self.config.to_dict()}
+        """``{"strategy": registered name or import path, **config}`` (``from_dict`` inverts it)."""
+        from ntlab.strategies.registry import strategy_spec
+
+        return {"strategy": strategy_spec(self), **self.config.to_dict()}
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.config.to_dict().items())

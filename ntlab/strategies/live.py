@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab.data.market import FIELDS, MarketData
-from ntlab.errors import DataError, NtlabError
+from ntlab.errors import DataError
 from ntlab.model import Direction, Signal
 from ntlab.strategies._nb import entry_levels_nb
 from ntlab.strategies.levels import changed_reasons
@@ -39,7 +39,6 @@ __all__ = [
     "EntryLevels",
     "Streaming",
     "open_stream",
-    "check_stream",
     "signals_by_stream",
 ]
 
@@ -380,39 +379,3 @@ def open_stream(strategy: Strategy, history: MarketData) -> SignalStream:
     """``strategy.stream(history)``, or a :class:`RecomputeStream` for strategies without one."""
     make = getattr(strategy, "stream", None)
     return make(history) if make is not None else RecomputeStream(strategy, history)
-
-
-def check_stream(strategy: Strategy, data: MarketData, start: int, *, atol: float = 1e-9) -> int:
-    """Prove that a stream warmed on ``data[:start]`` and fed the remaining bars one at a
-    time gives the rows of ``strategy.signals(data)``; returns the number of bars compared.
-
-    Raises
-    ------
-    NtlabError
-        Naming the first bar, symbol and field that differ.
-    """
-    batch = strategy.clone().signals(data)
-    stream = open_stream(strategy.clone(), data[:start])
-    rows = stream.push(data[start:])
-    for k, row in enumerate(rows):
-        ref = SignalRow.from_signals(batch, start + k)
-        for name in ("target", "confidence", "stop_loss", "take_profit", "reasoning"):
-            a, b = getattr(row, name), getattr(ref, name)
-            if (a is None) != (b is None):
-                raise NtlabError(
-                    f"{strategy.name} stream: {name} is present in only one of stream/batch"
-                )
-            if a is None:
-                continue
-            if name == "reasoning":
-                bad = a != b
-            else:
-                both_nan = np.isnan(a) & np.isnan(b)
-                bad = ~both_nan & ~(np.abs(a - b) <= atol * (1 + np.abs(b)))
-            if bad.any():
-                c = int(np.argmax(bad))
-                raise NtlabError(
-                    f"{strategy.name} stream differs from batch at bar {start + k} ({row.timestamp.isoformat()}), "
-                    f"symbol {row.symbols[c]}, {name}: stream {a[c]!r}, batch {b[c]!r}"
-                )
-    return len(rows)

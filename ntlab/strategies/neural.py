@@ -136,9 +136,8 @@ class LevelForecaster:
 
     def _fit_forecaster(self, levels: np.ndarray, feats: np.ndarray | None) -> Any:
         cfg = self.cfg
-        forecast = attempt_import(
-            "ntlab.forecast", purpose="neural strategies (NHITS/LSTM/Transformer)"
-        )
+        from ntlab.forecast import Forecaster  # ntlab's own; it loads neuralforecast lazily
+
         index = pd.date_range("2000-01-03", periods=levels.shape[0], freq="D", tz="UTC")
         cols = [f"s{j}" for j in range(levels.shape[1])]
         prices = pd.DataFrame(np.exp(levels), index=index, columns=cols)
@@ -148,7 +147,7 @@ class LevelForecaster:
                 name: pd.DataFrame(feats[:, :, k], index=index, columns=cols)
                 for k, name in enumerate(self.feature_names)
             }
-        fc = forecast.Forecaster(
+        fc = Forecaster(
             model=cfg.model,
             h=cfg.h,
             input_size=cfg.input_size,

@@ -105,7 +105,7 @@ def test_explorer_runs_shows_and_explains_bad_input():
     assert explorer.equity.object is not None and explorer.price.object is not None
     explorer.sweep_xs.value = "10, ten"
     asyncio.run(explorer._on_sweep())
-    assert "must be whole numbers" in _message(explorer.busy)[1] and explorer.heatmap.object is None
+    assert "is not a whole number" in _message(explorer.busy)[1] and explorer.heatmap.object is None
     explorer.sweep_xs.value, explorer.sweep_ys.value = "10, 20", "40"
     asyncio.run(explorer._on_sweep())
     assert explorer.heatmap.object is not None and not explorer.busy.message.visible
@@ -117,6 +117,21 @@ def test_explorer_runs_shows_and_explains_bad_input():
         and explorer.metrics.object is before
     )
     assert pn.panel(explorer).get_root() is not None
+
+
+def test_explorer_zero_trade_run_draws_without_the_previous_runs_markers():
+    import holoviews as hv
+
+    explorer = ResearchExplorer()
+    explorer.model.symbols = ["IBM"]
+    asyncio.run(explorer._on_run())
+    assert explorer.model.result.n_trades > 0
+    assert explorer.price.object.traverse(lambda el: el, [hv.Scatter])  # trade markers drawn
+    explorer.model.strategy_params.entry_z = 50.0  # never reached: no trades
+    asyncio.run(explorer._on_run())
+    assert not explorer.busy.message.visible, _message(explorer.busy)
+    assert explorer.model.result.n_trades == 0
+    assert explorer.price.object.traverse(lambda el: el, [hv.Scatter]) == []
 
 
 def test_busy_shows_progress_while_working_and_reports_failures():

@@ -6,7 +6,12 @@ import pandas as pd
 import pytest
 
 from ntlab.backtest.vector import VectorSettings, run_vector
-from ntlab.dashboards.explorer_model import ExplorerModel, data_choices, parse_int_list, sweep_grid
+from ntlab.dashboards.explorer_model import (
+    ExplorerModel,
+    data_choices,
+    parse_value_list,
+    sweep_grid,
+)
 from ntlab.data.store import LocalStore
 from ntlab.errors import ConfigError, DataError
 from ntlab.strategies import get
@@ -103,11 +108,12 @@ def test_combinations_the_config_rejects_stay_empty(stocks):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("lookback", "10, ten", "z_window", "40"), "must be whole numbers separated by commas"),
+        (("lookback", "10, ten", "z_window", "40"), "lookback='ten' is not a whole number"),
+        (("lookback", "10, 2.5", "z_window", "40"), "lookback='2.5' is not a whole number"),
         (("lookback", "", "z_window", "40"), "give at least one value"),
         (("lookback", "10, 10", "z_window", "40"), "repeats a value"),
         (("lookback", "10", "lookback", "20"), "pick two different parameters"),
-        (("entry_z", "1", "z_window", "40"), "'entry_z' is not an integer parameter"),
+        (("allow_short", "1", "z_window", "40"), "'allow_short' is not a numeric parameter"),
         (
             (
                 "lookback",
@@ -125,5 +131,38 @@ def test_bad_sweeps_say_what_is_wrong(args, message):
         model.sweep(*args, "sharpe")
 
 
-def test_parse_int_list():
-    assert parse_int_list(" 5, 10 ;20 ", "x") == [5, 10, 20]
+def test_parse_value_list_reads_by_the_parameters_type():
+    assert parse_value_list(" 5, 10 ;20 ", "x") == [5, 10, 20]
+    assert parse_value_list("0.5, 1, 1.5", "entry_z", float) == [0.5, 1.0, 1.5]
+
+
+def test_float_parameters_can_be_swept(stocks):
+    model = ExplorerModel()
+    model.symbols = ["IBM", "MSFT"]
+    assert "entry_z" in model.sweepable and model.sweepable[0] == "lookback"
+    out = model.sweep("entry_z", "0.5, 1.5", "lookback", "10, 30", "sharpe")
+    assert list(out.columns) == [0.5, 1.5] and list(out.index) == [10, 30]
+    direct = run_vector(get("momentum", entry_z=0.5, lookback=30), stocks.select(["IBM", "MSFT"]))
+    assert out.loc[30, 0.5] == pytest.approx(direct.summary()["sharpe"], rel=1e-9)
+
+
+def test_a_large_fee_is_kept_and_refused_with_the_librarys_reason(stocks):
+    model = ExplorerModel()
+    model.symbols = ["IBM"]
+    model.fees = 0.5  # the widget used to revert this silently to the default
+    assert model.fees == 0.5
+    with pytest.raises(ConfigError, match=r"fees and slippage are fractions, each in \[0, 0.1\)"):
+        model.run()
+    model.fees = 0.05
+    direct = run_vector(get("momentum"), stocks.select(["IBM"]), VectorSettings(fees=0.05))
+    assert model.run().final_equity == pytest.approx(direct.final_equity, rel=1e-12)
+
+
+def test_a_wide_dataset_says_how_many_symbols_are_picked():
+    model = ExplorerModel(data_spec="sample:sp500_20")
+    assert len(model.symbols) == 20 and model.symbols_note == "all 20 symbols of sample:sp500_20"
+    model.data_spec = "sample:sp500_1y"
+    assert len(model.symbols) == 20
+    assert model.symbols_note.startswith("20 of sample:sp500_1y's 5")
+    model.symbols = model.symbols[:3]
+    assert model.symbols_note.startswith("3 of sample:sp500_1y's")

@@ -8,7 +8,7 @@ from typing import Literal
 import param
 import pytest
 
-from ntlab.dashboards.params import config_params, integer_fields, to_config
+from ntlab.dashboards.params import config_params, numeric_fields, to_config
 from ntlab.errors import ConfigError
 from ntlab.strategies import StrategyConfig, strategy_class
 
@@ -58,9 +58,9 @@ def test_values_go_back_through_the_configs_own_validation():
         to_config(obj)
 
 
-def test_integer_fields_of_the_registered_momentum():
-    assert integer_fields(DemoConfig) == ["window"]
-    assert integer_fields(strategy_class("momentum").Config) == [
+def test_numeric_fields_of_the_registered_momentum():
+    assert numeric_fields(DemoConfig) == ["window", "threshold"]
+    assert numeric_fields(strategy_class("momentum").Config)[:6] == [
         "lookback",
         "z_window",
         "rsi_window",
@@ -68,3 +68,4 @@ def test_integer_fields_of_the_registered_momentum():
         "macd_slow",
         "macd_signal",
     ]
+    assert {"entry_z", "stop_loss_pct"} <= set(numeric_fields(strategy_class("momentum").Config))

@@ -1,20 +1,21 @@
 import pytest
 
 from ntlab.cli import build_parser, main
-from ntlab.cli._params import parse_params
+from ntlab.cli._params import json_params
+from ntlab.errors import ConfigError
 
 
-def test_param_forms():
-    args = build_parser().parse_args(
-        ["report", "nb", "-p", "a", "1", "-p", "b=x", "-p", "c", "[1, 2]"]
-    )
-    assert parse_params(args.param) == {"a": 1, "b": "x", "c": [1, 2]}
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["report", "nb", "-p", "lonely"])
+def test_one_param_form_name_equals_value():
+    args = build_parser().parse_args(["report", "nb", "-p", "a=1", "-p", "b=x", "-p", "c=[1, 2]"])
+    assert json_params(args.param) == {"a": 1, "b": "x", "c": [1, 2]}
+    with pytest.raises(ConfigError, match="must look like -p NAME=VALUE"):
+        json_params(["lonely"])
+    with pytest.raises(SystemExit):  # the old two-word form is refused, not half-parsed
+        build_parser().parse_args(["report", "nb", "-p", "a", "1"])
 
 
 def test_report_runs_a_notebook_with_params(tiny_notebook, tmp_path, capsys):
-    assert main(["report", str(tiny_notebook), "-p", "x", "21", "-o", str(tmp_path / "r")]) == 0
+    assert main(["report", str(tiny_notebook), "-p", "x=21", "-o", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
     assert "tiny.ipynb: executed" in out and "tiny--x-21-" in out
     html = next((tmp_path / "r").glob("tiny--x-21-*.html"))
@@ -42,7 +43,7 @@ def test_report_grid_exit_code_and_errors(tiny_notebook, tmp_path, capsys):
     assert "1 of 2 runs succeeded" in captured.out and "AssertionError: unlucky x" in captured.err
     assert main(["report", "no_such_notebook"]) == 2
     assert "no notebook 'no_such_notebook'" in capsys.readouterr().err
-    assert main(["report", str(tiny_notebook), "-p", "x", "13", "-o", str(tmp_path / "b")]) == 2
+    assert main(["report", str(tiny_notebook), "-p", "x=13", "-o", str(tmp_path / "b")]) == 2
     assert "failed in cell 2 (id guard)" in capsys.readouterr().err
 
 

@@ -20,8 +20,11 @@ class _Learner(Strategy):
     name = "test_learner"
     Config = _LearnConfig
 
+    fits: list = []  # what each fit saw (run_config fits its own copy of the object)
+
     def fit(self, data):
         self.fitted_on_ = data.index
+        self.fits.append(data.index)
         self.level_ = data.close.mean()
         return self
 
@@ -34,7 +37,7 @@ def test_resolve_strategy_forms():
     assert resolve_strategy("momentum", lookback=30).config.lookback == 30
     assert resolve_strategy({"strategy": "momentum", "lookback": 40}).config.lookback == 40
     s = get("momentum")
-    assert resolve_strategy(s) is s
+    assert resolve_strategy(s) is not s and resolve_strategy(s).config == s.config
     with pytest.raises(ConfigError, match="not both"):
         resolve_strategy(s, lookback=3)
     with pytest.raises(ConfigError, match="unknown strategy"):
@@ -60,7 +63,8 @@ def test_learned_strategy_is_fitted_on_the_first_part_and_reported_on_the_rest(s
     md = stocks.select(["IBM"])
     result, _ = run_config(strat, data=md, train_fraction=0.6)
     split = int(md.n_bars * 0.6)
-    assert strat.fitted_on_.equals(md.index[:split])
+    assert _Learner.fits[-1].equals(md.index[:split])
+    assert not hasattr(strat, "fitted_on_")  # the caller's object is left as it was
     assert result.equity.index[0] == md.index[split] and result.equity.index[-1] == md.index[-1]
     assert (result.trades["entry_time"] >= md.index[split]).all() and result.engine == "event"
     assert (result.orders["time"] >= md.index[split]).all()

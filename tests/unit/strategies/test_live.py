@@ -6,7 +6,8 @@ import pytest
 
 from ntlab.errors import DataError, NtlabError
 from ntlab.strategies import Signals, Strategy, StrategyConfig, get
-from ntlab.strategies.live import RecomputeStream, Ring, SignalRow, check_stream, open_stream
+from ntlab.strategies.live import RecomputeStream, Ring, SignalRow, open_stream
+from ntlab.testing import check_stream
 
 
 def test_ring_keeps_the_last_rows_contiguously():

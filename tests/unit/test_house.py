@@ -1,0 +1,42 @@
+"""House rules a newcomer relies on: one home for errors, no hand-written results in docstrings."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import ntlab
+
+PACKAGE = Path(ntlab.__file__).parent
+
+
+def _modules():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield path, ast.parse(path.read_text())
+
+
+def test_every_exception_class_lives_in_ntlab_errors():
+    outside = []
+    for path, tree in _modules():
+        if path.name == "errors.py" and path.parent == PACKAGE:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                bases = [ast.unparse(b) for b in node.bases]
+                if any(b.endswith(("Error", "Exception")) for b in bases):
+                    outside.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name}")
+    assert outside == [], f"define exceptions in ntlab/errors.py: {outside}"
+
+
+def test_no_strategy_docstring_hard_codes_a_sharpe_ratio():
+    pattern = re.compile(r"Sharpe (ratio )?-?\d+\.\d+")
+    found = []
+    for path, tree in _modules():
+        doc = ast.get_docstring(tree) or ""
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)):
+                doc += ast.get_docstring(node) or ""
+        if pattern.search(doc):
+            found.append(str(path.relative_to(PACKAGE)))
+    assert found == [], f"point to the generated results table instead: {found}"
