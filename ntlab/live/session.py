@@ -96,6 +96,7 @@ class TradingSession:
         self.gate: RiskGate | None = None
         self.latency = LatencyStats()  # bar close known -> its orders sent (the decision)
         self.bar_latency = LatencyStats()  # bar handed over -> orders sent (fills booked first)
+        self.decision_cpu = LatencyStats()  # the decision's CPU time (no wait for a core)
         self.counts = Counters()
         self.recovery: dict[str, Any] | None = None
         self._reset_clock()
@@ -270,6 +271,7 @@ class TradingSession:
         self.book = OrderBook(symbols)
         self._reset_clock()
         self.latency, self.bar_latency, self.counts = LatencyStats(), LatencyStats(), Counters()
+        self.decision_cpu = LatencyStats()
         known = self.journal.session_config(self.session_id)
         cash = known["init_cash"] if known else conn.client.account().equity
         self.portfolio = Portfolio(symbols, cash)
@@ -408,6 +410,7 @@ class TradingSession:
         self._drain(batch.timestamp.to_pydatetime())
         self._retry_unsent()
         t1 = time.perf_counter()  # the previous bar's fills are booked: the decision starts
+        c1 = time.thread_time()
         pf.mark(batch.close)
         self.bar_time, self.bars = batch.timestamp, self.bars + 1
         equity = pf.equity
@@ -432,6 +435,7 @@ class TradingSession:
         t2 = time.perf_counter()
         ms = (t2 - t1) * 1e3
         self.latency.add(ms)
+        self.decision_cpu.add((time.thread_time() - c1) * 1e3)
         self.bar_latency.add((t2 - t0) * 1e3)
         self._log(d, sent, ms)
         self._curve.append([batch.timestamp.value // 1_000_000, equity])

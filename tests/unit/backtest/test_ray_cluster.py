@@ -36,6 +36,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _agent_ports() -> list[str]:
+    """Fixed ports for a node's agents: the raylet then need not wait for them to write theirs."""
+    names = ("dashboard-agent-grpc-port", "dashboard-agent-listen-port", "runtime-env-agent-port",
+             "metrics-export-port")  # fmt: skip
+    return [f"--{name}={_free_port()}" for name in names]
+
+
 def _stop(marker: str) -> None:
     import psutil
 
@@ -62,8 +69,8 @@ def cluster():
     common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=80000000",
               "--disable-usage-stats"]  # fmt: skip
     head = [RAY, "start", "--head", f"--port={port}", "--include-dashboard=false",
-            f"--temp-dir={temp}", *common]  # fmt: skip
-    node = [RAY, "start", f"--address=127.0.0.1:{port}", *common]
+            f"--temp-dir={temp}", *common, *_agent_ports()]  # fmt: skip
+    node = [RAY, "start", f"--address=127.0.0.1:{port}", *common, *_agent_ports()]
     saved = {k: os.environ.get(k) for k in ("RAY_ADDRESS", "RAY_AUTH_MODE")}
     try:
         for cmd in (head, node):

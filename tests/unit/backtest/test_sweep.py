@@ -106,6 +106,7 @@ def test_walk_forward_with_gaps_between_folds(bars):
 def test_sweep_on_a_local_ray_cluster_it_starts_and_stops(bars, monkeypatch):
     ray = pytest.importorskip("ray")
     monkeypatch.setenv("RAY_ADDRESS", "local")  # never another cluster running on this machine
+    monkeypatch.setenv("RAY_agent_register_timeout_ms", "180000")  # a busy machine starts slowly
     remote = sweep(SmaCross, bars, GRID, engine="ray", progress=False)
     assert not ray.is_initialized()  # ntlab started the local cluster and stopped it
     local = sweep(SmaCross, bars, GRID, progress=False)
