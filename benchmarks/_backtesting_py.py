@@ -39,7 +39,8 @@ def _strategy(stop: float, take: float):
             self.was = False
 
         def next(self):
-            for trade in self.trades:  # levels from the fill price, as ntlab and backtrader set them
+            # levels from the fill price, as ntlab and backtrader set them
+            for trade in self.trades:
                 if trade.tp is None:
                     trade.sl = trade.entry_price * (1 - stop)
                     trade.tp = trade.entry_price * (1 + take)

@@ -22,6 +22,12 @@ the simulation with fills, costs and stops, and its trade records.
   final equity are printed next to ntlab's on those 5 symbols. Its conventions: see
   ``benchmarks/_backtesting_py.py`` (levels set at the fill bar's close, per-symbol
   accounts instead of one shared account).
+- NautilusTrader 1.221 (in ``benchmarks/.venv-nautilus``, made by ``make bench``; skipped
+  when absent): the same rule on the same 5 symbols, bars fed as trade ticks (open, low,
+  high, close), market entries filled at the next open, a stop and a take-profit placed
+  from the fill price, one account (``benchmarks/nautilus_peer.py``). Convention: it sees
+  four prices per bar, so a stop whose trigger lies between the open and the low fills at
+  the low tick, where ntlab fills at the stop price (both at the open on a gap).
 - bare numba loop: target -> position -> equity, no orders or costs (a machine
   calibration: the issue author measured ~300 M bars/s for such a loop).
 
@@ -34,8 +40,13 @@ Sweep: 1,225 SMA(fast, slow) pairs (2..51, fast < slow) on 2 symbols x 2520 bars
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -138,6 +149,48 @@ def vectorbt_pipeline(data: MarketData):
         freq="1D",
     )
     return float(pf.value().iloc[-1].sum()), int(pf.trades.count().sum())
+
+
+NAUTILUS_PY = Path(__file__).parent / ".venv-nautilus" / "bin" / "python"
+
+
+class Nautilus:
+    """NautilusTrader in its own environment (``make bench``), one backtest per ``run()``.
+
+    The child process waits on stdin between runs, so it and this process take turns.
+    Prices are rounded to the 6 decimals of its instruments; ntlab's comparison row runs on
+    the same rounded data.
+    """
+
+    def __init__(self, data: MarketData) -> None:
+        self.data = rounded(data)
+        self.folder = tempfile.mkdtemp(prefix="ntlab-nautilus-")
+        path = Path(self.folder) / "data.npz"
+        fields = {f: self.data.field(f).to_numpy() for f in ("open", "high", "low", "close")}
+        np.savez(path, ts=self.data.index.asi8, symbols=np.array(self.data.symbols), **fields)
+        self.proc = subprocess.Popen(
+            [str(NAUTILUS_PY), str(Path(__file__).with_name("nautilus_peer.py")), str(path),
+             str(STOP), str(TAKE), str(FEES)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        json.loads(self.proc.stdout.readline())  # {"ready": true}
+        self.last: dict = {}
+
+    def run(self) -> tuple[float, int]:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        self.last = json.loads(self.proc.stdout.readline())
+        return self.last["final_equity"], self.last["trades"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def rounded(data: MarketData, decimals: int = 6) -> MarketData:
+    fields = {f: data.field(f).round(decimals) for f in ("open", "high", "low", "close", "volume")}
+    return MarketData(fields, name=f"{data.name} (rounded to {decimals} decimals)")
 
 
 def backtesting_py(data: MarketData):
@@ -270,14 +323,16 @@ def main() -> None:
     }
     results = {name: (seconds, outputs.get(name)) for name, seconds in main_runs.items()}
     results.update({name: (seconds, None) for name, seconds in ntlab_parts(data).items()})
-    small_runs = interleaved_best(
-        {
-            "bt": lambda: backtrader_pipeline(small),
-            "ntlab": lambda: ntlab_event(small),
-            "bpy": lambda: backtesting_py(small),
-        },
-        rounds=3,
-    )
+    peers = {
+        "bt": lambda: backtrader_pipeline(small),
+        "ntlab": lambda: ntlab_event(small),
+        "bpy": lambda: backtesting_py(small),
+    }
+    nautilus = Nautilus(small) if NAUTILUS_PY.exists() else None
+    if nautilus is not None:
+        small_rounded = nautilus.data
+        peers |= {"nautilus": nautilus.run, "ntlab_rounded": lambda: ntlab_event(small_rounded)}
+    small_runs = interleaved_best(peers, rounds=3)
     bt_seconds, ntlab_small = small_runs["bt"], small_runs["ntlab"]
     sweeps = interleaved_best(
         {"ntlab": lambda: ntlab_sweep(pair), "vbt": lambda: vectorbt_sweep(pair)}, rounds=3
@@ -304,6 +359,20 @@ def main() -> None:
         _row("SMA 20/50 crossover, 2520 x 5", "ntlab event (guard off)", ntlab_small, small_cells, N_BACKTRADER,
              vs_backtrader=bt_seconds / ntlab_small, final_equity=round(eq, 2), trades=n)
     )  # fmt: skip
+    if nautilus is not None:
+        eq, n = ntlab_event(small_rounded)
+        rows.append(
+            _row("SMA 20/50 crossover, 2520 x 5, prices rounded to 6 decimals", "ntlab event (guard off)",
+                 small_runs["ntlab_rounded"], small_cells, N_BACKTRADER, final_equity=round(eq, 2), trades=n)
+        )  # fmt: skip
+        eq, n = nautilus.run()
+        nautilus.close()
+        rows.append(
+            _row("SMA 20/50 crossover, 2520 x 5, prices rounded to 6 decimals",
+                 "NautilusTrader 1.221 (trade ticks O, L, H, C; own venv)", small_runs["nautilus"],
+                 small_cells, N_BACKTRADER, vs_backtrader=bt_seconds / small_runs["nautilus"],
+                 final_equity=round(eq, 2), trades=n)
+        )  # fmt: skip
     eq, n = backtesting_py(small)
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "backtesting.py (one Backtest per symbol)", small_runs["bpy"],
