@@ -9,7 +9,7 @@ next fold's test window begins, so no bar is counted twice.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,7 @@ from ntlab._ray import ray_session
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
+from ntlab.backtest.overfit import deflated_sharpe_ratio
 from ntlab.backtest.sweep import METRICS, score_equity, sweep
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
@@ -41,7 +42,9 @@ class WalkForwardResult:
     ----------
     folds : DataFrame
         One row per fold: train/test start and end times, the chosen parameters, the
-        training score and the out-of-sample metrics.
+        training score, the training search's overfitting statistics (``trials``,
+        ``train_deflated_sharpe``, ``train_pbo``, see :mod:`ntlab.backtest.overfit`) and
+        the out-of-sample metrics.
     equity : Series
         Out-of-sample equity, starting from ``init_cash``, over the test bars.
     periods_per_year : float
@@ -62,14 +65,37 @@ class WalkForwardResult:
         return r
 
     def summary(self) -> dict[str, float]:
-        """Out-of-sample metrics of the stitched curve."""
+        """Out-of-sample metrics of the stitched curve, with the search's overfitting figures.
+
+        ``trials`` is the number of configurations each fold's search tried; ``pbo`` the
+        mean of the folds' training PBO; ``deflated_sharpe`` deflates the out-of-sample
+        curve's Sharpe ratio as if it were the best of ``trials`` (with the folds' mean
+        trial-Sharpe variance): the conservative reading, since each fold's pick was the
+        best of that many.
+        """
         ppy = self.periods_per_year
         if not ppy > 0:
             ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
         out = score_equity(self.equity.to_numpy(), int(self.folds["test_trades"].sum()), ppy)
         out["folds"] = float(len(self.folds))
         out["periods_per_year"] = float(ppy)
+        out.update(self._overfitting())
         return out
+
+    def _overfitting(self) -> dict[str, float]:
+        f = self.folds
+        if "trials" not in f or len(self.equity) < 3:
+            return {}
+        trials = int(f["trials"].max())
+        var = float(f["trial_sharpe_variance"].mean())
+        dsr = deflated_sharpe_ratio(
+            self.returns.to_numpy(), n_trials=trials, sr_variance=var if var == var else 0.0
+        )[0]
+        return {
+            "trials": float(trials),
+            "deflated_sharpe": dsr,
+            "pbo": float(f["train_pbo"].mean()),
+        }
 
     def plot(self, **opts: Any) -> Any:
         """The out-of-sample equity curve (hvplot), folds marked by their start."""
@@ -112,6 +138,20 @@ def fold_bounds(
     return folds
 
 
+def _one_ray_connection(fn):
+    """With ``engine="ray"``, every fold's sweep shares one connection to the cluster."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("engine") != "ray":
+            return fn(*args, **kwargs)
+        with ray_session():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_one_ray_connection
 def walk_forward(
     strategy: str | type[Strategy] | Strategy,
     data: MarketData,
@@ -165,39 +205,39 @@ def walk_forward(
     folds = tqdm(
         list(enumerate(bounds)), desc=f"walk-forward {base.name}", disable=not progress, leave=False
     )
-    # with Ray, every fold's sweep uses one connection to the cluster
-    with ray_session() if engine == "ray" else contextlib.nullcontext():
-        for k, (a, b, c, d) in folds:
-            res = sweep(
-                base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
-                engine=engine, workers=workers, progress=False, allow_lookahead=True,
-            )  # fmt: skip
-            best = res.best()
-            chosen = type(base)(config=base.config.replace(**best))
-            train_score = float(res.table[metric].max())
-            window = data[a:d]
-            equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
-            seg_end = seg_ends[k]
-            oos = equity[
-                c - a - 1 : seg_end - a
-            ]  # from the bar before the test window (= init_cash)
-            pieces.append(oos[1:] / oos[:-1] - 1.0)
-            n_trades = len(
-                trades_nb(rec, window.n_symbols, window.n_bars - 1, np.zeros(window.n_symbols))
-            )
-            scores = score_equity(oos, n_trades, ppy)
-            rows.append(
-                {
-                    "fold": k,
-                    "train_start": index[a],
-                    "train_end": index[b - 1],
-                    "test_start": index[c],
-                    "test_end": index[seg_end - 1],
-                    **best,
-                    f"train_{metric}": train_score,
-                    **{f"test_{m}": v for m, v in scores.items()},
-                }
-            )
+    for k, (a, b, c, d) in folds:
+        res = sweep(
+            base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
+            engine=engine, workers=workers, progress=False, allow_lookahead=True,
+        )  # fmt: skip
+        best = res.best()
+        chosen = type(base)(config=base.config.replace(**best))
+        train_score = float(res.table[metric].max())
+        window = data[a:d]
+        equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
+        seg_end = seg_ends[k]
+        oos = equity[c - a - 1 : seg_end - a]  # from the bar before the test window (= init_cash)
+        pieces.append(oos[1:] / oos[:-1] - 1.0)
+        n_trades = len(
+            trades_nb(rec, window.n_symbols, window.n_bars - 1, np.zeros(window.n_symbols))
+        )
+        scores = score_equity(oos, n_trades, ppy)
+        rows.append(
+            {
+                "fold": k,
+                "train_start": index[a],
+                "train_end": index[b - 1],
+                "test_start": index[c],
+                "test_end": index[seg_end - 1],
+                **best,
+                f"train_{metric}": train_score,
+                "trials": res.overfitting["trials"],
+                "train_deflated_sharpe": res.overfitting["deflated_sharpe"],
+                "train_pbo": res.overfitting["pbo"],
+                "trial_sharpe_variance": res.overfitting["trial_sharpe_variance"],
+                **{f"test_{m}": v for m, v in scores.items()},
+            }
+        )
     returns = np.concatenate(pieces)
     test_index = index[np.concatenate([np.arange(f[2], e) for f, e in zip(bounds, seg_ends)])]
     equity_oos = pd.Series(

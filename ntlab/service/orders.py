@@ -138,12 +138,16 @@ def cancel_order(req: OrderRef, ctx: Context | None = None, actor: str = "local"
                     lambda: session.cancel(req.order_id).to_dict())  # fmt: skip
 
 
-class ReplaceRequest(OrderRef):
+class ReplaceBody(SessionRef):
     """New quantity and/or prices for a working order (the rest is kept)."""
 
     quantity: float | None = Field(None, gt=0, le=1e12, allow_inf_nan=False)
     limit_price: float | None = Field(None, gt=0, allow_inf_nan=False)
     stop_price: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+
+class ReplaceRequest(ReplaceBody, OrderRef):
+    """Which order to replace, and its new quantity and/or prices."""
 
 
 def replace_order(

@@ -44,8 +44,12 @@ def make_strategy(ref: StrategyRef, ctx: Context | None = None) -> Any:
     return get(ref.strategy, **ref.params)
 
 
-def _doc(obj: Any) -> str:
-    return (inspect.getdoc(obj) or "").strip().split("\n\n")[0].replace("\n", " ")
+def _doc(cls: Any) -> str:
+    """The first paragraph of the class's own docstring (else its module's)."""
+    import sys
+
+    text = cls.__dict__.get("__doc__") or sys.modules[cls.__module__].__doc__ or ""
+    return inspect.cleandoc(text).split("\n\n")[0].replace("\n", " ")
 
 
 def list_strategies() -> dict[str, Any]:
