@@ -34,8 +34,8 @@ from benchmarks._common import interleaved_best, load_average, write_results
 from benchmarks.backtest import N_BARS, WINDOWS, random_walk, vectorbt_sweep
 from ntlab.backtest import EventSettings, sweep
 from ntlab.backtest._parallel import shutdown_pool
-from ntlab.backtest._sma_cross import SmaCross
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
+from ntlab.strategies.sma_cross import SmaCross
 
 SETTINGS = EventSettings(
     policy=ExecutionPolicy(commission=Commission(pct=0.001), slippage=Slippage(pct=0.0))
