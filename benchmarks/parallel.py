@@ -24,14 +24,13 @@ on Ray and on one worker, and ``ray_vs_local`` > 1 means Ray was faster.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from benchmarks._common import interleaved_best, load_average, write_results
 from benchmarks.backtest import N_BARS, WINDOWS, random_walk, vectorbt_sweep
+from ntlab._ray import LocalCluster
 from ntlab.backtest import EventSettings, sweep
 from ntlab.backtest._parallel import shutdown_pool
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
@@ -50,42 +49,6 @@ def _sweep(data, **kw):
 
 def _small_grid(n: int) -> dict:
     return {"fast": list(WINDOWS[:n]), "slow": list(WINDOWS[:n])}
-
-
-class _Cluster:
-    """A one-node Ray cluster started with ``ray start`` (as a user would), stopped at the end."""
-
-    def __init__(self, cpus: int) -> None:
-        import socket
-
-        self.temp = tempfile.mkdtemp(prefix="ntbench", dir="/tmp")
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
-        subprocess.run(
-            [RAY, "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
-             f"--num-cpus={cpus}", "--include-dashboard=false", "--disable-usage-stats",
-             f"--temp-dir={self.temp}", "--object-store-memory=100000000"],
-            env=env, check=True, capture_output=True, timeout=300,
-        )  # fmt: skip
-        os.environ["RAY_ADDRESS"] = f"127.0.0.1:{port}"
-        os.environ["RAY_AUTH_MODE"] = "disabled"
-
-    def stop(self) -> None:
-        import shutil
-
-        import psutil
-
-        mine = [p for p in psutil.process_iter(["cmdline"])
-                if p.pid != os.getpid() and any(self.temp in a for a in (p.info["cmdline"] or []))]  # fmt: skip
-        for p in mine:
-            p.terminate()
-        _, alive = psutil.wait_procs(mine, timeout=15)
-        for p in alive:
-            p.kill()
-        os.environ.pop("RAY_ADDRESS", None)
-        shutil.rmtree(self.temp, ignore_errors=True)
 
 
 def _row(work, engine, seconds, cells, base, cores, **extra):
@@ -124,7 +87,11 @@ def core_rows(t0: float) -> list[dict]:
 
 def ray_rows() -> list[dict]:
     cores = os.cpu_count() or 1
-    cluster = _Cluster(cores)
+    try:
+        cluster = LocalCluster(nodes=1, cpus=cores)
+    except RuntimeError as exc:  # a busy machine can keep Ray from starting: say so
+        return [{"work": "Ray sweeps", "engine": f"not measured: {str(exc).splitlines()[-1]}"}]
+    os.environ["RAY_ADDRESS"], os.environ["RAY_AUTH_MODE"] = cluster.address, "disabled"
     rows = []
     try:
         for m, n in ((2, 10), (2, 50), (20, 50)):
@@ -149,6 +116,7 @@ def ray_rows() -> list[dict]:
                      best["ray"], cells, base, cores, ray_vs_local=base / best["ray"])
             )  # fmt: skip
     finally:
+        os.environ.pop("RAY_ADDRESS", None)
         cluster.stop()
     return rows
 

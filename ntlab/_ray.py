@@ -16,7 +16,7 @@ from typing import Any
 
 from ntlab._optional import attempt_import
 
-__all__ = ["ray_session"]
+__all__ = ["LocalCluster", "ray_session"]
 
 
 def _worker_env() -> dict[str, str]:
@@ -57,3 +57,75 @@ def ray_session(num_cpus: int | None = None) -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+class LocalCluster:
+    """A Ray cluster of ``nodes`` nodes on this machine, started with ``ray start`` as a user would.
+
+    For tests and benchmarks: every node binds 127.0.0.1 with ``cpus`` CPUs and a small
+    object store; the head records itself in a private temp dir, and ``address`` is what
+    ``RAY_ADDRESS`` should hold to reach it. :meth:`stop` ends the cluster's processes (each
+    carries that temp dir in its command line) and no other Ray on the machine.
+    """
+
+    def __init__(self, nodes: int = 2, cpus: int = 1, *, timeout: float = 300) -> None:
+        import shutil
+        import subprocess
+        import sys
+        import tempfile
+
+        ray_cli = str(Path(sys.executable).with_name("ray"))
+        self.temp = tempfile.mkdtemp(prefix="ntray", dir="/tmp")  # Ray's socket paths must be short
+        # token auth off for this private cluster; a busy machine starts the agents slowly
+        self.env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+                    "RAY_agent_register_timeout_ms": "180000", **_worker_env()}  # fmt: skip
+        port = _free_port()
+        self.address = f"127.0.0.1:{port}"
+        common = ["--node-ip-address=127.0.0.1", f"--num-cpus={cpus}", "--disable-usage-stats",
+                  "--object-store-memory=80000000"]  # fmt: skip
+        head = ["--head", f"--port={port}", "--include-dashboard=false", f"--temp-dir={self.temp}"]
+        try:
+            for k in range(nodes):
+                where = head if k == 0 else [f"--address={self.address}"]
+                cmd = [ray_cli, "start", *where, *common, *_agent_ports()]
+                done = subprocess.run(
+                    cmd, env=self.env, capture_output=True, text=True, timeout=timeout
+                )
+                if done.returncode != 0:
+                    raise RuntimeError(f"ray start (node {k}) failed: {done.stderr.strip()[-600:]}")
+        except BaseException:
+            self.stop()
+            shutil.rmtree(self.temp, ignore_errors=True)
+            raise
+
+    def stop(self) -> None:
+        """End this cluster's processes (SIGTERM, then SIGKILL after 15 s)."""
+        import shutil
+
+        import psutil
+
+        mine = [p for p in psutil.process_iter(["cmdline"])
+                if p.pid != os.getpid() and any(self.temp in a for a in (p.info["cmdline"] or []))]  # fmt: skip
+        for p in mine:
+            with contextlib.suppress(psutil.Error):
+                p.terminate()
+        _, alive = psutil.wait_procs(mine, timeout=15)
+        for p in alive:
+            with contextlib.suppress(psutil.Error):
+                p.kill()
+        shutil.rmtree(self.temp, ignore_errors=True)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _agent_ports() -> list[str]:
+    """Fixed ports for a node's agents: the raylet then need not wait for them to write theirs."""
+    names = ("dashboard-agent-grpc-port", "dashboard-agent-listen-port", "runtime-env-agent-port",
+             "metrics-export-port")  # fmt: skip
+    return [f"--{name}={_free_port()}" for name in names]

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ntlab._memory import release_unused
 from ntlab._time import iso_utc, now_utc, to_utc
 from ntlab.data.replay import BarBatch
 from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError
@@ -334,6 +335,7 @@ class TradingSession:
         elif not getattr(self.market, "ephemeral", False):
             self._check_fresh()
         self.state = "running"
+        release_unused()  # set-up's scratch memory back to the OS: a session idles at its size
 
     def _strategies(self, req: dict[str, Any]) -> list[Strategy]:
         """The request's strategy specs as objects (:func:`ntlab.strategies.resolve_strategy`:

@@ -1,7 +1,7 @@
 """A real two-node Ray cluster on this machine: ntlab connects to it and leaves it running.
 
-``ray start --head`` plus a second ``ray start --address`` (one CPU each, 127.0.0.1), as a
-user would start them; RAY_ADDRESS points ntlab at it. A sweep, a walk-forward and a
+``ray start --head`` plus a second ``ray start --address`` (one CPU each, 127.0.0.1, through
+:class:`ntlab._ray.LocalCluster`), as a user would start them; RAY_ADDRESS points ntlab at it. A sweep, a walk-forward and a
 notebook grid run on it and give the local results bit for bit. The cluster's processes
 (every one carries the cluster's own temp dir in its command line) are stopped at the end,
 and only they: other Ray instances on the machine are left alone.
@@ -10,12 +10,6 @@ and only they: other Ray instances on the machine are left alone.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -27,66 +21,24 @@ from ntlab.strategies.sma_cross import SmaCross
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray")
 GRID = {"fast": [3, 5, 8], "slow": [5, 20, 40]}
-RAY = str(Path(sys.executable).with_name("ray"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _agent_ports() -> list[str]:
-    """Fixed ports for a node's agents: the raylet then need not wait for them to write theirs."""
-    names = ("dashboard-agent-grpc-port", "dashboard-agent-listen-port", "runtime-env-agent-port",
-             "metrics-export-port")  # fmt: skip
-    return [f"--{name}={_free_port()}" for name in names]
-
-
-def _stop(marker: str) -> None:
-    import psutil
-
-    mine = [
-        p
-        for p in psutil.process_iter(["cmdline"])
-        if p.pid != os.getpid() and any(marker in a for a in (p.info["cmdline"] or []))
-    ]
-    for p in mine:
-        p.terminate()
-    _, alive = psutil.wait_procs(mine, timeout=15)
-    for p in alive:
-        p.kill()
 
 
 @pytest.fixture(scope="module")
 def cluster():
-    root = Path(__file__).resolve().parents[3]
-    temp = tempfile.mkdtemp(prefix="ntray", dir="/tmp")  # short: Ray's socket paths must fit
-    # a busy machine starts the agents slowly: give them time (Ray's default is 30 s)
-    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
-           "PYTHONPATH": str(root), "RAY_agent_register_timeout_ms": "180000"}  # fmt: skip
-    port = _free_port()
-    common = ["--node-ip-address=127.0.0.1", "--num-cpus=1", "--object-store-memory=80000000",
-              "--disable-usage-stats"]  # fmt: skip
-    head = [RAY, "start", "--head", f"--port={port}", "--include-dashboard=false",
-            f"--temp-dir={temp}", *common, *_agent_ports()]  # fmt: skip
-    node = [RAY, "start", f"--address=127.0.0.1:{port}", *common, *_agent_ports()]
+    from ntlab._ray import LocalCluster
+
+    nodes = LocalCluster(nodes=2, cpus=1)
     saved = {k: os.environ.get(k) for k in ("RAY_ADDRESS", "RAY_AUTH_MODE")}
+    os.environ["RAY_ADDRESS"], os.environ["RAY_AUTH_MODE"] = nodes.address, "disabled"
     try:
-        for cmd in (head, node):
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-            assert done.returncode == 0, f"{' '.join(cmd[1:3])} failed:\n{done.stderr[-2000:]}"
-        os.environ["RAY_ADDRESS"] = f"127.0.0.1:{port}"
-        os.environ["RAY_AUTH_MODE"] = "disabled"
-        yield f"127.0.0.1:{port}"
+        yield nodes.address
     finally:
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-        _stop(temp)
-        shutil.rmtree(temp, ignore_errors=True)
+        nodes.stop()
 
 
 def _nodes_alive() -> int:
