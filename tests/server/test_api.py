@@ -239,3 +239,11 @@ def test_neural_train_then_forecast_equal_the_forecaster(server, api):
         seed.json()["forecasts"][0]["predictions"], ref["predictions"], rtol=1e-6
     )
     assert api.post("/neural/forecast", json={"model_id": "nope"}).status_code == 404
+
+
+def test_news_analyze_scores_with_the_library(api):
+    news = pytest.importorskip("ntlab.service.news")  # lands with the MCP work (issue 18)
+    headlines = ["Apple beats estimates and raises guidance", "Shares plunge after the downgrade"]
+    r = api.post("/news/analyze", json={"headlines": headlines})
+    assert r.status_code == 200, r.text
+    assert r.json() == news.score_headlines(news.HeadlinesRequest(headlines=headlines))
