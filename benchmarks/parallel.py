@@ -15,7 +15,9 @@ combination). Contenders, taking turns every round (best of the rounds, after a 
   per core, started by this benchmark before timing and stopped after it);
 - vectorbt ``MA.run_combs`` + ``from_signals`` (fills at the signal bar's close).
 
-Every table is checked to equal the one-worker table before anything is timed.
+Every table is checked to equal the one-worker table before anything is timed. The
+look-ahead pre-check of every combination is off here (``allow_lookahead=True``; it runs
+before, and apart from, the parallel execution, and ``benchmarks/backtest.py`` times it).
 ``speedup`` = the one-worker time / this row's time; ``per_core`` = speedup / cores used.
 The Ray rows answer "from what work size does Ray pay off here": the grid sizes are run
 on Ray and on one worker, and ``ray_vs_local`` > 1 means Ray was faster.
@@ -44,7 +46,9 @@ RAY = str(Path(sys.executable).with_name("ray"))
 
 
 def _sweep(data, **kw):
-    return sweep(SmaCross, data, GRID, settings=SETTINGS, progress=False, **kw).table
+    return sweep(
+        SmaCross, data, GRID, settings=SETTINGS, progress=False, allow_lookahead=True, **kw
+    ).table
 
 
 def _small_grid(n: int) -> dict:
@@ -97,13 +101,23 @@ def ray_rows() -> list[dict]:
         for m, n in ((2, 10), (2, 50), (20, 50)):
             data = random_walk(m=m)
             grid = _small_grid(n)
-            local = sweep(SmaCross, data, grid, settings=SETTINGS, progress=False).table
-            remote = sweep(SmaCross, data, grid, settings=SETTINGS, progress=False, engine="ray")
+            local = sweep(
+                SmaCross, data, grid, settings=SETTINGS, progress=False, allow_lookahead=True
+            ).table
+            remote = sweep(
+                SmaCross,
+                data,
+                grid,
+                settings=SETTINGS,
+                progress=False,
+                allow_lookahead=True,
+                engine="ray",
+            )
             assert remote.table.equals(local), "the Ray table differs from the local table"
             best = interleaved_best(
                 {
-                    "local": lambda d=data, g=grid: sweep(SmaCross, d, g, settings=SETTINGS, progress=False),
-                    "ray": lambda d=data, g=grid: sweep(SmaCross, d, g, settings=SETTINGS, progress=False, engine="ray"),
+                    "local": lambda d=data, g=grid: sweep(SmaCross, d, g, settings=SETTINGS, progress=False, allow_lookahead=True),
+                    "ray": lambda d=data, g=grid: sweep(SmaCross, d, g, settings=SETTINGS, progress=False, allow_lookahead=True, engine="ray"),
                 },
                 rounds=3,
             )  # fmt: skip
