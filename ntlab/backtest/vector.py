@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
-from ntlab.backtest._common import resolve_signals
+from ntlab.backtest._common import check_summary, resolve_checked
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
@@ -101,7 +101,7 @@ def run_vector(
     """
     cfg = settings or VectorSettings()
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
-    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
+    signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     close = data.close
     price = data.open if (cfg.fill_at == "next_open" and data.has("open")) else close
     pf = vbt.Portfolio.from_orders(
@@ -134,7 +134,11 @@ def run_vector(
         ),
         init_cash=cfg.init_cash,
         periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
-        settings={**asdict(cfg), "stops": "not modelled by the vector path"},
+        settings={
+            **asdict(cfg),
+            "stops": "not modelled by the vector path",
+            "lookahead_check": check_summary(check, allow_lookahead),
+        },
         orders=pd.DataFrame(
             {
                 "time": data.index[orders["idx"]],

@@ -155,6 +155,7 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
     name = "enhanced_momentum"
     Config = EnhancedMomentumConfig
     side_inputs = ("news",)
+    time_inputs = {"news": "published"}
     examples: ClassVar[tuple[Example, ...]] = (
         Example(
             "stocks",

@@ -388,6 +388,7 @@ class Mirror(SideInputs, Streaming, Strategy):
 
     name = "mirror"
     side_inputs = ("filings",)
+    time_inputs = {"filings": "filing_date"}
     Config = MirrorConfig
     examples: ClassVar[tuple[Example, ...]] = (
         Example(

@@ -120,6 +120,7 @@ class NeuralSentiment(SideInputs, NeuralStrategy):
     Config = NeuralSentimentConfig
     Stream = NeuralSentimentStream
     side_inputs = ("news",)
+    time_inputs = {"news": "published"}
     examples: ClassVar[tuple[Example, ...]] = (
         Example(
             "stocks",

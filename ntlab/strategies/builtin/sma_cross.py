@@ -94,6 +94,7 @@ class SmaCross(Strategy):
     """Long while the fast SMA is above the slow SMA (see the module docstring)."""
 
     name = "sma_cross"
+    per_symbol = True
     Config = SmaCrossConfig
 
     @property
