@@ -61,7 +61,7 @@ from benchmarks._common import best_time, interleaved_best, write_results
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector, sweep
 from ntlab.data import MarketData
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 N_BARS, N_SYMBOLS, N_BACKTRADER = 2520, 100, 5
 FEES, STOP, TAKE = 0.001, 0.05, 0.10

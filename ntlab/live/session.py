@@ -120,6 +120,7 @@ class TradingSession:
         self.decision_cpu = LatencyStats()  # the decision's CPU time (no wait for a core)
         self.counts = Counters()
         self.recovery: dict[str, Any] | None = None
+        self._snapshot: SessionStatus | None = None
         self._reset_clock()
 
     def _reset_clock(self) -> None:
@@ -146,6 +147,9 @@ class TradingSession:
                 return self._response("already_running")
         if self.conn is not None:  # a finished run still holds its broker and journal
             self.stop()
+        # what status() shows while the start holds the session (opening the strategies'
+        # streams may compile their kernels for seconds)
+        self._snapshot = (self._snapshot or self._idle_status()) | {"state": "starting"}
         with self._lock:
             try:
                 self._open(dict(req))
@@ -211,60 +215,87 @@ class TradingSession:
             return final
 
     def status(self) -> SessionStatus:
-        """A consistent snapshot (cheap: no broker call)."""
-        with self._lock:
-            pf, req = self.portfolio, self.request or {}
-            when = None if self.bar_time is None else self.bar_time.to_pydatetime()
-            equity = pf.equity if pf is not None else 0.0
-            gross = pf.gross_exposure if pf is not None else 0.0
-            breaker = self.gate.breaker if self.gate is not None else None
-            working = self.book.working() if self.book is not None else []
-            limits = self.gate.limits if self.gate is not None else None
-            return SessionStatus(
-                session_id=self.session_id,
-                state=self.state,
-                timestamp=_now_ms(),
-                bar_time=None if when is None else self.bar_time.isoformat(),
-                bars_processed=self.bars,
-                active_strategies=list(req.get("strategies", [])),
-                symbols=list(req.get("symbols", [])),
-                cash=pf.cash if pf is not None else 0.0,
-                equity=equity,
-                realized_pnl=float(pf.realized.sum()) if pf is not None else 0.0,
-                unrealized_pnl=pf.unrealized if pf is not None else 0.0,
-                fees=pf.fees if pf is not None else 0.0,
-                positions=pf.positions(when or now_utc(), self.book.manual_qty)
-                if pf is not None
-                else [],
-                open_orders=[self._order_dict(t) for t in working],
-                recent_fills=list(self._fills),
-                risk={
-                    "equity": equity,
-                    "peak_equity": self._peak,
-                    "drawdown": 1 - equity / self._peak if self._peak > 0 else 0.0,
-                    "max_drawdown": self._max_dd,
-                    "gross_exposure": gross,
-                    "leverage": gross / equity if equity > 0 else 0.0,
-                },
-                circuit_breaker={
-                    "tripped": bool(breaker and breaker.halted),
-                    "reason": breaker.reason if breaker else "",
-                    "limit": (limits.max_drawdown or 0.0)
-                    if limits
-                    else RISK_LEVELS.get(req.get("risk_level"), 0.0),
-                },
-                decision_latency_ms=self.latency.summary(),
-                equity_curve=[list(p) for p in self._curve],
-            ) | {
-                "metrics": dict(self.counts)
-                | {"decision_log_records": self.log.n if self.log else 0},
-                "bar_latency_ms": self.bar_latency.summary(),
-                "journal": None if self.journal is None else str(self.journal.path),
-                "decision_log": None
-                if self.log is None or self.log.path is None
-                else str(self.log.path),
-                "recovery": self.recovery,
-            }
+        """A consistent snapshot (cheap: no broker call), and it never waits for a bar.
+
+        While another thread holds the session (a bar being processed, a start compiling
+        its strategies' kernels) this returns the snapshot last taken, at most one bar
+        old, with ``stale: True``; a face polling from its event loop is never blocked.
+        """
+        if not self._lock.acquire(blocking=False):
+            snap = self._snapshot
+            if snap is None:  # first call while the first start holds the session
+                snap = self._idle_status()
+            return snap | {"timestamp": _now_ms(), "stale": True}
+        try:
+            snap = self._build_status()
+            self._snapshot = snap
+            return snap | {"stale": False}
+        finally:
+            self._lock.release()
+
+    def _idle_status(self) -> SessionStatus:
+        req = self.request or {}
+        return SessionStatus(
+            session_id=self.session_id, state=self.state, timestamp=_now_ms(), bar_time=None,
+            bars_processed=self.bars, active_strategies=list(req.get("strategies", [])),
+            symbols=list(req.get("symbols", [])), cash=0.0, equity=0.0, realized_pnl=0.0,
+            unrealized_pnl=0.0, fees=0.0, positions=[], open_orders=[], recent_fills=[],
+            risk={}, circuit_breaker={}, decision_latency_ms={}, equity_curve=[],
+        )  # fmt: skip
+
+    def _build_status(self) -> SessionStatus:
+        """The status, built now (the caller holds the lock)."""
+        pf, req = self.portfolio, self.request or {}
+        when = None if self.bar_time is None else self.bar_time.to_pydatetime()
+        equity = pf.equity if pf is not None else 0.0
+        gross = pf.gross_exposure if pf is not None else 0.0
+        breaker = self.gate.breaker if self.gate is not None else None
+        working = self.book.working() if self.book is not None else []
+        limits = self.gate.limits if self.gate is not None else None
+        return SessionStatus(
+            session_id=self.session_id,
+            state=self.state,
+            timestamp=_now_ms(),
+            bar_time=None if when is None else self.bar_time.isoformat(),
+            bars_processed=self.bars,
+            active_strategies=list(req.get("strategies", [])),
+            symbols=list(req.get("symbols", [])),
+            cash=pf.cash if pf is not None else 0.0,
+            equity=equity,
+            realized_pnl=float(pf.realized.sum()) if pf is not None else 0.0,
+            unrealized_pnl=pf.unrealized if pf is not None else 0.0,
+            fees=pf.fees if pf is not None else 0.0,
+            positions=pf.positions(when or now_utc(), self.book.manual_qty)
+            if pf is not None
+            else [],
+            open_orders=[self._order_dict(t) for t in working],
+            recent_fills=list(self._fills),
+            risk={
+                "equity": equity,
+                "peak_equity": self._peak,
+                "drawdown": 1 - equity / self._peak if self._peak > 0 else 0.0,
+                "max_drawdown": self._max_dd,
+                "gross_exposure": gross,
+                "leverage": gross / equity if equity > 0 else 0.0,
+            },
+            circuit_breaker={
+                "tripped": bool(breaker and breaker.halted),
+                "reason": breaker.reason if breaker else "",
+                "limit": (limits.max_drawdown or 0.0)
+                if limits
+                else RISK_LEVELS.get(req.get("risk_level"), 0.0),
+            },
+            decision_latency_ms=self.latency.summary(),
+            equity_curve=[list(p) for p in self._curve],
+        ) | {
+            "metrics": dict(self.counts) | {"decision_log_records": self.log.n if self.log else 0},
+            "bar_latency_ms": self.bar_latency.summary(),
+            "journal": None if self.journal is None else str(self.journal.path),
+            "decision_log": None
+            if self.log is None or self.log.path is None
+            else str(self.log.path),
+            "recovery": self.recovery,
+        }
 
     def _order_dict(self, t: Tracked) -> dict[str, Any]:
         r = t.request

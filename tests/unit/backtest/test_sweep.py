@@ -16,7 +16,7 @@ from ntlab.backtest.event import simulate
 from ntlab.backtest.sweep import METRICS
 from ntlab.backtest.walkforward import fold_bounds
 from ntlab.errors import ConfigError
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 GRID = {"fast": [3, 5, 8], "slow": [5, 20, 40]}
 
