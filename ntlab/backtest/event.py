@@ -35,6 +35,7 @@ from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.policy import ExecutionPolicy
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.risk._gate_nb import REASONS as GATE_REASONS
 from ntlab.risk.limits import RiskLimits
 from ntlab.risk.periods import resolve_periods
@@ -158,6 +159,8 @@ def prepare(
         bool(settings.stop_on_entry_bar),
     )
     gate = gate_arrays(data, limits, sectors, lot=pol.lot)
+    n = max(data.n_symbols, 1)
+    warn_small_sleeves(settings.init_cash / n, first_prices(prices[3]), pol.lot, n, stacklevel=4)
     return Prepared(
         prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops, gate, ppy
     )

@@ -22,6 +22,7 @@ from ntlab.backtest._common import check_summary, resolve_checked
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Signals, Strategy
 
@@ -103,6 +104,10 @@ def run_vector(
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
     signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     close = data.close
+    if cfg.lot_size is not None:
+        n = max(data.n_symbols, 1)
+        prices = first_prices(close.to_numpy(dtype=float))
+        warn_small_sleeves(cfg.init_cash / n, prices, cfg.lot_size, n)
     price = data.open if (cfg.fill_at == "next_open" and data.has("open")) else close
     pf = vbt.Portfolio.from_orders(
         close=close,

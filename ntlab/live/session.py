@@ -30,11 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ntlab._memory import release_unused
 from ntlab._time import iso_utc, now_utc, to_utc
 from ntlab.data.replay import BarBatch
 from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError
 from ntlab.execution.client import OrderUpdate
 from ntlab.execution.journal import UNSENT, Journal, decision_id
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.live.api import SessionStatus, StartResponse, validate_start_request
 from ntlab.live.decide import EXIT_TAGS, BarDecision, Decider
 from ntlab.live.markets import Connection, Market
@@ -115,6 +117,7 @@ class TradingSession:
         self.gate: RiskGate | None = None
         self.latency = LatencyStats()  # bar close known -> its orders sent (the decision)
         self.bar_latency = LatencyStats()  # bar handed over -> orders sent (fills booked first)
+        self.decision_cpu = LatencyStats()  # the decision's CPU time (no wait for a core)
         self.counts = Counters()
         self.recovery: dict[str, Any] | None = None
         self._snapshot: SessionStatus | None = None
@@ -338,9 +341,13 @@ class TradingSession:
         self.book = OrderBook(symbols)
         self._reset_clock()
         self.latency, self.bar_latency, self.counts = LatencyStats(), LatencyStats(), Counters()
+        self.decision_cpu = LatencyStats()
         known = self.journal.session_config(self.session_id)
         cash = known["init_cash"] if known else conn.client.account().equity
         self.portfolio = Portfolio(symbols, cash)
+        sleeve = min(cash / len(symbols), limits.max_position_value or float("inf"))
+        last = first_prices(history.close.to_numpy(dtype=float)[::-1])
+        warn_small_sleeves(sleeve, last, self.market.policy.lot, len(symbols))
         config = {
             "request": req,
             "strategies": config_strategies,
@@ -359,6 +366,7 @@ class TradingSession:
         elif not getattr(self.market, "ephemeral", False):
             self._check_fresh()
         self.state = "running"
+        release_unused()  # set-up's scratch memory back to the OS: a session idles at its size
 
     def _strategies(self, req: dict[str, Any]) -> list[Strategy]:
         """The request's strategy specs as objects (:func:`ntlab.strategies.resolve_strategy`:
@@ -511,6 +519,7 @@ class TradingSession:
         self._drain(batch.timestamp.to_pydatetime())
         self._retry_unsent()
         t1 = time.perf_counter()  # the previous bar's fills are booked: the decision starts
+        c1 = time.thread_time()
         pf.mark(batch.close)
         self.bar_time, self.bars = batch.timestamp, self.bars + 1
         equity = pf.equity
@@ -535,6 +544,7 @@ class TradingSession:
         t2 = time.perf_counter()
         ms = (t2 - t1) * 1e3
         self.latency.add(ms)
+        self.decision_cpu.add((time.thread_time() - c1) * 1e3)
         self.bar_latency.add((t2 - t0) * 1e3)
         self._log(d, sent, ms)
         self._curve.append([batch.timestamp.value // 1_000_000, equity])
