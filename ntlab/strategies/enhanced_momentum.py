@@ -57,6 +57,20 @@ __all__ = ["EnhancedMomentumConfig", "EnhancedMomentum"]
 
 @dataclass(frozen=True, kw_only=True)
 class EnhancedMomentumConfig(MomentumFeaturesConfig, WalkForwardConfig, SentimentConfig):
+    """Parameters of :class:`EnhancedMomentum` (momentum, model and sentiment settings are inherited).
+
+    Attributes
+    ----------
+    w_momentum, w_ml, w_sentiment : float
+        Weights of the three views in the blend.
+    entry_blend, exit_blend : float
+        Blend needed to enter, and below which to exit.
+    opposition_penalty : float
+        Confidence is multiplied by ``1 - opposition_penalty * |sent|`` when news opposes.
+    allow_short : bool
+        Trade the mirrored short rule too.
+    """
+
     w_momentum: float = 0.5
     w_ml: float = 0.3
     w_sentiment: float = 0.2
