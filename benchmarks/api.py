@@ -39,6 +39,8 @@ FORECAST = {
     "symbols": ["AAPL", "MSFT", "IBM", "GOOG", "FB"],
     "start": "2012-06-01",
 }
+HEADLINES = ["Apple beats estimates and raises its guidance", "Microsoft shares plunge after a downgrade",
+             "IBM announces a new dividend", "Regulators open a probe into the merger"] * 5  # fmt: skip
 RISK = {"spec": "sample:stocks", "symbols": "AAPL,MSFT,IBM"}
 
 #: endpoint -> (seed Python p50 ms, seed target ms)
@@ -46,7 +48,7 @@ SEED = {
     "GET /health": (12, 1), "GET /trading/status": (35, 5), "POST /trading/start": (145, 20),
     "POST /trading/stop": (90, 10), "POST /trading/execute": (180, 20), "GET /portfolio/status": (28, 5),
     "POST /portfolio/rebalance": (450, 50), "POST /neural/forecast": (85, 40), "GET /risk/analysis": (320, 30),
-    "POST /backtest/run": (8200, 2000),
+    "POST /backtest/run": (8200, 2000), "POST /news/analyze": (250, 50),
 }  # fmt: skip
 
 
@@ -218,6 +220,7 @@ def main() -> None:
             "POST /trading/start": _timed(start, 20, 1),
             "GET /risk/analysis": _timed(lambda: c.get("/risk/analysis", params=RISK), 20),
             "POST /backtest/run": _timed(lambda: c.post("/backtest/run", json=BACKTEST), 5, 1),
+            "POST /news/analyze": _timed(lambda: c.post("/news/analyze", json={"headlines": HEADLINES}), 100),
         }  # fmt: skip
         stops = iter(starts)
         http["POST /trading/stop"] = _timed(
@@ -266,7 +269,7 @@ def main() -> None:
         f"{trained['result']['fit_seconds']:.1f} s on {trained['result']['device']}) for 5 symbols; "
         "The peer rows are a bare FastAPI app with one async route on the same uvicorn, called interleaved with "
         "ntlab's /health: what the framework and this machine cost before ntlab does anything. "
-        "/risk/analysis includes a 10,000-path Monte Carlo VaR in its table. /trading/start opens a new "
+        "/news/analyze scores 20 headlines with VADER and the finance overlay. /risk/analysis includes a 10,000-path Monte Carlo VaR in its table. /trading/start opens a new "
         "session each call (data selection, strategy stream warmed on ~2,700 bars of history, a new SQLite "
         "journal). Throughput: 8 client threads in one Python process (the client's own CPU is part of the "
         f"limit). Load average of the machine: {load_before:.1f} before, {load_after:.1f} after (2 cores)."
