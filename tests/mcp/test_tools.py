@@ -80,7 +80,7 @@ def test_lists_at_least_58_tools_in_the_nine_groups(mcp):
 def test_market_tools_match_the_library(mcp):
     from ntlab import indicators as ind
     from ntlab.data import list_samples
-    from ntlab.strategies.pairs import engle_granger_pvalue
+    from ntlab.strategies.builtin.pairs import engle_granger_pvalue
 
     c = close()
     assert [s["name"] for s in call(mcp, "list_datasets")["samples"]] == list(list_samples().index)
