@@ -15,12 +15,15 @@ __all__ = [
     "NotFittedError",
     "NotebookError",
     "NewsQueryError",
+    "JobCancelled",
     "LookAheadError",
     "CheckError",
     "RiskError",
     "ExecutionError",
     "OrderRejectedError",
     "BrokerConnectionError",
+    "JournalError",
+    "ReconciliationError",
     "NotFoundError",
     "NtlabWarning",
 ]
@@ -73,6 +76,10 @@ class NewsQueryError(DataError):
     """A news query parameter is invalid (the local exchange answers HTTP 422 with the message)."""
 
 
+class JobCancelled(NtlabError):
+    """Raised inside a job's progress callback once the job has been cancelled."""
+
+
 class LookAheadError(NtlabError):
     """A strategy's signals use data from the future (failed the causality check)."""
 
@@ -95,6 +102,16 @@ class OrderRejectedError(ExecutionError):
 
 class BrokerConnectionError(ExecutionError):
     """The broker could not be reached after retries."""
+
+
+class JournalError(ExecutionError):
+    """A session's journal cannot be trusted or used: damaged, read-only, emptied, replaced,
+    or held by another running session. Nothing was written to it or sent to the broker."""
+
+
+class ReconciliationError(ExecutionError):
+    """The journal and the broker disagree about positions, orders or the bar clock; the
+    session does not trade on either belief until told which one holds."""
 
 
 class NtlabWarning(UserWarning):

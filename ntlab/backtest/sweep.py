@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
+from ntlab.backtest.overfit import overfitting_stats
 from ntlab.backtest.vector import VectorSettings, run_vector
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
@@ -29,6 +30,8 @@ from ntlab.strategies.base import Strategy
 from ntlab.strategies.registry import resolve_strategy
 
 __all__ = ["SweepResult", "sweep", "param_grid", "random_params", "METRICS"]
+
+RETURNS_KEY = "_returns"  # per-bar returns of a row, taken out of the table by sweep()
 
 METRICS = (
     "total_return",
@@ -59,6 +62,13 @@ class SweepResult:
         ValueError); the sweep records them as invalid and goes on with the others.
     periods_per_year : float
         Bars per year behind the annualised scores.
+    returns : ndarray of shape (n_bars, n_trials) or None
+        Per-bar returns of every combination (the rows of ``table``; the first bar 0, as
+        in the scores), for the overfitting statistics.
+    overfitting : dict
+        :func:`ntlab.backtest.overfit.overfitting_stats` of the search: ``trials``, the
+        best combination's (by ``metric``) Sharpe, the Sharpe ratio the best of that many
+        unskilled trials would reach, its deflated Sharpe ratio and the PBO by CSCV.
     """
 
     table: pd.DataFrame
@@ -67,6 +77,8 @@ class SweepResult:
     strategy: str
     skipped: int = 0
     periods_per_year: float = float("nan")
+    returns: np.ndarray | None = None
+    overfitting: dict[str, float] = field(default_factory=dict)
 
     def best(self, metric: str | None = None) -> dict[str, Any]:
         """Parameters of the best combination (NaN scores never win; ties keep the first)."""
@@ -171,19 +183,26 @@ def evaluate(
     start: int = 0,
     prepared: Prepared | None = None,
     ppy: float | None = None,
-) -> dict[str, float]:
+    keep_returns: bool = False,
+) -> dict[str, Any]:
     """Metrics of one backtest without building a full result (the sweep's inner step).
 
     With ``start > 0`` (event engine only) the book opens at bar ``start`` and the
     metrics cover bars ``start - 1 ..`` (the earlier bars are history for the signals).
+    ``keep_returns`` adds the per-bar returns (``RETURNS_KEY``, shape (n_bars,), the first
+    0 as in the scores) for the overfitting statistics.
     """
     ppy = ppy or resolve_periods(settings.periods_per_year, data.index)
     signals = strategy.signals(data)
     if isinstance(settings, VectorSettings):
         if start:
             raise ConfigError("the vector path cannot start the book late; use the event engine")
-        s = run_vector(signals, data, settings).summary()
-        return {k: s[k] for k in METRICS}
+        res = run_vector(signals, data, settings)
+        s = res.summary()
+        out = {k: s[k] for k in METRICS}
+        if keep_returns:
+            out[RETURNS_KEY] = res.returns.to_numpy()
+        return out
     prep = prepared or prepare(data, settings)
     n, m = prep.prices[3].shape
     if signals.target.shape != (n, m):
@@ -192,7 +211,11 @@ def evaluate(
         )
     equity, _, _, rec, _, _, _ = simulate(signals, data, settings, start=start, prepared=prep)
     n_trades = len(trades_nb(rec, m, n - 1, np.zeros(m)))
-    return score_equity(equity[max(start - 1, 0) :], n_trades, ppy)
+    curve = equity[max(start - 1, 0) :]
+    out: dict[str, Any] = score_equity(curve, n_trades, ppy)
+    if keep_returns:
+        out[RETURNS_KEY] = np.concatenate([[0.0], curve[1:] / curve[:-1] - 1.0])
+    return out
 
 
 def _run_chunk(
@@ -203,7 +226,8 @@ def _run_chunk(
     ppy = resolve_periods(settings.periods_per_year, data.index)
     rows = []
     for c in configs:
-        rows.append(evaluate(cls(config=c), data, settings, prepared=prep, ppy=ppy))
+        strategy = cls(config=c)
+        rows.append(evaluate(strategy, data, settings, prepared=prep, ppy=ppy, keep_returns=True))
         if progress is not None:
             progress.update(1)
     return rows
@@ -268,15 +292,29 @@ def sweep(
             total=len(configs), desc=f"sweep {base.name}", disable=not progress, leave=False
         ) as bar:
             rows = _run_chunk(cls, configs, data, cfg, bar)
+    curves = np.column_stack([row.pop(RETURNS_KEY) for row in rows])
     table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
+    ppy = resolve_periods(cfg.periods_per_year, data.index)
     return SweepResult(
         table=table,
         params=list(grid),
         metric=metric,
         strategy=base.name,
         skipped=skipped,
-        periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
+        periods_per_year=ppy,
+        returns=curves,
+        overfitting=search_stats(curves, table[metric].to_numpy(dtype=float), ppy),
     )
+
+
+def search_stats(curves: np.ndarray, scores: np.ndarray, ppy: float) -> dict[str, float]:
+    """Overfitting statistics of a search whose pick is the best of ``scores`` (NaN: none)."""
+    if not np.isfinite(scores).any() or curves.shape[0] < 3:
+        nan = float("nan")
+        names = ("best_sharpe", "expected_max_sharpe", "deflated_sharpe", "pbo", "pbo_splits")
+        names += ("trial_sharpe_variance",)
+        return {"trials": float(curves.shape[1]), **dict.fromkeys(names, nan)}
+    return overfitting_stats(curves, int(np.nanargmax(scores)), ppy)
 
 
 def _run_ray(

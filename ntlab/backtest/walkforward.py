@@ -20,6 +20,7 @@ from ntlab._optional import attempt_import
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
+from ntlab.backtest.overfit import deflated_sharpe_ratio
 from ntlab.backtest.sweep import METRICS, score_equity, sweep
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
@@ -39,7 +40,9 @@ class WalkForwardResult:
     ----------
     folds : DataFrame
         One row per fold: train/test start and end times, the chosen parameters, the
-        training score and the out-of-sample metrics.
+        training score, the training search's overfitting statistics (``trials``,
+        ``train_deflated_sharpe``, ``train_pbo``, see :mod:`ntlab.backtest.overfit`) and
+        the out-of-sample metrics.
     equity : Series
         Out-of-sample equity, starting from ``init_cash``, over the test bars.
     periods_per_year : float
@@ -60,14 +63,37 @@ class WalkForwardResult:
         return r
 
     def summary(self) -> dict[str, float]:
-        """Out-of-sample metrics of the stitched curve."""
+        """Out-of-sample metrics of the stitched curve, with the search's overfitting figures.
+
+        ``trials`` is the number of configurations each fold's search tried; ``pbo`` the
+        mean of the folds' training PBO; ``deflated_sharpe`` deflates the out-of-sample
+        curve's Sharpe ratio as if it were the best of ``trials`` (with the folds' mean
+        trial-Sharpe variance): the conservative reading, since each fold's pick was the
+        best of that many.
+        """
         ppy = self.periods_per_year
         if not ppy > 0:
             ppy = measures.periods_per_year(self.equity.index)  # type: ignore[arg-type]
         out = score_equity(self.equity.to_numpy(), int(self.folds["test_trades"].sum()), ppy)
         out["folds"] = float(len(self.folds))
         out["periods_per_year"] = float(ppy)
+        out.update(self._overfitting())
         return out
+
+    def _overfitting(self) -> dict[str, float]:
+        f = self.folds
+        if "trials" not in f or len(self.equity) < 3:
+            return {}
+        trials = int(f["trials"].max())
+        var = float(f["trial_sharpe_variance"].mean())
+        dsr = deflated_sharpe_ratio(
+            self.returns.to_numpy(), n_trials=trials, sr_variance=var if var == var else 0.0
+        )[0]
+        return {
+            "trials": float(trials),
+            "deflated_sharpe": dsr,
+            "pbo": float(f["train_pbo"].mean()),
+        }
 
     def plot(self, **opts: Any) -> Any:
         """The out-of-sample equity curve (hvplot), folds marked by their start."""
@@ -187,6 +213,10 @@ def walk_forward(
                 "test_end": index[seg_end - 1],
                 **best,
                 f"train_{metric}": train_score,
+                "trials": res.overfitting["trials"],
+                "train_deflated_sharpe": res.overfitting["deflated_sharpe"],
+                "train_pbo": res.overfitting["pbo"],
+                "trial_sharpe_variance": res.overfitting["trial_sharpe_variance"],
                 **{f"test_{m}": v for m, v in scores.items()},
             }
         )

@@ -14,8 +14,8 @@ from typing import Any
 __all__ = [
     "ExplorerModel",
     "app_page",
+    "dashboard_session",
     "LiveMonitor",
-    "ReplaySession",
     "ResearchExplorer",
     "TradingConsole",
     "TradingSessionAPI",
@@ -28,12 +28,12 @@ _WHERE = {
     "ExplorerModel": "ntlab.dashboards.explorer_model",
     "app_page": "ntlab.dashboards._widgets",
     "LiveMonitor": "ntlab.dashboards.monitor",
-    "ReplaySession": "ntlab.dashboards.replay_session",
     "ResearchExplorer": "ntlab.dashboards.explorer",
     "TradingConsole": "ntlab.dashboards.console",
     "TradingSessionAPI": "ntlab.live.api",
-    "set_session_factory": "ntlab.live.api",
-    "shared_session": "ntlab.live.api",
+    "dashboard_session": "ntlab.dashboards.session",
+    "set_session_factory": "ntlab.dashboards.session",
+    "shared_session": "ntlab.dashboards.session",
     "validate_start_request": "ntlab.live.api",
 }
 

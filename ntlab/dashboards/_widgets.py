@@ -78,7 +78,10 @@ class Busy(pn.viewable.Viewer):
             self._end(button)
 
     def run_now(self, fn: Callable[[], Any], what: str = "") -> Any:
-        """``fn()`` on this thread (for page load and quick actions); None when it failed."""
+        """``fn()`` on this thread (for page load and quick actions); None when it failed.
+
+        The last message is cleared first: an error stays only while it is current."""
+        self.message.visible = False
         try:
             return fn()
         except Exception as exc:

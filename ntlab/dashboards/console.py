@@ -12,9 +12,10 @@ import panel as pn
 import param
 
 from ntlab.dashboards._widgets import Busy, SessionView
+from ntlab.dashboards.session import shared_session
 from ntlab.errors import ConfigError
-from ntlab.live.api import RISK_LEVELS, shared_session
-from ntlab.model import OrderRequest
+from ntlab.live.api import RISK_LEVELS
+from ntlab.model import OrderRequest, OrderType
 from ntlab.strategies import available
 
 __all__ = ["TradingConsole", "REFRESH_MS"]
@@ -79,8 +80,25 @@ class TradingConsole(pn.viewable.Viewer):
         self.order_qty = pn.widgets.FloatInput(
             label="Quantity (shares)", value=10.0, step=1, css_classes=["ntlab-order-qty"]
         )
+        self.order_type = pn.widgets.Select(
+            label="Order type",
+            options=[t.value for t in OrderType],
+            value="market",
+            css_classes=["ntlab-order-type"],
+        )
+        self.limit_price = pn.widgets.FloatInput(
+            label="Limit price (limit, stop_limit)", value=None, step=0.5,
+            css_classes=["ntlab-limit-price"],
+        )  # fmt: skip
+        self.stop_price = pn.widgets.FloatInput(
+            label="Stop price (stop, stop_limit)", value=None, step=0.5,
+            css_classes=["ntlab-stop-price"],
+        )  # fmt: skip
+        self.time_in_force = pn.widgets.Select(
+            label="Time in force", options=["day", "gtc"], value="gtc"
+        )
         self.submit_button = pn.widgets.Button(
-            label="Place market order", color="primary", css_classes=["ntlab-submit"]
+            label="Place order", color="primary", css_classes=["ntlab-submit"]
         )
         self.open_orders = pn.widgets.Select(label="Open order", options=[])
         self.cancel_button = pn.widgets.Button(label="Cancel order", css_classes=["ntlab-cancel"])
@@ -136,18 +154,40 @@ class TradingConsole(pn.viewable.Viewer):
         )
 
     def order_request(self) -> OrderRequest:
+        """The OrderRequest the ticket describes (prices only where its type takes them)."""
         symbol, qty = self.order_symbol.value.strip().upper(), self.order_qty.value
         if not symbol:
             raise ConfigError("give the order a symbol, e.g. AAPL")
         if qty is None or qty <= 0:
             raise ConfigError(f"quantity must be a positive number of shares, got {qty}")
+        kind = OrderType(self.order_type.value)
+        prices = {}
+        for name, widget, types in (
+            ("limit_price", self.limit_price, (OrderType.LIMIT, OrderType.STOP_LIMIT)),
+            ("stop_price", self.stop_price, (OrderType.STOP, OrderType.STOP_LIMIT)),
+        ):
+            if kind in types:
+                if widget.value is None or not widget.value > 0:
+                    label = name.replace("_", " ")
+                    raise ConfigError(
+                        f"a {kind.value} order needs a positive {label}, got {widget.value}"
+                    )
+                prices[name] = float(widget.value)
         return OrderRequest(
-            symbol=symbol, side=self.order_side.value, quantity=float(qty), strategy_id="manual"
-        )
+            symbol=symbol, side=self.order_side.value, quantity=float(qty), order_type=kind,
+            time_in_force="day" if kind is OrderType.MARKET else self.time_in_force.value,
+            strategy_id="manual", **prices,
+        )  # fmt: skip
 
     def submit(self) -> None:
         def said(o) -> str:
-            return f"Order {o.order_id[:8]} accepted: {o.side.value} {o.quantity:g} {o.symbol} at the next bar's open"
+            what = f"Order {o.order_id[:8]} accepted: {o.side.value} {o.quantity:g} {o.symbol}"
+            if o.order_type is OrderType.MARKET:
+                return f"{what} at the next bar's open"
+            levels = ", ".join(
+                f"{k} {v:,.2f}" for k, v in (("stop", o.stop_price), ("limit", o.limit_price)) if v
+            )
+            return f"{what} as a {o.order_type.value} order ({levels}, {o.time_in_force.value})"
 
         self._act(lambda: self.session.submit_order(self.order_request()), said)
 
@@ -193,6 +233,10 @@ class TradingConsole(pn.viewable.Viewer):
             self.order_symbol,
             self.order_side,
             self.order_qty,
+            self.order_type,
+            self.limit_price,
+            self.stop_price,
+            self.time_in_force,
             self.submit_button,
             pn.pane.Markdown("### Open orders"),
             self.open_orders,

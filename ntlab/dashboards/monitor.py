@@ -12,7 +12,7 @@ import panel as pn
 import param
 
 from ntlab.dashboards._widgets import SessionView
-from ntlab.live.api import shared_session
+from ntlab.dashboards.session import shared_session
 
 __all__ = ["LiveMonitor", "REFRESH_MS"]
 

@@ -24,9 +24,9 @@ _LABELS = {
 }
 
 
-def _when(iso: str) -> str:
-    """``2010-03-11T05:00:00Z`` -> ``2010-03-11 05:00`` (UTC)."""
-    return pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
+def _when(iso: str | None) -> str:
+    """``2010-03-11T05:00:00Z`` -> ``2010-03-11 05:00`` (UTC); '' when unknown."""
+    return "" if not iso else pd.Timestamp(iso).strftime("%Y-%m-%d %H:%M")
 
 
 def metrics_frame(summary: dict[str, float]) -> pd.DataFrame:
@@ -62,8 +62,14 @@ def positions_frame(status: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).set_index("symbol")
 
 
+def _price(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def orders_frame(status: dict[str, Any]) -> pd.DataFrame:
-    """Open orders: id, symbol, side, qty, type, submitted (bar time)."""
+    """Open orders: id, symbol, side, qty, type, limit and stop prices, submitted (bar
+    time), reason (signal, manual, stop-loss, ...)."""
+    columns = ["order id", "symbol", "side", "qty", "type", "limit", "stop", "submitted", "reason"]
     rows = [
         {
             "order id": o["orderId"],
@@ -71,15 +77,19 @@ def orders_frame(status: dict[str, Any]) -> pd.DataFrame:
             "side": o["side"],
             "qty": o["quantity"],
             "type": o["orderType"],
-            "submitted": _when(o["submittedAt"]),
+            "limit": _price(o.get("limitPrice")),
+            "stop": _price(o.get("stopPrice")),
+            "submitted": _when(o.get("submittedAt")),
+            "reason": o.get("reason", ""),
         }
         for o in status.get("open_orders", [])
     ]
-    return pd.DataFrame(rows, columns=["order id", "symbol", "side", "qty", "type", "submitted"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def fills_frame(status: dict[str, Any], last: int = 12) -> pd.DataFrame:
-    """The newest fills first: time, symbol, side, qty, price, commission."""
+    """The newest fills first: time, symbol, side, qty, price, commission, and the reason
+    (signal, stop-loss, take-profit, manual, flatten; what the risk gate or the breaker did)."""
     rows = [
         {
             "time": _when(f["timestamp"]),
@@ -88,10 +98,12 @@ def fills_frame(status: dict[str, Any], last: int = 12) -> pd.DataFrame:
             "qty": f["quantity"],
             "price": round(f["price"], 4),
             "commission": round(f["commission"], 2),
+            "reason": f.get("reason", ""),
         }
         for f in reversed(status.get("recent_fills", [])[-last:])
     ]
-    return pd.DataFrame(rows, columns=["time", "symbol", "side", "qty", "price", "commission"])
+    columns = ["time", "symbol", "side", "qty", "price", "commission", "reason"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _breaker(status: dict[str, Any], breaker: dict[str, Any]) -> str:

@@ -5,6 +5,18 @@ transaction survives the process being killed (``kill -9``); only a power cut ca
 the last commits, and ``durable=True`` (``synchronous=FULL``) closes that gap at the cost
 of an fsync per write.
 
+Integrity: opening a journal runs SQLite's ``integrity_check`` before anything is written,
+and every order, fill and event row carries a checksum of its fields, verified whenever it
+is read; a damaged, unreadable or read-only journal is refused with one line
+(:class:`~ntlab.errors.JournalError`), unchanged. A clean close checkpoints the WAL into
+the main file, so after a clean stop ``journal.db`` alone holds everything (after a kill
+the last commits may sit in ``journal.db-wal``: copy both). Every write first checks that
+the file is still the one opened (not deleted or replaced meanwhile).
+
+One writer: :meth:`Journal.start_session` takes an exclusive lock (``journal.db.lock``,
+released by :meth:`close` or by the process ending, also by a kill); a second process
+starting a session on the same journal is refused. Readers need no lock.
+
 Idempotency: a decision's ``client_order_id`` is derived from (session, strategy, symbol,
 bar time, sequence), so a restarted session that re-makes the same decision gets the same
 id, finds it in the journal, and does not send it twice.
@@ -14,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -24,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ntlab._time import iso_utc, now_utc
-from ntlab.errors import ExecutionError
+from ntlab.errors import ExecutionError, JournalError
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus
 
 __all__ = ["Journal", "JournalBatch", "JournalOrder", "decision_id"]
@@ -75,6 +88,64 @@ CREATE TABLE IF NOT EXISTS events (
 #: Journal status of a request written but not yet acknowledged by the broker.
 UNSENT = "unsent"
 
+#: Checksum columns added to journals written before checksums existed (their rows stay unchecked).
+_DIGESTS = {"orders": ("req_digest", "state_digest"), "fills": ("digest",), "events": ("digest",)}
+
+
+def _digest(*values: Any) -> str:
+    """Checksum of one row's fields (numbers by their float value, as SQLite's REAL keeps them)."""
+    parts = []
+    for v in values:
+        if v is None:
+            parts.append("\x00")
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            parts.append(repr(float(v)))
+        else:
+            parts.append(str(v))
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+
+
+class _WriterLock:
+    """An exclusive ``flock`` on ``<journal>.lock``, shared by the Journals of one process."""
+
+    _held: dict[str, list] = {}  # path -> [fd, holders]
+    _guard = threading.Lock()
+
+    @classmethod
+    def acquire(cls, journal: Path) -> str:
+        import fcntl
+
+        key = str(journal.resolve()) + ".lock"
+        with cls._guard:
+            if key in cls._held:
+                cls._held[key][1] += 1
+                return key
+            fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 200).decode(errors="replace").strip() or "unknown"
+                os.close(fd)
+                raise JournalError(
+                    f"journal {journal} is in use by another running session (process {holder}); "
+                    "two writers would each trade on a book the other changes: stop that one first"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            cls._held[key] = [fd, 1]
+            return key
+
+    @classmethod
+    def release(cls, key: str) -> None:
+        with cls._guard:
+            entry = cls._held.get(key)
+            if entry is None:
+                return
+            entry[1] -= 1
+            if entry[1] == 0:
+                del cls._held[key]
+                os.close(entry[0])
+
 
 def decision_id(
     session_id: str, strategy: str, symbol: str, bar_time: datetime, seq: int = 0
@@ -110,22 +181,112 @@ class Journal:
         The database file; created with its folder when missing.
     durable : bool
         ``synchronous=FULL`` (fsync every commit) instead of ``NORMAL``.
+    writer : bool
+        Take the one-writer lock now (a session does, before reading or writing anything);
+        :meth:`start_session` takes it otherwise.
     """
 
-    def __init__(self, path: str | Path, *, durable: bool = False) -> None:
+    def __init__(self, path: str | Path, *, durable: bool = False, writer: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.executescript(_SCHEMA)
+        self._writer: str | None = None
+        existed = self.path.exists()
+        if existed:
+            self._check_access()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        if writer:  # before anything is read or written
+            self._writer = _WriterLock.acquire(self.path)
+        try:
+            self._connect(existed, durable)
+        except JournalError:
+            if self._writer is not None:
+                _WriterLock.release(self._writer)
+                self._writer = None
+            raise
+        self._identity = self._stat()
+
+    def _connect(self, existed: bool, durable: bool) -> None:
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise JournalError(f"journal {self.path} cannot be opened: {exc}") from None
+        try:
+            if existed:  # before anything is written
+                problems = [r[0] for r in self._db.execute("PRAGMA integrity_check(5)")]
+                if problems != ["ok"]:
+                    raise sqlite3.DatabaseError("; ".join(problems))
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                if "readonly" not in str(exc):
+                    raise
+                self._db.close()
+                raise JournalError(
+                    f"journal {self.path} is read-only ({exc}): a session must write its journal "
+                    "before it trades; fix the permissions or use another folder"
+                ) from None
+            self._db.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(_SCHEMA)
+            self._add_digest_columns()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise JournalError(
+                f"journal {self.path} is damaged ({exc}); it was not changed: restore it (with its "
+                "-wal file) or start a new session id"
+            ) from None
+
+    def _check_access(self) -> None:
+        if not self.path.is_file():
+            raise JournalError(f"journal {self.path} is not a file")
+        for p in (self.path, self.path.parent):
+            if not os.access(p, os.R_OK | os.W_OK):
+                raise JournalError(
+                    f"journal {self.path} is read-only ({p} is not writable): a session must "
+                    "write its journal before it trades; fix the permissions or use another folder"
+                )
+
+    def _add_digest_columns(self) -> None:
+        for table, columns in _DIGESTS.items():
+            have = {r[1] for r in self._db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column not in have:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def check_file(self) -> None:
+        """Raise :class:`JournalError` if the file was deleted or replaced since it was opened."""
+        if self._stat() != self._identity:
+            raise JournalError(
+                f"journal {self.path} was deleted or replaced while the session ran; "
+                "nothing more is written or sent: restore it or stop the session"
+            )
+
+    def _fetch(self, sql: str, args: tuple = ()) -> list[tuple]:
+        """A read; SQLite's own errors on a damaged file become one JournalError line."""
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(f"a read ({exc})") from None
+
+    def _damaged(self, what: str) -> JournalError:
+        return JournalError(
+            f"journal {self.path} is damaged: {what} does not match its checksum; refusing to "
+            "trade on it: restore the journal (with its -wal file) or start a new session id"
+        )
 
     # ------------------------------------------------------------------ plumbing
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            self.check_file()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -142,18 +303,34 @@ class Journal:
         cid: str | None = None,
         sid: str | None = None,
     ) -> None:
+        row = (cid, sid, kind, json.dumps(payload), iso_utc(now_utc()))
         db.execute(
-            "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
-            (cid, sid, kind, json.dumps(payload), iso_utc(now_utc())),
+            "INSERT INTO events(client_order_id, session_id, kind, payload, ts, digest)"
+            " VALUES (?,?,?,?,?,?)",
+            (*row, _digest(*row)),
         )
 
     def close(self) -> None:
+        """Close; a writer first checkpoints the WAL into the main file and drops its lock."""
         with self._lock:
+            if self._writer is not None:
+                try:
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                except sqlite3.Error:  # busy with a reader: the WAL stays, nothing is lost
+                    pass
             self._db.close()
+            if self._writer is not None:
+                _WriterLock.release(self._writer)
+                self._writer = None
 
     # ------------------------------------------------------------------ sessions
     def start_session(self, session_id: str, config: dict[str, Any]) -> bool:
-        """Record a session start; False when the session already exists (a restart)."""
+        """Record a session start; False when the session already exists (a restart).
+
+        Takes the writer's lock first: another process writing this journal is refused.
+        """
+        if self._writer is None:
+            self._writer = _WriterLock.acquire(self.path)
         with self._tx() as db:
             row = db.execute(
                 "SELECT status FROM sessions WHERE session_id=?", (session_id,)
@@ -182,10 +359,13 @@ class Journal:
 
     def session_config(self, session_id: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute(
-                "SELECT config FROM sessions WHERE session_id=?", (session_id,)
-            ).fetchone()
-        return None if row is None else json.loads(row[0])
+            rows = self._fetch("SELECT config FROM sessions WHERE session_id=?", (session_id,))
+        if not rows:
+            return None
+        try:
+            return json.loads(rows[0][0])
+        except (json.JSONDecodeError, TypeError):
+            raise self._damaged(f"session {session_id}'s config") from None
 
     # ------------------------------------------------------------------ orders
     @contextmanager
@@ -216,46 +396,61 @@ class Journal:
             return b.fill(fill)
 
     # ------------------------------------------------------------------ queries
+    _ORDER_COLUMNS = (
+        "client_order_id, session_id, request, status, broker_order_id, filled_qty,"
+        " filled_avg_price, symbol, side, quantity, req_digest, state_digest"
+    )
+
     def _rows_to_orders(self, rows: list[tuple]) -> list[JournalOrder]:
-        return [
-            JournalOrder(cid, sid, OrderRequest.from_json(req), status, boid, fq, fp)
-            for cid, sid, req, status, boid, fq, fp in rows
-        ]
+        out = []
+        for cid, sid, req, status, boid, fq, fp, sym, side, qty, rd, sd in rows:
+            if (rd is not None and rd != _digest(cid, sid, sym, side, qty, req)) or (
+                sd is not None and sd != _digest(cid, status, boid, fq, fp)
+            ):
+                raise self._damaged(f"order {cid}")
+            try:
+                request = OrderRequest.from_json(req)
+            except (ValueError, TypeError, KeyError) as exc:
+                raise self._damaged(f"order {cid} ({exc})") from None
+            out.append(JournalOrder(cid, sid, request, status, boid, fq, fp))
+        return out
 
     def orders(
         self, session_id: str | None = None, *, open_only: bool = False
     ) -> list[JournalOrder]:
-        sql = "SELECT client_order_id, session_id, request, status, broker_order_id, filled_qty, filled_avg_price FROM orders"
+        sql = f"SELECT {self._ORDER_COLUMNS} FROM orders"
         args: tuple = ()
         if session_id is not None:
             sql += " WHERE session_id=?"
             args = (session_id,)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY rowid", args).fetchall()
+            rows = self._fetch(sql + " ORDER BY rowid", args)
         out = self._rows_to_orders(rows)
         return [o for o in out if o.is_open] if open_only else out
 
     def order(self, client_order_id: str) -> JournalOrder | None:
         with self._lock:
-            rows = self._db.execute(
-                "SELECT client_order_id, session_id, request, status, broker_order_id, filled_qty, filled_avg_price"
-                " FROM orders WHERE client_order_id=?",
+            rows = self._fetch(
+                f"SELECT {self._ORDER_COLUMNS} FROM orders WHERE client_order_id=?",
                 (client_order_id,),
-            ).fetchall()
+            )
         found = self._rows_to_orders(rows)
         return found[0] if found else None
 
     def fills(self, session_id: str | None = None) -> list[Fill]:
         sql = (
             "SELECT f.fill_id, f.client_order_id, f.symbol, f.side, f.quantity, f.price, f.commission, f.ts,"
-            " o.broker_order_id FROM fills f JOIN orders o USING(client_order_id)"
+            " o.broker_order_id, f.digest FROM fills f JOIN orders o USING(client_order_id)"
         )
         args: tuple = ()
         if session_id is not None:
             sql += " WHERE o.session_id=?"
             args = (session_id,)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY f.rowid", args).fetchall()
+            rows = self._fetch(sql + " ORDER BY f.rowid", args)
+        for row in rows:
+            if row[9] is not None and row[9] != _digest(*row[:8]):
+                raise self._damaged(f"fill {row[0]}")
         return [
             Fill(
                 fill_id=fid,
@@ -268,14 +463,18 @@ class Journal:
                 commission=comm,
                 timestamp=ts,
             )
-            for fid, cid, sym, side, qty, price, comm, ts, boid in rows
+            for fid, cid, sym, side, qty, price, comm, ts, boid, _ in rows
         ]
 
     def net_positions(self, session_id: str | None = None) -> dict[str, float]:
-        """Signed quantity per symbol from the journaled fills."""
+        """Signed quantity per symbol from the journaled fills (and positions adopted from the
+        broker after a disagreement: ``adopt`` events)."""
         out: dict[str, float] = {}
         for f in self.fills(session_id):
             out[f.symbol] = out.get(f.symbol, 0.0) + f.signed_quantity
+        for event in self.events("adopt", session_id):
+            for symbol, (qty, _price) in event["payload"]["positions"].items():
+                out[symbol] = out.get(symbol, 0.0) + float(qty)
         return {s: q for s, q in out.items() if abs(q) > 1e-12}
 
     def events(
@@ -287,22 +486,28 @@ class Journal:
             if value:
                 where.append(f"{column}=?")
                 args.append(value)
-        sql = "SELECT seq, client_order_id, session_id, kind, payload, ts FROM events"
+        sql = "SELECT seq, client_order_id, session_id, kind, payload, ts, digest FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
         with self._lock:
-            rows = self._db.execute(sql + " ORDER BY seq", tuple(args)).fetchall()
-        return [
-            {
-                "seq": s,
-                "client_order_id": c,
-                "session_id": sid,
-                "kind": k,
-                "payload": json.loads(p),
-                "ts": ts,
-            }
-            for s, c, sid, k, p, ts in rows
-        ]
+            rows = self._fetch(sql + " ORDER BY seq", tuple(args))
+        for seq, c, sid, k, p, ts, d in rows:
+            if d is not None and d != _digest(c, sid, k, p, ts):
+                raise self._damaged(f"event {seq} ({k})")
+        try:
+            return [
+                {
+                    "seq": s,
+                    "client_order_id": c,
+                    "session_id": sid,
+                    "kind": k,
+                    "payload": json.loads(p),
+                    "ts": ts,
+                }
+                for s, c, sid, k, p, ts, _ in rows
+            ]
+        except json.JSONDecodeError:
+            raise self._damaged("an event's payload") from None
 
 
 def _iso(ts: datetime) -> str:
@@ -331,8 +536,9 @@ class JournalBatch:
     def _flush(self) -> None:
         if self._events:
             self._db.executemany(
-                "INSERT INTO events(client_order_id, session_id, kind, payload, ts) VALUES (?,?,?,?,?)",
-                self._events,
+                "INSERT INTO events(client_order_id, session_id, kind, payload, ts, digest)"
+                " VALUES (?,?,?,?,?,?)",
+                [(*e, _digest(*e)) for e in self._events],
             )
             self._events.clear()
 
@@ -353,9 +559,11 @@ class JournalBatch:
         text = json.dumps(payload)
         cur = self._db.execute(
             "INSERT OR IGNORE INTO orders(client_order_id, session_id, symbol, side, quantity, request,"
-            " status, decided_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            " status, decided_at, updated_at, req_digest, state_digest) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (cid, session_id, request.symbol, request.side.value, request.quantity, text, UNSENT,
-             self.now, self.now),
+             self.now, self.now,
+             _digest(cid, session_id, request.symbol, request.side.value, request.quantity, text),
+             _digest(cid, UNSENT, None, 0.0, None)),
         )  # fmt: skip
         if cur.rowcount == 0:
             return False
@@ -395,9 +603,17 @@ class JournalBatch:
 
     def _update(self, cid, status, broker_id, filled_qty, avg, payload) -> None:
         cur = self._db.execute(
-            "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?"
-            " WHERE client_order_id=?",
-            (status, broker_id, filled_qty, avg, self.now, cid),
+            "UPDATE orders SET status=?, broker_order_id=?, filled_qty=?, filled_avg_price=?, updated_at=?,"
+            " state_digest=? WHERE client_order_id=?",
+            (
+                status,
+                broker_id,
+                filled_qty,
+                avg,
+                self.now,
+                _digest(cid, status, broker_id, filled_qty, avg),
+                cid,
+            ),  # fmt: skip
         )
         if cur.rowcount == 0:
             raise ExecutionError(
@@ -408,18 +624,12 @@ class JournalBatch:
     def fill(self, fill: Fill) -> bool:
         """Write a fill once (False if this fill_id is already journaled)."""
         ts = _iso(fill.timestamp)
+        row = (fill.fill_id, fill.client_order_id, fill.symbol, fill.side.value, fill.quantity,
+               fill.price, fill.commission, ts)  # fmt: skip
         cur = self._db.execute(
-            "INSERT OR IGNORE INTO fills VALUES (?,?,?,?,?,?,?,?)",
-            (
-                fill.fill_id,
-                fill.client_order_id,
-                fill.symbol,
-                fill.side.value,
-                fill.quantity,
-                fill.price,
-                fill.commission,
-                ts,
-            ),
+            "INSERT OR IGNORE INTO fills(fill_id, client_order_id, symbol, side, quantity, price,"
+            " commission, ts, digest) VALUES (?,?,?,?,?,?,?,?,?)",
+            (*row, _digest(*row)),
         )
         if cur.rowcount == 0:
             return False

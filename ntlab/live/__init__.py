@@ -20,7 +20,7 @@ from ntlab.live.markets import (
 )
 from ntlab.live.metrics import DecisionLog, LatencyStats
 from ntlab.live.portfolio import Portfolio
-from ntlab.live.session import ReplayRun, TradingSession, dashboard_session, replay_session
+from ntlab.live.session import ReplayRun, TradingSession, replay_session
 from ntlab.live.settings import SessionSettings, limits_for
 
 __all__ = [
@@ -39,7 +39,6 @@ __all__ = [
     "ReplayRun",
     "SessionSettings",
     "TradingSession",
-    "dashboard_session",
     "replay_session",
     "exchange_market",
     "limits_for",

@@ -2,8 +2,7 @@
 
 The console and the live monitor talk to a session only through
 :class:`TradingSessionAPI`, which :class:`ntlab.live.TradingSession` implements
-(``set_session_factory(ntlab.live.dashboard_session)`` puts it behind the dashboards); the
-default is the small replay stand-in :class:`ntlab.dashboards.replay_session.ReplaySession`.
+(the dashboards show the one their ``shared_session()`` makes).
 
 Shapes (plain dicts, so they serialise straight to JSON; top-level keys follow the
 seed's snake_case, nested orders/fills/positions use ``ntlab.model``'s camelCase):
@@ -29,8 +28,7 @@ an unknown key (``live``, ``paper``...) is rejected.
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 from ntlab.errors import ConfigError, UnknownSymbolError
@@ -42,8 +40,6 @@ __all__ = [
     "StartRequest",
     "StartResponse",
     "TradingSessionAPI",
-    "set_session_factory",
-    "shared_session",
     "validate_start_request",
 ]
 
@@ -217,36 +213,3 @@ def validate_start_request(
         take_profit_percentage=_fraction(request, "take_profit_percentage"),
         use_gpu=bool(request.get("use_gpu", False)),
     )
-
-
-def _default_factory() -> TradingSessionAPI:
-    # The stand-in replay session: the browser tests are stable against it. The real
-    # TradingSession is one call away: set_session_factory(ntlab.live.dashboard_session).
-    from ntlab.dashboards.replay_session import ReplaySession
-
-    return ReplaySession()
-
-
-_factory: Callable[[], TradingSessionAPI] = _default_factory
-_shared: TradingSessionAPI | None = None
-_lock = threading.Lock()
-
-
-def set_session_factory(factory: Callable[[], TradingSessionAPI]) -> None:
-    """Choose what :func:`shared_session` creates (and forget the current one)."""
-    global _factory, _shared
-    with _lock:
-        _factory, _shared = factory, None
-
-
-def shared_session() -> TradingSessionAPI:
-    """The one session of this server process, shared by the console and the monitor.
-
-    By default the replay stand-in; :func:`set_session_factory` chooses another, e.g.
-    :func:`ntlab.live.dashboard_session` (a TradingSession with a paper SimClient).
-    """
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = _factory()
-        return _shared

@@ -13,7 +13,8 @@ Example (``data/paper_session.example.json``)::
     }
 
 Session settings may be given too (``session_id``, ``folder``, ``max_bars``, ``bar_interval``,
-``settle_timeout``, ``time_in_force``, ``cancel_on_stop``, ``log_decisions``, ``durable``),
+``settle_timeout``, ``time_in_force``, ``cancel_on_stop``, ``log_decisions``, ``durable``,
+``on_disagreement``),
 and ``limits`` (a :class:`~ntlab.risk.RiskLimits` dict) to replace the request's limits.
 
 ``broker``: ``sim`` (default: in-process SimClient over the replayed data), ``exchange``
@@ -53,7 +54,8 @@ BROKERS = ("sim", "exchange", "alpaca")
 _REQUEST = ("strategies", "symbols", "risk_level", "max_position_size", "stop_loss_percentage",
             "take_profit_percentage", "use_gpu")  # fmt: skip
 _SETTINGS = ("session_id", "folder", "strategy_params", "time_in_force", "bar_interval",
-             "cancel_on_stop", "settle_timeout", "log_decisions", "max_bars", "durable")  # fmt: skip
+             "cancel_on_stop", "settle_timeout", "log_decisions", "max_bars", "durable",
+             "on_disagreement")  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)

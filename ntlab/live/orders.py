@@ -47,6 +47,9 @@ class Tracked:
     filled_qty: float = 0.0
     avg_price: float | None = None
     reason: str | None = None
+    #: When it was decided (the bar's time, ISO) and why (what its fills say).
+    submitted_at: str | None = None
+    why: str = ""
 
     @property
     def client_order_id(self) -> str:

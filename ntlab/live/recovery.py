@@ -14,6 +14,16 @@ client_order_id:
 - the broker does not have an order it once acknowledged: it is marked rejected.
 
 A decision is therefore never sent twice, and the fills come from the broker's state.
+
+Then the books are compared, and a session never trades on a book that disagrees with
+the broker's (:func:`settle_disagreement`): positions that differ between the session,
+the broker and the journal, orders the broker once acknowledged and no longer knows, a
+*new* session (an empty or lost journal) on a broker that already holds positions in its
+symbols, or a venue whose clock is behind the journal's last bar (it would replay older
+bars). By default (``on_disagreement="halt"``) the session does not start and says what
+differs in one line (:class:`~ntlab.errors.ReconciliationError`); ``"adopt"`` takes the
+broker's positions as the session's own (journaled as an ``adopt`` event, replayed on every
+later restart). A venue behind the journal is always refused.
 """
 
 from __future__ import annotations
@@ -24,13 +34,27 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from ntlab.errors import ReconciliationError
 from ntlab.execution.client import ExecutionClient
 from ntlab.execution.journal import UNSENT, Journal
 from ntlab.live.orders import STRATEGY, OrderBook, Tracked
 from ntlab.model import Order, OrderStatus
 
-__all__ = ["Restored", "Reconciled", "restore", "reconcile", "position_gaps"]
+__all__ = [
+    "Restored",
+    "Reconciled",
+    "restore",
+    "reconcile",
+    "position_gaps",
+    "settle_disagreement",
+    "check_clock",
+    "DISAGREEMENT_CHOICES",
+]
+
+#: What a session does when its book and the broker's disagree (``SessionSettings.on_disagreement``).
+DISAGREEMENT_CHOICES = ("halt", "adopt")
 
 
 @dataclass
@@ -44,6 +68,7 @@ class Restored:
     risk: dict[str, Any] = field(
         default_factory=dict
     )  # peak equity, breaker state... at the last bar
+    adopted: list[tuple[str, float, float]] = field(default_factory=list)  # (symbol, qty, price)
 
 
 @dataclass
@@ -88,6 +113,9 @@ def restore(journal: Journal, session_id: str, book: OrderBook) -> tuple[Restore
         info.last_bar = event["payload"].get("time")
         info.targets.update(event["payload"].get("targets", {}))
         info.risk = {k: v for k, v in event["payload"].items() if k not in ("time", "targets")}
+    for event in journal.events("adopt", session_id):
+        for symbol, (qty, price) in event["payload"]["positions"].items():
+            info.adopted.append((symbol, float(qty), float(price)))
     return info, fills
 
 
@@ -138,3 +166,60 @@ def position_gaps(
         if max(abs(a - b), abs(a - c)) > 1e-9 * max(1.0, abs(a)):
             gaps[s] = {"session": a, "broker": b, "journal": c}
     return gaps
+
+
+def check_clock(last_bar: str | None, venue_last: pd.Timestamp | None) -> None:
+    """Refuse a venue whose newest bar is older than the journal's last decided bar."""
+    if last_bar is None or venue_last is None:
+        return
+    journaled = pd.Timestamp(last_bar)
+    if venue_last < journaled:
+        raise ReconciliationError(
+            f"the venue's newest bar ({venue_last.isoformat()}) is older than the journal's last "
+            f"bar ({journaled.isoformat()}): it would replay bars the session already traded "
+            "(a restarted exchange?); not trading. Restart the venue at or after that bar, or "
+            "start a new session id"
+        )
+
+
+def _describe(gaps: dict[str, dict[str, float]], lost: list[str]) -> str:
+    parts = [
+        f"{s} session {g['session']:g} / broker {g['broker']:g} / journal {g['journal']:g}"
+        for s, g in sorted(gaps.items())
+    ]
+    if lost:
+        parts.append(f"{len(lost)} acknowledged order(s) unknown to the broker ({lost[0]}...)")
+    return "; ".join(parts)
+
+
+def settle_disagreement(
+    choice: str,
+    gaps: dict[str, dict[str, float]],
+    *,
+    lost: list[str] | None = None,
+    prices: dict[str, float] | None = None,
+    why: str = "the restart found the books disagreeing",
+    record=None,
+) -> dict[str, list[float]]:
+    """Halt (raise :class:`ReconciliationError`) or adopt the broker's book; returns what was adopted.
+
+    ``gaps`` as :func:`position_gaps`; ``prices`` the price to book an adopted position at
+    (the broker's average entry); ``record(kind, payload)`` journals the outcome.
+    """
+    lost = lost or []
+    if not gaps and not lost:
+        return {}
+    text = _describe(gaps, lost)
+    if choice != "adopt":
+        if record is not None:
+            record("disagreement", {"gaps": gaps, "lost": lost})
+        raise ReconciliationError(
+            f"{why}: {text}. Not trading on either book: rerun with on_disagreement='adopt' to "
+            "take the broker's positions, or stop and find out why"
+        )
+    adopted = {
+        s: [g["broker"] - g["session"], float((prices or {}).get(s, 0.0))] for s, g in gaps.items()
+    }
+    if record is not None:
+        record("adopt", {"positions": adopted, "lost": lost, "why": why})
+    return adopted

@@ -41,7 +41,13 @@ from ntlab.live.markets import Connection, Market
 from ntlab.live.metrics import Counters, DecisionLog, LatencyStats
 from ntlab.live.orders import CLOSING_TAGS, MANUAL, STRATEGY, OrderBook, Tracked
 from ntlab.live.portfolio import Portfolio
-from ntlab.live.recovery import position_gaps, reconcile, restore
+from ntlab.live.recovery import (
+    check_clock,
+    position_gaps,
+    reconcile,
+    restore,
+    settle_disagreement,
+)
 from ntlab.live.settings import RISK_LEVELS, SessionSettings, limits_for
 from ntlab.model import Fill, Order, OrderRequest, OrderType
 from ntlab.risk import _gate_nb as gate_nb
@@ -49,9 +55,23 @@ from ntlab.risk.gate import RiskGate
 from ntlab.risk.limits import PortfolioState
 from ntlab.strategies import Strategy, resolve_strategy, strategy_class, strategy_spec
 
-__all__ = ["ReplayRun", "TradingSession", "dashboard_session", "replay_session"]
+__all__ = ["ReplayRun", "TradingSession", "replay_session"]
 
 _ACTIONS = {True: "approve", False: "reject"}
+#: Order tag -> the reason its fills show (the console's and monitor's fill tables).
+_WHY = {STRATEGY: "signal", MANUAL: "manual", "flatten": "flatten", "stop-loss": "stop-loss",
+        "take-profit": "take-profit"}  # fmt: skip
+
+
+def _why(tag: str, requested: float, allowed: float, code: int, halt: int) -> str:
+    """Why an order of the session's own was sent: its tag, and what the risk gate or the
+    circuit breaker did to it."""
+    why = _WHY.get(tag, tag)
+    if halt:
+        return f"{why} (circuit breaker: {gate_nb.REASONS[halt]}; reducing only)"
+    if allowed != requested:
+        return f"{why} (resized by the risk gate: {gate_nb.REASONS[code]})"
+    return why
 
 
 def _now_ms() -> int:
@@ -124,7 +144,13 @@ class TradingSession:
         if self.conn is not None:  # a finished run still holds its broker and journal
             self.stop()
         with self._lock:
-            self._open(dict(req))
+            try:
+                self._open(dict(req))
+            except (
+                BaseException
+            ):  # refused (a disagreeing book, a locked journal...): let go of it all
+                self._abandon()
+                raise
         if self.settings.background:
             self._halt.clear()
             self._thread = threading.Thread(
@@ -132,6 +158,17 @@ class TradingSession:
             )
             self._thread.start()
         return self._response("started")
+
+    def _abandon(self) -> None:
+        for part in ("log", "conn", "journal"):
+            obj = getattr(self, part, None)
+            if obj is not None and hasattr(obj, "close"):
+                try:
+                    obj.close()
+                except Exception:  # closing what failed to open: the first error is the one to see
+                    pass
+        self.conn = None
+        self.state = "idle"
 
     def _response(self, status: str) -> StartResponse:
         req = self.request or {}
@@ -197,7 +234,7 @@ class TradingSession:
                 if pf is not None
                 else [],
                 open_orders=[self._order_dict(t) for t in working],
-                recent_fills=[f.to_dict() for f in self._fills],
+                recent_fills=list(self._fills),
                 risk={
                     "equity": equity,
                     "peak_equity": self._peak,
@@ -232,7 +269,8 @@ class TradingSession:
             "orderId": t.broker_id, "clientOrderId": r.client_order_id, "symbol": r.symbol,
             "side": r.side.value, "quantity": r.quantity, "orderType": r.order_type.value,
             "timeInForce": r.time_in_force.value, "status": t.status, "filledQty": t.filled_qty,
-            "submittedAt": None if self.bar_time is None else self.bar_time.isoformat(), "tag": t.tag,
+            "limitPrice": r.limit_price, "stopPrice": r.stop_price,
+            "submittedAt": t.submitted_at, "tag": t.tag, "reason": t.why or _WHY.get(t.tag, t.tag),
         }  # fmt: skip
 
     # ================================================================== opening
@@ -245,7 +283,7 @@ class TradingSession:
         warmup = max((st.warmup for st in strategies), default=0)
         self.session_id = s.session_id or uuid.uuid4().hex[:12]
         folder = s.folder_for(self.session_id)
-        self.journal = Journal(folder / "journal.db", durable=s.durable)
+        self.journal = Journal(folder / "journal.db", durable=s.durable, writer=True)
         if getattr(self.market, "ephemeral", False) and self.journal.session_config(
             self.session_id
         ):
@@ -284,8 +322,11 @@ class TradingSession:
         if history.n_bars:
             self.portfolio.mark(history.close.to_numpy()[-1])
         self._peak = self._day_start = self._last_equity = self.portfolio.equity
+        self._venue_last = history.index[-1] if history.n_bars else None
         if not fresh:
             self._recover()
+        elif not getattr(self.market, "ephemeral", False):
+            self._check_fresh()
         self.state = "running"
 
     def _strategies(self, req: dict[str, Any]) -> list[Strategy]:
@@ -304,11 +345,41 @@ class TradingSession:
             out.append(resolve_strategy(spec, **params))
         return out
 
+    def _check_fresh(self) -> None:
+        """A new session on a broker that outlives processes must find it flat in its symbols
+        (else the journal lost its contents, or the account holds another book)."""
+        held = {p.symbol: p for p in self.conn.client.positions() if p.symbol in self.book.column}
+        gaps = {s: {"session": 0.0, "broker": p.quantity, "journal": 0.0}
+                for s, p in held.items() if abs(p.quantity) > 1e-12}  # fmt: skip
+        self._settle_gaps(
+            gaps,
+            [],
+            held,
+            "a new session (nothing in its journal) found the broker holding positions in its symbols",
+        )
+
+    def _settle_gaps(self, gaps, lost, held, why: str) -> None:
+        def record(kind: str, payload: dict) -> None:
+            with self.journal.batch() as b:
+                b.event(kind, payload, sid=self.session_id)
+
+        last = dict(zip(self.book.symbols, self.portfolio.last, strict=True))
+        prices = {s: held[s].avg_entry_price if s in held else float(last[s]) for s in gaps}
+        adopted = settle_disagreement(self.settings.on_disagreement, gaps, lost=lost, prices=prices,
+                                      why=why, record=record)  # fmt: skip
+        for symbol, (qty, price) in adopted.items():
+            self.portfolio.apply(symbol, qty, price)
+        if adopted:
+            self.counts.bump("adoptions")
+
     def _recover(self) -> None:
         info, fills = restore(self.journal, self.session_id, self.book)
+        check_clock(info.last_bar, self._venue_last)
         self._restore_risk(info.risk)
         for fill, tag in fills:
             self._book_fill(fill, tag, record=False)
+        for symbol, qty, price in info.adopted:
+            self.portfolio.apply(symbol, qty, price)
         for symbol, target in info.targets.items():
             j = self.book.column.get(symbol)
             if j is not None:
@@ -318,18 +389,23 @@ class TradingSession:
         for order, fill in rec.updates:
             self._updates.append((order, fill))
         self._drain(when)
-        broker = {
-            p.symbol: p.quantity
-            for p in self.conn.client.positions()
-            if p.symbol in self.book.column
-        }
+        held = {p.symbol: p for p in self.conn.client.positions() if p.symbol in self.book.column}
+        broker = {s: p.quantity for s, p in held.items()}
         journal = self.journal.net_positions(self.session_id)
+        gaps = position_gaps(self.book.symbols, self.portfolio.qty, broker, journal)
+        self._settle_gaps(
+            gaps,
+            rec.lost,
+            held,
+            "the restart found the session's book and the broker's disagreeing",
+        )
         self.recovery = {
             "restored_orders": info.orders,
             "restored_fills": info.fills,
             "last_bar": info.last_bar,
             **rec.to_dict(),
-            "position_gaps": position_gaps(self.book.symbols, self.portfolio.qty, broker, journal),
+            "position_gaps": gaps,
+            "adopted": bool(gaps or rec.lost),
         }
         self.counts.bump("restarts")
 
@@ -424,7 +500,7 @@ class TradingSession:
             equity=equity,
             halt=halt,
         )
-        sent = self._send(d, equity)
+        sent = self._send(d, equity, halt)
         t2 = time.perf_counter()
         ms = (t2 - t1) * 1e3
         self.latency.add(ms)
@@ -493,7 +569,9 @@ class TradingSession:
         return code
 
     # ================================================================== orders
-    def _send(self, d: BarDecision, equity: float) -> dict[int, tuple[OrderRequest, Order | None]]:
+    def _send(
+        self, d: BarDecision, equity: float, halt: int = 0
+    ) -> dict[int, tuple[OrderRequest, Order | None]]:
         """Journal the bar's requests (one transaction), then send them."""
         cols = np.flatnonzero(d.allowed)
         bar_iso = iso_utc(d.timestamp)
@@ -528,7 +606,9 @@ class TradingSession:
         self.counts.bump("gate_resizes", int(resized))
         sent: dict[int, tuple[OrderRequest, Order | None]] = {}
         for j, req, tag in fresh:
-            self.book.add(req, tag)
+            t = self.book.add(req, tag)
+            t.submitted_at = bar_iso
+            t.why = _why(tag, float(d.requested[j]), float(d.allowed[j]), int(d.codes[j]), halt)
             sent[j] = (req, self._submit(req))
         return sent
 
@@ -610,9 +690,9 @@ class TradingSession:
             for t in changed.values():
                 b.state(t.client_order_id, t.status, t.broker_id, t.filled_qty, t.avg_price)
         for made, t in fills:
-            self._book_fill(made, t.tag)
+            self._book_fill(made, t.tag, why=t.why or _WHY.get(t.tag, t.tag))
 
-    def _book_fill(self, fill: Fill, tag: str, *, record: bool = True) -> None:
+    def _book_fill(self, fill: Fill, tag: str, *, record: bool = True, why: str = "") -> None:
         pf = self.portfolio
         pf.apply_fill(fill)
         j = pf.column[fill.symbol]
@@ -622,7 +702,7 @@ class TradingSession:
             self.book.manual_qty[j] += fill.signed_quantity
         if record:
             self.counts.bump("fills")
-            self._fills.append(fill)
+            self._fills.append(fill.to_dict() | {"reason": why})
 
     def _cancel_working(self) -> list[Order]:
         out = []
@@ -709,7 +789,9 @@ class TradingSession:
         with self.journal.batch() as b:
             if not b.request(self.session_id, req):
                 raise ExecutionError(f"client_order_id {req.client_order_id} was already used")
-        self.book.add(req, tag)
+        t = self.book.add(req, tag)
+        t.submitted_at = iso_utc(self.bar_time if self.bar_time is not None else now_utc())
+        t.why = _WHY.get(tag, tag)
         order = self._submit(req)
         if order is None:
             raise ExecutionError(
@@ -772,23 +854,6 @@ class TradingSession:
     @property
     def equity(self) -> float:
         return self.portfolio.equity if self.portfolio is not None else math.nan
-
-
-def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> TradingSession:
-    """The session the dashboards share: bundled ``sample:stocks`` (or ``data``) replayed in a
-    background thread, ``bar_interval`` seconds per bar, paper fills by a SimClient.
-
-    ``ntlab.live.api.set_session_factory(dashboard_session)`` swaps it in.
-    """
-    from ntlab.live.markets import ReplayMarket
-
-    if data is None:
-        from ntlab.data import load_sample
-
-        data = load_sample("stocks")
-    return TradingSession(
-        ReplayMarket(data), SessionSettings(background=True, bar_interval=bar_interval)
-    )
 
 
 class ReplayRun:

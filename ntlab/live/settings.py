@@ -55,6 +55,10 @@ class SessionSettings:
         Stop after this many bars.
     durable : bool
         fsync every journal commit (survives a power cut, not only a crash).
+    on_disagreement : str
+        When a start finds the session's book and the broker's disagreeing (see
+        :mod:`ntlab.live.recovery`): ``"halt"`` (default) refuses to trade and says what
+        differs; ``"adopt"`` takes the broker's positions as the session's own.
     """
 
     session_id: str | None = None
@@ -70,8 +74,13 @@ class SessionSettings:
     log_decisions: bool = True
     max_bars: int | None = None
     durable: bool = False
+    on_disagreement: str = "halt"
 
     def __post_init__(self) -> None:
+        if self.on_disagreement not in ("halt", "adopt"):
+            raise ConfigError(
+                f"SessionSettings.on_disagreement must be 'halt' or 'adopt', got {self.on_disagreement!r}"
+            )
         if self.time_in_force not in {t.value for t in TimeInForce}:
             raise ConfigError(
                 f"SessionSettings.time_in_force must be one of day, gtc, ioc, fok; got {self.time_in_force!r}"

@@ -26,9 +26,10 @@ from ntlab._optional import attempt_import
 from ntlab.errors import ConfigError, NtlabError
 from ntlab.reports.notebook import NotebookRun, find_notebook, output_stem, run_notebook
 
-__all__ = ["load_grid", "run_grid", "write_index", "ENGINES"]
+__all__ = ["load_grid", "run_grid", "write_index", "BACKENDS"]
 
-ENGINES = ("local", "ray")
+#: Where a grid runs (``engine=``): in this process, or on a Ray cluster.
+BACKENDS = ("local", "ray")
 
 
 def load_grid(path: str | Path) -> list[dict[str, Any]]:
@@ -143,8 +144,8 @@ def run_grid(
     -------
     list of NotebookRun, in grid order (failed runs carry ``error``).
     """
-    if engine not in ENGINES:
-        raise ConfigError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if engine not in BACKENDS:
+        raise ConfigError(f"engine must be one of {BACKENDS}, got {engine!r}")
     sets = load_grid(grid) if isinstance(grid, str | Path) else check_grid(grid)
     source = find_notebook(notebook)
     out = Path(output_dir) / f"{source.stem}-grid"

@@ -20,16 +20,12 @@ from typing import Any
 
 from pydantic import Field
 
-from ntlab.errors import NotFoundError, NtlabError
+from ntlab.errors import JobCancelled, NotFoundError, NtlabError
 from ntlab.service._base import Context, Request, default_context
 
 __all__ = ["Job", "JobManager", "JobRef", "get_job", "cancel_job", "list_jobs", "JobCancelled"]
 
 TERMINAL = ("done", "failed", "cancelled")
-
-
-class JobCancelled(NtlabError):
-    """Raised inside a job's progress callback once the job has been cancelled."""
 
 
 @dataclass

@@ -4,14 +4,11 @@ model, news sentiment)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
 
 from ntlab.errors import ConfigError
 from ntlab.strategies.base import StrategyConfig
-
-if TYPE_CHECKING:
-    from ntlab.strategies.walkforward import WalkForwardSettings
 
 __all__ = ["BuiltinConfig", "MomentumFeaturesConfig", "WalkForwardConfig", "SentimentConfig"]
 
@@ -19,11 +16,18 @@ __all__ = ["BuiltinConfig", "MomentumFeaturesConfig", "WalkForwardConfig", "Sent
 @dataclass(frozen=True, kw_only=True)
 class BuiltinConfig(StrategyConfig):
     """Stop-loss and take-profit distances (fractions of the entry close) shared by
-    every built-in strategy; subclasses set ``owner`` and call ``need`` in ``validate``."""
+    every built-in strategy; subclasses call ``need`` in ``validate``, whose errors name
+    the strategy by :attr:`owner` (derived from the class name: ``MeanReversionConfig`` ->
+    ``mean_reversion``)."""
 
-    owner: ClassVar[str] = "strategy"
     stop_loss_pct: float = 0.05
     take_profit_pct: float = 0.10
+
+    @property
+    def owner(self) -> str:
+        """The strategy's name, from the config class's name (one definition)."""
+        base = type(self).__name__.removesuffix("Config")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", base).lower()
 
     def need(self, ok: bool, message: str) -> None:
         """Raise :class:`ConfigError` naming the strategy when ``ok`` is false."""
@@ -79,13 +83,6 @@ class WalkForwardConfig(BuiltinConfig):
             "need horizon >= 1, refit_every >= 1, train_bars > horizon",
         )
         self.need(self.first_fit >= 1 and self.C > 0, "need first_fit >= 1 and C > 0")
-
-    def settings(self) -> WalkForwardSettings:
-        from ntlab.strategies.walkforward import WalkForwardSettings
-
-        return WalkForwardSettings(
-            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
-        )
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -57,7 +57,6 @@ __all__ = ["EnhancedMomentumConfig", "EnhancedMomentum"]
 
 @dataclass(frozen=True, kw_only=True)
 class EnhancedMomentumConfig(MomentumFeaturesConfig, WalkForwardConfig, SentimentConfig):
-    owner = "enhanced_momentum"
     w_momentum: float = 0.5
     w_ml: float = 0.3
     w_sentiment: float = 0.2
@@ -157,7 +156,7 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
         m = data.n_symbols
         f, X = ml_features(data.close, MomentumParams.of(cfg))
         close = data.close.to_numpy(dtype=float)
-        model = WalkForwardClassifier(cfg.settings(), m, len(ML_FEATURES))
+        model = WalkForwardClassifier(cfg, m, len(ML_FEATURES))
         p = (
             np.vstack([model.step(X[i], close[i]) for i in range(data.n_bars)])
             if data.n_bars
@@ -177,7 +176,7 @@ class EnhancedMomentumStream(SignalStream):
     def _setup(self, history: MarketData) -> None:
         cfg = self.strategy.config
         self._features = MLFeatureStream(MomentumParams.of(cfg), self.n_symbols)
-        self._model = WalkForwardClassifier(cfg.settings(), self.n_symbols, len(ML_FEATURES))
+        self._model = WalkForwardClassifier(cfg, self.n_symbols, len(ML_FEATURES))
         self._sentiment = sentiment_source(self.strategy)
         self._target = np.zeros(self.n_symbols)
 

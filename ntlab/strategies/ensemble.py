@@ -57,7 +57,6 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class EnsembleConfig(BuiltinConfig):
-    owner = "ensemble"
     members: tuple[Any, ...] = (
         "momentum",
         "mean_reversion",
@@ -82,7 +81,6 @@ class EnsembleConfig(BuiltinConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class WeightedEnsembleConfig(EnsembleConfig):
-    owner = "weighted_ensemble"
     weights: tuple[float, ...] = ()
     min_abs: float = 0.25
 
@@ -98,7 +96,6 @@ class WeightedEnsembleConfig(EnsembleConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class VotingEnsembleConfig(EnsembleConfig):
-    owner = "voting_ensemble"
     quorum: float = 0.5
 
     def validate(self) -> None:
@@ -108,7 +105,6 @@ class VotingEnsembleConfig(EnsembleConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class StackingEnsembleConfig(EnsembleConfig, WalkForwardConfig):
-    owner = "stacking_ensemble"
     edge: float = 0.05
     allow_short: bool = False
 
@@ -292,7 +288,7 @@ class StackingEnsemble(_Ensemble):
     def _initial_state(self, n_symbols: int) -> Any:
         k = len(self.config.members)
         return {
-            "model": WalkForwardClassifier(self.config.settings(), n_symbols, 2 * k),
+            "model": WalkForwardClassifier(self.config, n_symbols, 2 * k),
             "target": np.zeros(n_symbols),
         }
 

@@ -15,6 +15,7 @@ forecaster anyway).
 from __future__ import annotations
 
 import abc
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -298,7 +299,16 @@ class SignalStream(abc.ABC):
 
 
 class RecomputeStream(SignalStream):
-    """Exact fallback: recompute ``signals`` on all bars so far for each new bar (slow)."""
+    """Exact fallback: recompute ``signals`` on all bars so far for each new bar (slow).
+
+    Each recomputation runs on a fresh copy of the strategy: an unfitted clone, or, when
+    the strategy holds learned state (attributes ending in ``_``, e.g. a user's fitted
+    model), a deep copy that keeps it.
+    """
+
+    def _fresh(self) -> Any:
+        learned = any(k.endswith("_") and not k.startswith("_") for k in vars(self.strategy))
+        return copy.deepcopy(self.strategy) if learned else self.strategy.clone()
 
     def _setup(self, history: MarketData) -> None:
         self._history = history
@@ -310,7 +320,7 @@ class RecomputeStream(SignalStream):
             self._arrays[f] = list(history.field(f).to_numpy(dtype=float))
         self._times = list(history.index)
         if history.n_bars:
-            self._last = SignalRow.from_signals(self.strategy.clone().signals(history))
+            self._last = SignalRow.from_signals(self._fresh().signals(history))
             self._last_time = history.index[-1]
             self.n_seen = history.n_bars
 
@@ -324,7 +334,7 @@ class RecomputeStream(SignalStream):
             for f, v in self._arrays.items()
         }
         data = MarketData(fields, meta=self._history.meta, name=self._history.name, validate=False)
-        return SignalRow.from_signals(self.strategy.clone().signals(data))
+        return SignalRow.from_signals(self._fresh().signals(data))
 
 
 class Streaming:

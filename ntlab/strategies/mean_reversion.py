@@ -49,7 +49,6 @@ __all__ = ["MeanReversionConfig", "MeanReversion"]
 
 @dataclass(frozen=True, kw_only=True)
 class MeanReversionConfig(BuiltinConfig):
-    owner = "mean_reversion"
     window: int = 20
     k: float = 2.0
     rsi_window: int = 14

@@ -77,7 +77,6 @@ _NS_PER_DAY = 86_400 * 10**9
 
 @dataclass(frozen=True, kw_only=True)
 class MirrorConfig(BuiltinConfig):
-    owner = "mirror"
     mode: str = "filings"
     # filings mode
     filings_path: str = ""

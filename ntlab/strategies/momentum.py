@@ -51,7 +51,6 @@ __all__ = ["MomentumConfig", "Momentum", "momentum_decide"]
 
 @dataclass(frozen=True, kw_only=True)
 class MomentumConfig(MomentumFeaturesConfig):
-    owner = "momentum"
     confirm_rsi: bool = True
     rsi_floor: float = 45.0
     rsi_cap: float = 80.0

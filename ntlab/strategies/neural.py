@@ -33,6 +33,7 @@ import pandas as pd
 
 from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
+from ntlab.forecast.config import MODELS as FORECAST_MODELS
 from ntlab.strategies.base import Signals, Strategy
 from ntlab.strategies.config import BuiltinConfig
 from ntlab.strategies.live import (
@@ -49,15 +50,15 @@ __all__ = [
     "NeuralStrategy",
     "PriceForecastStream",
     "interval_confidence",
-    "MODELS",
+    "NEURAL_MODELS",
 ]
 
-MODELS = ("nhits", "lstm", "transformer", "mlp")
+#: Models a neural strategy can use: the Forecaster's networks plus a small scikit-learn MLP.
+NEURAL_MODELS = (*FORECAST_MODELS, "mlp")
 
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralConfig(BuiltinConfig):
-    owner = "neural"
     model: str = "nhits"
     h: int = 5
     input_size: int = 30
@@ -75,7 +76,9 @@ class NeuralConfig(BuiltinConfig):
     def validate(self) -> None:
         super().validate()
         need = self.need
-        need(self.model in MODELS, f"model must be one of {MODELS}, got {self.model!r}")
+        need(
+            self.model in NEURAL_MODELS, f"model must be one of {NEURAL_MODELS}, got {self.model!r}"
+        )
         need(self.h >= 1 and self.input_size >= 2, "need h >= 1 and input_size >= 2")
         need(
             self.hidden_size >= 1 and self.max_steps >= 1,

@@ -59,7 +59,6 @@ __all__ = ["NeuralArbitrageConfig", "NeuralArbitrage", "index_and_basket"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralArbitrageConfig(NeuralConfig):
-    owner = "neural_arbitrage"
     h: int = 20
     leg_a: str = ""
     leg_b: str = ""

@@ -51,7 +51,6 @@ __all__ = ["NeuralSentimentConfig", "NeuralSentiment"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralSentimentConfig(NeuralConfig, SentimentConfig):
-    owner = "neural_sentiment"
     min_sentiment: float = 0.05
     min_confidence: float = 0.3
 

@@ -47,7 +47,6 @@ __all__ = ["NeuralTrendConfig", "NeuralTrend"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralTrendConfig(NeuralConfig):
-    owner = "neural_trend"
     timeframes: tuple[int, ...] = (5, 20, 60)
     min_edge: float = 0.0
 

@@ -67,7 +67,6 @@ __all__ = ["PairsConfig", "Pairs", "select_pairs", "engle_granger_pvalue"]
 
 @dataclass(frozen=True, kw_only=True)
 class PairsConfig(BuiltinConfig):
-    owner = "pairs"
     formation: int = 252
     reselect_every: int = 63
     recheck_every: int = 21

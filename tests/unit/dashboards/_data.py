@@ -39,3 +39,14 @@ def start_request(**changes) -> dict:
         "use_gpu": False,
     }
     return {**base, **changes}
+
+
+def paper_session(data=None):
+    """A TradingSession over ``data`` (default :func:`bars_xy`) stepped by the test:
+    the engine the dashboards drive, with no background thread."""
+    from ntlab.live import ReplayMarket, SessionSettings, TradingSession
+
+    return TradingSession(
+        ReplayMarket(bars_xy() if data is None else data, start=1),
+        SessionSettings(log_decisions=False),
+    )

@@ -11,13 +11,12 @@ pn = pytest.importorskip("panel")
 from ntlab.dashboards.console import TradingConsole  # noqa: E402
 from ntlab.dashboards.explorer import ResearchExplorer  # noqa: E402
 from ntlab.dashboards.monitor import LiveMonitor  # noqa: E402
-from ntlab.dashboards.replay_session import ReplaySession  # noqa: E402
-from tests.unit.dashboards._data import bars_xy  # noqa: E402
+from tests.unit.dashboards._data import paper_session  # noqa: E402
 
 
 @pytest.fixture
 def session():
-    return ReplaySession(bars_xy(), replay_bars=7, bar_interval=None)
+    return paper_session()
 
 
 def _message(busy) -> tuple[str, str] | None:
@@ -157,3 +156,58 @@ def test_busy_shows_progress_while_working_and_reports_failures():
     assert _message(busy) == ("danger", "no bars for ZZZ") and not button.disabled
     busy.set_progress(3, 8)
     assert (busy.progress.value, busy.progress.max, busy.label.object) == (3, 8, "3 of 8 done")
+
+
+def test_console_places_limit_and_stop_orders_and_fills_say_why(session):
+    console = TradingConsole(session=session)
+    console.symbols.value, console.max_position.value, console.strategies.value = "X, Y", 5000.0, []
+    console.start()
+    console.order_symbol.value, console.order_qty.value = "X", 3.0
+    console.order_type.value, console.limit_price.value = "limit", 5.0  # far below: keeps working
+    console.submit()
+    assert _message(console.busy)[1].endswith(
+        "accepted: buy 3 X as a limit order (limit 5.00, gtc)"
+    )
+    console.order_type.value, console.stop_price.value = "stop", None
+    console.submit()
+    assert _message(console.busy) == (
+        "danger",
+        "a stop order needs a positive stop price, got None",
+    )
+    console.order_side.value, console.stop_price.value = "sell", 1.0  # a sell stop far below
+    console.submit()
+    assert _message(console.busy)[1].endswith("sell 3 X as a stop order (stop 1.00, gtc)")
+    orders = console.view.orders.object[["symbol", "type", "limit", "stop", "reason"]]
+    assert orders.astype(object).where(orders.notna(), None).values.tolist() == [
+        ["X", "limit", 5.0, None, "manual"],
+        ["X", "stop", None, 1.0, "manual"],
+    ]
+    console.order_type.value, console.order_side.value = "market", "buy"
+    console.submit()
+    session.step()
+    console.refresh()
+    fills = console.view.fills.object
+    assert fills[["symbol", "side", "qty", "reason"]].values.tolist() == [
+        ["X", "buy", 3.0, "manual"]
+    ]
+    assert len(console.view.orders.object) == 2  # the limit and the stop still work
+
+
+def test_a_stale_error_clears_after_a_successful_action_and_stop_loss_2_is_refused(session):
+    console = TradingConsole(session=session)
+    console.symbols.value, console.strategies.value = "X", []
+    console.stop_loss.value = 2.0  # 200%: not a fraction of the entry
+    console.start()
+    assert _message(console.busy) == (
+        "danger",
+        "stop_loss_percentage must be a fraction in [0, 1) (0 = none), got 2.0",
+    )
+    assert session.status()["state"] == "idle"
+    console.stop_loss.value = 0.05
+    console.start()
+    assert _message(console.busy)[0] == "success"
+    console.cancel()  # nothing selected: an error
+    assert _message(console.busy)[0] == "danger"
+    console.refresh()
+    console.busy.run_now(session.status)  # any successful action clears it
+    assert _message(console.busy) is None

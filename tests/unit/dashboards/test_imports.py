@@ -7,7 +7,7 @@ import sys
 
 CODE = """
 import sys
-import ntlab.dashboards, ntlab.live.api, ntlab.dashboards.replay_session, ntlab.cli.serve
+import ntlab.dashboards, ntlab.live.api, ntlab.dashboards.session, ntlab.cli.serve
 light = sorted({m.split('.')[0] for m in sys.modules} & {'panel', 'bokeh', 'holoviews', 'hvplot'})
 from ntlab.dashboards import ResearchExplorer
 heavy = sorted({m.split('.')[0] for m in sys.modules} & {'panel', 'bokeh', 'holoviews'})

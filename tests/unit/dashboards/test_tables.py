@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ntlab.dashboards.replay_session import ReplaySession
 from ntlab.dashboards.tables import (
     fills_frame,
     metrics_frame,
@@ -11,7 +10,7 @@ from ntlab.dashboards.tables import (
     status_kpis,
 )
 from ntlab.model import OrderRequest
-from tests.unit.dashboards._data import bars_xy, start_request
+from tests.unit.dashboards._data import paper_session, start_request
 
 
 def test_metrics_are_formatted_like_a_person_reads_them():
@@ -35,13 +34,13 @@ def test_metrics_are_formatted_like_a_person_reads_them():
 
 
 def test_session_tables_follow_the_status():
-    idle = ReplaySession(bars_xy(), bar_interval=None).status()
+    idle = paper_session().status()
     assert positions_frame(idle).empty and orders_frame(idle).empty and fills_frame(idle).empty
     assert (
         status_kpis(idle)["Circuit breaker"] == "n/a"
         and status_kpis(idle)["Decision latency"] == "n/a"
     )
-    s = ReplaySession(bars_xy(), replay_bars=7, bar_interval=None)
+    s = paper_session()
     s.start(start_request())
     s.submit_order(OrderRequest(symbol="X", side="buy", quantity=7))
     s.step()
@@ -51,11 +50,11 @@ def test_session_tables_follow_the_status():
     assert (
         pos.loc["X", "qty"] == 7
         and pos.loc["X", "manual qty"] == 7
-        and pos.loc["X", "avg entry"] == 11.0
+        and pos.loc["X", "avg entry"] == 11.0055  # the next open, 11, plus 5 bp slippage
     )
     orders = orders_frame(st)
     assert orders[["symbol", "side", "qty"]].values.tolist() == [["Y", "sell", 2.0]]
-    assert fills_frame(st)[["symbol", "qty", "price"]].values.tolist() == [["X", 7.0, 11.0]]
+    assert fills_frame(st)[["symbol", "qty", "price"]].values.tolist() == [["X", 7.0, 11.0055]]
     kpis = status_kpis(st)
     assert (
         kpis["Equity"] == f"${st['equity']:,.2f}"

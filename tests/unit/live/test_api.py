@@ -6,14 +6,9 @@ import math
 
 import pytest
 
+from ntlab.dashboards.session import set_session_factory, shared_session
 from ntlab.errors import ConfigError, UnknownSymbolError
-from ntlab.live import api as session_api
-from ntlab.live.api import (
-    RISK_LEVELS,
-    set_session_factory,
-    shared_session,
-    validate_start_request,
-)
+from ntlab.live.api import RISK_LEVELS, validate_start_request
 
 UNIVERSE = ["AAPL", "MSFT", "IBM"]
 
@@ -83,5 +78,6 @@ def test_shared_session_is_one_object_and_the_factory_is_the_seam():
         first = shared_session()
         assert isinstance(first, Fake) and shared_session() is first
     finally:
-        set_session_factory(session_api._default_factory)
-    assert type(shared_session()).__name__ == "ReplaySession"
+        set_session_factory()
+    assert type(shared_session()).__name__ == "TradingSession"  # the default: the real engine
+    set_session_factory()

@@ -1,10 +1,10 @@
-"""The dashboards can drive a TradingSession in place of their stand-in (one line: the factory)."""
+"""The dashboards' shared session is a TradingSession replaying in a background thread."""
 
 import time
 
+from ntlab.dashboards import session as session_api
+from ntlab.dashboards.session import dashboard_session
 from ntlab.dashboards.tables import fills_frame, orders_frame, positions_frame, status_kpis
-from ntlab.live import api as session_api
-from ntlab.live import dashboard_session
 from ntlab.model import OrderRequest
 from tests.unit.live._helpers import DATA, REQUEST, far_limit
 
@@ -38,4 +38,4 @@ def test_the_shared_session_factory_builds_a_trading_session_that_runs_in_the_ba
         final = s.stop()
         assert final["state"] == "stopped" and final["open_orders"] == []
     finally:
-        session_api.set_session_factory(session_api._default_factory)
+        session_api.set_session_factory()

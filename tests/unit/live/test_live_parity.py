@@ -139,3 +139,70 @@ def test_replay_session_equals_the_event_backtest_without_intrabar_stops():
     )
     assert ours.equity.index.equals(ref.equity.index) and len(ours.fills) == len(ref.orders) > 20
     np.testing.assert_allclose(ours.equity.to_numpy(), ref.equity.to_numpy(), rtol=1e-12)
+
+
+def _non_neural() -> list[str]:
+    from ntlab.strategies import available
+
+    return [n for n in available() if not n.startswith("neural")]
+
+
+def _example(name: str):
+    from ntlab.strategies import strategy_class
+
+    ex = next(e for e in strategy_class(name).examples if not e.slow)
+    return ex.data(), dict(ex.params)
+
+
+def _same_fills(ours, ref) -> None:
+    orders = ref.orders.astype({"symbol": str, "side": str})[ours.fills.columns]
+    key = ["time", "symbol"]
+    mine = ours.fills.sort_values(key).reset_index(drop=True)
+    theirs = orders.sort_values(key).reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, theirs, check_exact=False, rtol=1e-9)
+    np.testing.assert_allclose(ours.equity.to_numpy(), ref.equity.to_numpy(), rtol=1e-9)
+
+
+SAME = EventSettings(use_signal_stops=False, initial_margin=0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _non_neural())
+def test_every_registered_strategy_makes_the_same_fills_in_a_session_and_the_event_backtest(name):
+    """Each registered non-neural strategy on its own example data: the session's stream
+    bar by bar and the event backtest's batch signals give the same fills."""
+    from ntlab.live import replay_session
+
+    data, params = _example(name)
+    data = data[: min(data.n_bars, 400)]
+    strategy = get(name, **params)
+    ours = replay_session(strategy, data)
+    ref = run_event(get(name, **params), data, SAME)
+    assert len(ours.fills) == len(ref.orders) > 0
+    _same_fills(ours, ref)
+
+
+def test_a_user_strategy_by_import_path_and_a_fitted_user_object_match_the_backtest():
+    """A user's own classes (tests/user_strategies.py, not registered): by import path, and
+    as a fitted object whose learned level the session keeps."""
+    from ntlab.live import replay_session
+    from tests.user_strategies import AboveLevel, SmaCross
+
+    data = (
+        load_sample("stocks")
+        .select(["AAPL", "IBM"])
+        .between("2010-01-01T00:00Z", "2011-06-30T00:00Z")
+    )
+    ours = replay_session("tests.user_strategies:SmaCross", data)
+    ref = run_event(SmaCross(), data, SAME)
+    assert len(ours.fills) == len(ref.orders) > 10
+    _same_fills(ours, ref)
+    fitted = AboveLevel().fit(data[:100])
+    ours = replay_session(fitted, data)
+    assert ours.status["active_strategies"] == ["tests.user_strategies:AboveLevel"]
+    sig = fitted.signals(data)
+    target = sig.target.copy()
+    target.iloc[:1] = 0.0  # the session decides from bar 1 on (warm-up 0 + 1), flat before
+    ref = run_event(Signals(sig.strategy_id, target, sig.confidence), data, SAME)
+    assert len(ours.fills) == len(ref.orders) > 0
+    _same_fills(ours, ref)

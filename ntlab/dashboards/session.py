@@ -1,0 +1,55 @@
+"""The one paper session the dashboards of a server process share.
+
+The console and the live monitor both show :func:`shared_session`; by default it is a
+:class:`ntlab.live.TradingSession` over the bundled ``sample:stocks`` replayed in a
+background thread with paper fills by a SimClient (:func:`dashboard_session`).
+:func:`set_session_factory` chooses another (a session over the local exchange, or a
+fake in a test). Any object with the :class:`ntlab.live.api.TradingSessionAPI` methods
+will do.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from ntlab.live.api import TradingSessionAPI
+
+__all__ = ["dashboard_session", "set_session_factory", "shared_session"]
+
+
+def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> TradingSessionAPI:
+    """A :class:`~ntlab.live.TradingSession` replaying ``data`` (default the bundled
+    ``sample:stocks``) in a background thread, ``bar_interval`` seconds per bar."""
+    from ntlab.live import ReplayMarket, SessionSettings, TradingSession
+
+    if data is None:
+        from ntlab.data import load_sample
+
+        data = load_sample("stocks")
+    return TradingSession(
+        ReplayMarket(data), SessionSettings(background=True, bar_interval=bar_interval)
+    )
+
+
+_factory: Callable[[], TradingSessionAPI] = dashboard_session
+_shared: TradingSessionAPI | None = None
+_lock = threading.Lock()
+
+
+def set_session_factory(factory: Callable[[], TradingSessionAPI] = dashboard_session) -> None:
+    """Choose what :func:`shared_session` creates (and forget the current one); no
+    argument restores the default."""
+    global _factory, _shared
+    with _lock:
+        _factory, _shared = factory, None
+
+
+def shared_session() -> TradingSessionAPI:
+    """The one session of this server process, shared by the console and the monitor."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = _factory()
+        return _shared
