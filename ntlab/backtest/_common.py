@@ -30,15 +30,23 @@ def guard_lookahead(strategy: Strategy, data: MarketData) -> None:
 
 
 def resolve_signals(
-    strategy: Strategy | Signals, data: MarketData, *, allow_lookahead: bool = False
+    strategy: Strategy | Signals,
+    data: MarketData,
+    *,
+    allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> Signals:
-    """Signals of ``strategy`` on ``data`` (after the look-ahead guard), or ready-made signals checked for shape."""
+    """Signals of ``strategy`` on ``data`` (after the look-ahead guard), or ready-made signals
+    checked for shape. ``progress`` turns the bars of long signal runs (retrains) on or off."""
+    from ntlab._progress import progress_scope
+
     if isinstance(strategy, Signals):
         signals = strategy
     elif isinstance(strategy, Strategy):
-        if not allow_lookahead:
-            guard_lookahead(strategy, data)
-        signals = strategy.signals(data)
+        with progress_scope(progress):
+            if not allow_lookahead:
+                guard_lookahead(strategy, data)
+            signals = strategy.signals(data)
     else:
         raise ConfigError(f"a backtest needs a Strategy or Signals, got {type(strategy).__name__}")
     if not signals.index.equals(data.index) or list(signals.symbols) != data.symbols:

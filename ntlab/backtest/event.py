@@ -246,6 +246,7 @@ def run_event(
     limits: RiskLimits | None = None,
     sectors: Mapping[str, str] | None = None,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with ntlab's event engine.
 
@@ -265,6 +266,8 @@ def run_event(
         For the sector limit (default: a ``sector`` column of ``data.meta``).
     allow_lookahead : bool
         Run a strategy that fails the causality check anyway.
+    progress : bool, optional
+        Progress bars of long runs (a learned strategy's retrains); False turns them off.
 
     Raises
     ------
@@ -273,7 +276,7 @@ def run_event(
     """
     cfg = settings or EventSettings()
     prep = prepare(data, cfg, limits, sectors)
-    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
+    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead, progress=progress)
     res = build_result(signals, data, cfg, *simulate(signals, data, cfg, prepared=prep))
     if limits is not None:
         res.settings["limits"] = limits.to_dict()

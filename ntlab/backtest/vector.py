@@ -91,8 +91,11 @@ def run_vector(
     settings: VectorSettings | None = None,
     *,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with vectorbt.
+
+    ``progress`` turns the bars of long runs (a learned strategy's retrains) on or off.
 
     Raises
     ------
@@ -101,7 +104,7 @@ def run_vector(
     """
     cfg = settings or VectorSettings()
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
-    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
+    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead, progress=progress)
     close = data.close
     price = data.open if (cfg.fill_at == "next_open" and data.has("open")) else close
     pf = vbt.Portfolio.from_orders(

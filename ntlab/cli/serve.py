@@ -153,6 +153,9 @@ def _masked(args: list[str]) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ntlab.cli._params import import_from_working_folder
+
+    import_from_working_folder()  # the explorer can load package.module:ClassName from here
     apps = resolve_apps(args.apps)
     password = None
     if args.basic_auth:

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.conftest import canvas_variance, serve
+from tests.browser.conftest import canvas_variance
 from tests.notebooks.test_notebooks import ALTERNATIVE_PARAMS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -127,49 +127,3 @@ def test_panel_lab_extension_comes_from_the_installed_package():
     text = listing.stdout + listing.stderr
     assert "@pyviz/jupyterlab_pyviz" in text and "enabled" in text
     assert str(Path(sys.prefix) / "share" / "jupyter" / "labextensions") in text
-
-
-def test_executed_notebook_draws_its_plots_in_jupyterlab_offline(
-    reports, tmp_path_factory, page, shots
-):
-    folder = tmp_path_factory.mktemp("lab")
-    notebook = folder / "quickstart.ipynb"
-    shutil.copy(reports["quickstart"].with_suffix(".ipynb"), notebook)
-    env = {
-        "JUPYTER_DATA_DIR": str(folder / "data"),
-        "JUPYTER_CONFIG_DIR": str(folder / "config"),
-        "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
-        "PYTHONPATH": str(ROOT),
-    }
-    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent))
-    subprocess.run([jupyter, "trust", str(notebook)], check=True, env={**os.environ, **env})
-
-    def lab(port: int) -> list[str]:
-        return [
-            jupyter, "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-            "--IdentityProvider.token=", "--ServerApp.password=",
-            f"--ServerApp.root_dir={folder}", "--ServerApp.disable_check_xsrf=True",
-            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ]  # fmt: skip
-
-    log = folder / "lab.log"
-    with serve(lab, "/lab", log, env) as base:
-        refused = offline(page)
-        page.goto(f"{base}/lab/tree/quickstart.ipynb")
-        page.locator(".jp-Notebook").wait_for(state="visible", timeout=120_000)
-        expected = _plot_outputs(notebook)
-        # JupyterLab renders cells lazily as they scroll into view: walk down the notebook
-        for _ in range(40):
-            page.mouse.wheel(0, 800)
-            page.wait_for_timeout(200)
-        page.locator(".jp-Notebook").click(position={"x": 5, "y": 5})
-        page.keyboard.press("Home")
-        spreads = []
-        for _ in range(3):
-            spreads = drawn_canvases(page, expected, timeout_ms=120_000)
-            if len(spreads) >= expected:
-                break
-        page.screenshot(path=str(shots / "offline_jupyterlab.png"))
-        assert len(spreads) >= expected, f"{len(spreads)} canvases for {expected} plots"
-        assert all(s > 3.0 for s in spreads), spreads
-        assert not [u for u in refused if "bokeh" in u or "holoviz" in u and u.endswith(".js")]
