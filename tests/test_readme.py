@@ -69,6 +69,7 @@ def test_readme_has_the_blocks_this_test_runs():
         assert any(c.startswith(prefix) for c in commands), f"{prefix!r} is no longer in README"
 
 
+@pytest.mark.timeout(1800)
 def test_python_blocks_run_in_order_in_one_fresh_interpreter(folder):
     code = "\n\n".join(f"# --- README block {i}\n{b}" for i, b in enumerate(blocks("python"), 1))
     script = folder / "readme_blocks.py"
@@ -85,6 +86,7 @@ def test_python_blocks_run_in_order_in_one_fresh_interpreter(folder):
 @pytest.mark.parametrize(
     "command", [c for c in shell_commands() if not c.startswith(tuple(NOT_RUN))]
 )
+@pytest.mark.timeout(1800)
 def test_shell_command_runs_offline(command, folder):
     words = shlex.split(command)
     assert words[0] == "ntlab", f"a README command this test does not know how to run: {command}"

@@ -76,7 +76,7 @@ def drawn_canvases(page, expected: int, timeout_ms: int = 60_000) -> list[float]
     return spreads
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def reports(tmp_path_factory, browser) -> dict[str, Path]:
     """HTML reports: three notebook reports and quickstart, BacktestResult.to_html, the CLI's --html."""
     from ntlab.backtest.event import run_event
@@ -102,6 +102,7 @@ def reports(tmp_path_factory, browser) -> dict[str, Path]:
     return pages
 
 
+@pytest.mark.timeout(1800)  # the fixture runs four notebooks on a shared machine
 @pytest.mark.parametrize("name", [*REPORTS, "to_html", "cli"])
 def test_html_report_draws_every_plot_offline(reports, name, page, shots):
     html = reports[name]

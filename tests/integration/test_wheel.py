@@ -69,6 +69,7 @@ def test_the_wheel_holds_the_notebooks_dashboards_and_example_data(wheel):
     assert "ntlab = ntlab.cli:main" in zipfile.ZipFile(wheel).read(entry).decode()
 
 
+@pytest.mark.timeout(2400)  # three notebooks on a shared machine
 def test_ntlab_demo_runs_from_the_installed_wheel(wheel, tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
@@ -92,6 +93,9 @@ def test_ntlab_demo_runs_from_the_installed_wheel(wheel, tmp_path):
         "NTLAB_HOME": str(home),
         "RAY_USAGE_STATS_ENABLED": "0",
         "PYTHONUNBUFFERED": "1",
+        # the dependencies' data files (nbconvert's templates, the kernelspec), which a full
+        # install would have put under the fresh environment's share/jupyter
+        "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),
     }
     where = subprocess.run(
         [python, "-c", "import ntlab, ntlab._resources as r; print(ntlab.__file__); print(r.bundled())"],
