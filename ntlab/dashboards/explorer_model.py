@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import param
 
@@ -18,7 +19,7 @@ from ntlab.backtest.result import BacktestResult
 from ntlab.dashboards.params import ConfigParams, config_params, numeric_fields, to_config
 from ntlab.data import MarketData, list_samples, load
 from ntlab.data.store import LocalStore
-from ntlab.errors import ConfigError, DataError
+from ntlab.errors import ConfigError, DataError, LookAheadError
 from ntlab.strategies import Strategy, available, resolve_strategy, strategy_class
 from ntlab.strategies.textparams import field_types
 
@@ -87,7 +88,8 @@ def sweep_grid(
 
     Runs :func:`ntlab.backtest.sweep` (the strategy's other parameters stay as given),
     one row of the grid at a time so that ``progress(done, total)`` can follow it.
-    Combinations the strategy's config rejects stay NaN.
+    Combinations the strategy's config rejects, and those the look-ahead guard refuses
+    (every combination is checked), stay NaN.
     """
     from ntlab.backtest.sweep import sweep
 
@@ -102,9 +104,11 @@ def sweep_grid(
         valid = [xv for xv in xs if _accepts(strategy, {xname: xv, yname: yv})]
         if valid:
             grid = {xname: valid, yname: [yv]}
-            tables.append(
-                sweep(strategy, data, grid, settings=settings, metric=metric, progress=False).table
-            )
+            try:
+                res = sweep(strategy, data, grid, settings=settings, metric=metric, progress=False)
+                tables.append(res.table)
+            except LookAheadError:  # every cell of this row refused: they stay NaN
+                tables.append(pd.DataFrame({xname: valid, yname: yv, metric: np.nan}))
         if progress is not None:
             progress(k * len(xs), total)
     if not tables:
