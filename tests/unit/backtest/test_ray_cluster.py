@@ -13,10 +13,10 @@ import os
 
 import nbformat
 import pytest
-from ntlab.strategies.builtin.sma_cross import SmaCross
 
 from ntlab.backtest import sweep, walk_forward
 from ntlab.reports import run_grid
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray")
