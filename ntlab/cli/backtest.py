@@ -3,6 +3,7 @@
   ntlab backtest --strategy momentum -p lookback=30 -p allow_short=yes
   ntlab backtest --strategy momentum --data "sample:stocks?start=2005-01-01&end=2010-12-31"
   ntlab backtest --strategy mean_reversion --start 2008-01-01 --html reports/mr.html
+  ntlab backtest --strategy my_strategies:SmaCross -p fast=10   (your own class; see docs/writing-a-strategy.md)
 
 Parameters are read by the type of the strategy config's field (whole numbers for int
 fields, true/false/yes/no for bool fields, ...); ntlab.strategies.available() lists the
@@ -24,7 +25,9 @@ def add_parser(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "--strategy", required=True, help="registered strategy name, e.g. momentum, mean_reversion"
+        "--strategy",
+        required=True,
+        help="registered name (momentum, mean_reversion, ...) or your class as package.module:ClassName",
     )
     p.add_argument(
         "--data",
