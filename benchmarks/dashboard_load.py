@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._common import write_results
+from benchmarks._common import load_average, write_results
 
 TARGET_S = 3.0
 
@@ -134,6 +134,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5)
     args = parser.parse_args()
+    before = load_average()
     rows = measure(args.n)
     cold, warm = first_start_s(cold=True), first_start_s(cold=False)
     rows.append({"monitor page": "first start + bar, empty numba cache (s)", "median_s": cold})
@@ -143,7 +144,9 @@ def main() -> None:
         rows,
         title="Live monitor: page load to first chart (s), with and without a session replaying",
         notes="panel serve console monitor (as `ntlab serve`), headless Chromium via Playwright; "
-        "momentum on AAPL, MSFT, IBM, one bar per 0.25 s; samples interleaved.",
+        "momentum on AAPL, MSFT, IBM, one bar per 0.25 s; samples interleaved. Load average "
+        f"before: {before}, after: {load_average()} (other work on the machine inflates every "
+        "row alike).",
     )
 
 
