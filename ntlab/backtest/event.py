@@ -150,6 +150,7 @@ def prepare(
         settings.borrow_rate / ppy,
         settings.margin_rate / ppy,
         bool(settings.stop_on_entry_bar),
+        bool(pol.fills.optimistic_take),
     )
     gate = gate_arrays(data, limits, sectors, lot=pol.lot)
     return Prepared(
