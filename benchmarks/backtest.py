@@ -38,9 +38,9 @@ from numba import njit
 
 from benchmarks._common import best_time, write_results
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector, sweep
-from ntlab.backtest._sma_cross import SmaCross
 from ntlab.data import MarketData
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
+from ntlab.strategies.sma_cross import SmaCross
 
 N_BARS, N_SYMBOLS, N_BACKTRADER = 2520, 100, 5
 FEES, STOP, TAKE = 0.001, 0.05, 0.10

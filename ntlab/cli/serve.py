@@ -61,6 +61,12 @@ def add_parser(sub) -> None:
         action="store_true",
         help="do not run each app once at start (first page loads slower)",
     )
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help="show the session hosted by `ntlab server` at URL (API key from $NTLAB_API_KEY), "
+        "so separate dashboard processes see the same session",
+    )
     p.add_argument("--show", action="store_true", help="open a browser")
     p.add_argument(
         "--print-command",
@@ -185,6 +191,13 @@ def _run(args: argparse.Namespace) -> int:
         print(
             "note: browsers on other machines need --allow-websocket-origin HOST:PORT (the name they use)"
         )
+    if args.server:
+        from ntlab.dashboards.session import set_session_factory
+        from ntlab.server.client import RemoteSession
+
+        RemoteSession(args.server).universe()  # fails now, with the reason, if it cannot connect
+        set_session_factory(lambda: RemoteSession(args.server))
+        print(f"session: the one ntlab server at {args.server} hosts")
     sys.stdout.flush()
     return _panel_main(panel)
 

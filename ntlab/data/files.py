@@ -68,6 +68,16 @@ def _rename(frame: pd.DataFrame, columns: dict[str, str] | None, adjusted: bool)
 
 
 def _times(values: pd.Series, tz: str | None, path: Path) -> pd.Series:
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if not numeric and (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        bare = values.astype(str).str.fullmatch(r"\s*-?\d+(\.\d*)?\s*")
+        numeric = bool(bare.any())
+        values = values[bare] if numeric else values
+    if numeric:
+        raise ValidationError(
+            f"{path}: the time column holds numbers (e.g. {str(values.iloc[0]).strip()}), not times; write "
+            "them as ISO times (2012-01-03T00:00:00Z) rather than have them guessed as epoch units"
+        )
     try:
         parsed = pd.to_datetime(values, utc=False)
     except (ValueError, TypeError) as exc:
@@ -109,7 +119,9 @@ def read_bars(
         Use an "Adj Close" column as the close when present (and scale nothing else).
     """
     path = Path(path)
-    frame = _rename(_read(path), columns, adjusted)
+    raw = _read(path)
+    adj = adjusted and any(str(c).lower().strip() == "adj close" for c in raw.columns)
+    frame = _rename(raw, columns, adjusted)
     if frame.empty:
         raise ValidationError(f"{path}: no rows")
     if "timestamp" not in frame.columns:
@@ -136,6 +148,11 @@ def read_bars(
                 f"{path}: no symbol column; pass symbol='XYZ' for a single-symbol file"
             )
         frame = frame.assign(symbol=symbol)
+    names = frame["symbol"]
+    blank = names.isna() | (names.astype(str).str.strip() == "")
+    if blank.any():
+        row = int(blank.to_numpy().nonzero()[0][0])
+        raise ValidationError(f"{path}: row {row} has no symbol")
     keep = ["timestamp", "symbol", *[f for f in FIELDS if f in frame.columns]]
     for col in keep[2:]:
         if not pd.api.types.is_numeric_dtype(frame[col]):
@@ -144,4 +161,29 @@ def read_bars(
             raise ValidationError(
                 f"{path}: column {col!r} is not numeric (row {row}: {frame[col].iloc[row]!r})"
             )
+    _check_ranges(frame, path, close=not adj)
     return MarketData.from_long(frame[keep], **kwargs)
+
+
+def _check_ranges(frame: pd.DataFrame, path: Path, *, close: bool = True) -> None:
+    """Each bar's high is its highest price and its low its lowest (rows with gaps are skipped;
+    an adjusted close is not compared with the unadjusted high and low)."""
+    if "high" not in frame or "low" not in frame:
+        return
+    prices = [c for c in ("open", "close") if c in frame and (close or c != "close")]
+    for col in prices + ["low"]:
+        bad = frame[col] > frame["high"] * (1 + 1e-9)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise ValidationError(
+                f"{path}: row {row} ({frame['symbol'].iloc[row]} {frame['timestamp'].iloc[row]}): "
+                f"{col} {float(frame[col].iloc[row])!r} is above high {float(frame['high'].iloc[row])!r}"
+            )
+    for col in prices:
+        bad = frame[col] < frame["low"] * (1 - 1e-9)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise ValidationError(
+                f"{path}: row {row} ({frame['symbol'].iloc[row]} {frame['timestamp'].iloc[row]}): "
+                f"{col} {float(frame[col].iloc[row])!r} is below low {float(frame['low'].iloc[row])!r}"
+            )

@@ -27,6 +27,9 @@ class Faults:
     """Failures to inject, for tests of retries and reconnects."""
 
     rate_limit_next: int = 0  # answer the next N REST requests with 429
+    error_next: int = 0  # answer the next N REST requests with 500
+    stall_next: int = 0  # hold the next N REST requests stall_seconds before answering
+    stall_seconds: float = 0.0
     requests_seen: int = 0
     drops: int = 0
     _streams: list[Any] = field(default_factory=list)
@@ -38,12 +41,22 @@ class Faults:
         return self._drop() if self._drop is not None else 0
 
     def take_rate_limit(self) -> bool:
+        return self.take() == 429
+
+    def take(self) -> int | float | None:
+        """The fault for this request: 429, 500, a stall in seconds (a float), or None."""
         with self._lock:
             self.requests_seen += 1
             if self.rate_limit_next > 0:
                 self.rate_limit_next -= 1
-                return True
-            return False
+                return 429
+            if self.error_next > 0:
+                self.error_next -= 1
+                return 500
+            if self.stall_next > 0:
+                self.stall_next -= 1
+                return float(self.stall_seconds)
+            return None
 
 
 class _Broadcaster:
@@ -101,8 +114,13 @@ def trading_routes(
 
     def guarded(handler):
         async def wrapped(request):
-            if faults.take_rate_limit():
+            fault = faults.take()
+            if fault == 429 and isinstance(fault, int):
                 return error(429, "rate limit exceeded", 42900000)
+            if fault == 500 and isinstance(fault, int):
+                return error(500, "internal server error (injected)", 50000000)
+            if isinstance(fault, float):
+                await asyncio.sleep(fault)
             if (
                 request.headers.get("apca-api-key-id") != api_key
                 or request.headers.get("apca-api-secret-key") != secret_key

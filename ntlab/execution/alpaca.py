@@ -4,8 +4,15 @@ Paper trading by default. Live money needs both ``NTLAB_ALLOW_LIVE=1`` in the en
 and ``confirm_live=LIVE_CONFIRMATION`` in the call; anything less raises. The guard looks at
 where the keys go, not only at the ``paper`` flag: a ``url_override`` or ``stream_url``
 that is neither this machine (loopback) nor Alpaca's paper host counts as live. Keys come from
-the environment only and never appear in logs or reprs. Rate limits (429) are retried by
-alpaca-py with a wait; broken connections are retried here with exponential backoff.
+the environment only and never appear in logs or reprs.
+
+Broker trouble is retried here under a stated budget: rate limits (429), server errors
+(500, 502, 503, 504), refused connections and requests with no answer within
+``request_timeout`` are tried again with exponential backoff and full jitter (``backoff``
+doubling up to ``max_backoff``) until ``retry_budget`` seconds have passed; then one
+:class:`~ntlab.errors.BrokerConnectionError` names the last real cause. A retried order
+that had in fact reached the broker (its ``client_order_id`` is taken) is looked up, not
+sent twice.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +57,15 @@ def venue_of(url: str) -> str:
     if not host:
         raise ConfigError(f"not a URL with a host: {url!r}")
     return "local" if host in _LOCAL else "paper" if host in PAPER_HOSTS else "live"
+
+
+#: HTTP answers that mean "try again" (rate limit, server trouble), not "no".
+_RETRY_STATUS = (429, 500, 502, 503, 504)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else ""
 
 
 def _f(value: Any) -> float | None:
@@ -97,8 +114,12 @@ class AlpacaClient:
     api_key, secret_key : str, optional
         Credentials of a local exchange started in this process; default (and for
         Alpaca itself): ``ALPACA_API_KEY`` / ``ALPACA_SECRET_KEY`` from the environment.
-    retries : int
-        Attempts for a request that fails to connect (with exponential backoff).
+    retry_budget : float
+        Seconds a request may keep being retried (module docstring).
+    backoff, max_backoff : float
+        First and largest wait between tries (each wait is drawn uniformly below it).
+    request_timeout : float
+        Seconds to wait for an answer to one request.
     """
 
     def __init__(
@@ -110,9 +131,11 @@ class AlpacaClient:
         stream_url: str | None = None,
         api_key: str | None = None,
         secret_key: str | None = None,
-        retries: int = 4,
+        retry_budget: float = 30.0,
         backoff: float = 0.25,
-        rate_limit_wait: float = 3.0,
+        max_backoff: float = 4.0,
+        request_timeout: float = 10.0,
+        rate_limit_wait: float | None = None,
     ) -> None:
         live_urls = [u for u in (url_override, stream_url) if u and venue_of(u) == "live"]
         if not paper or live_urls:
@@ -139,11 +162,22 @@ class AlpacaClient:
             self._keys = (cfg.alpaca_api_key.reveal(), cfg.alpaca_secret_key.reveal())
         self.paper = paper
         self._stream_url = stream_url
-        self._retries, self._backoff = retries, backoff
+        self._budget, self._backoff, self._max_backoff = retry_budget, backoff, max_backoff
+        if rate_limit_wait is not None:  # the old knob: the first wait after a 429
+            self._backoff = rate_limit_wait
+        self.retries = 0  # tries that failed and were retried (all requests)
         trading = attempt_import("alpaca.trading.client", purpose="Alpaca trading")
         self._rest = trading.TradingClient(*self._keys, paper=paper, url_override=url_override)
-        # alpaca-py retries 429s itself; make its wait configurable (TradingClient does not expose it)
-        self._rest._retry_wait = rate_limit_wait
+        self._rest._retry = (
+            0  # every retry is ours (budget, jitter), none of alpaca-py's fixed waits
+        )
+        session, send = self._rest._session, self._rest._session.request
+
+        def request(method, url, **kw):  # alpaca-py sets no timeout: a silent broker would hang us
+            kw.setdefault("timeout", request_timeout)
+            return send(method, url, **kw)
+
+        session.request = request
         self._stream: Any = None
         self._thread: threading.Thread | None = None
         self._handlers: list[OrderUpdateHandler] = []
@@ -155,23 +189,28 @@ class AlpacaClient:
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         common = attempt_import("alpaca.common.exceptions", purpose="Alpaca trading")
         requests = attempt_import("requests", purpose="Alpaca trading")
-        delay = self._backoff
-        for attempt in range(1, self._retries + 1):
+        deadline = time.monotonic() + self._budget
+        ceiling, tries = self._backoff, 0
+        while True:
+            tries += 1
             try:
                 return fn()
             except common.APIError as exc:
-                raise ExecutionError(f"Alpaca refused {what}: {exc}") from exc
+                if exc.status_code not in _RETRY_STATUS:
+                    raise ExecutionError(f"Alpaca refused {what}: {exc}") from exc
+                cause, error = f"HTTP {exc.status_code} {_first_line(exc)}", exc
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt == self._retries:
-                    raise BrokerConnectionError(
-                        f"Alpaca unreachable for {what} after {attempt} tries: {exc}"
-                    ) from exc
-                log.warning(
-                    "Alpaca %s failed to connect (try %d), retrying in %.2fs", what, attempt, delay
-                )
-                time.sleep(delay)
-                delay *= 2
-        raise AssertionError("unreachable")
+                kind = "no answer" if isinstance(exc, requests.Timeout) else "no connection"
+                cause, error = f"{kind} ({type(exc).__name__})", exc
+            wait = random.uniform(0, ceiling)
+            if time.monotonic() + wait > deadline:
+                raise BrokerConnectionError(
+                    f"Alpaca failed {what} for {self._budget:g} s ({tries} tries); last: {cause}"
+                ) from error
+            self.retries += 1
+            log.warning("Alpaca %s: %s (try %d), retrying in %.2fs", what, cause, tries, wait)
+            time.sleep(wait)
+            ceiling = min(ceiling * 2, self._max_backoff)
 
     # ------------------------------------------------------------------ orders
     def submit(self, request: OrderRequest) -> Order:
@@ -199,6 +238,11 @@ class AlpacaClient:
             return order_from_alpaca(self._call("an order", lambda: self._rest.submit_order(body)))
         except ExecutionError as exc:
             cause = exc.__cause__
+            if isinstance(cause, common.APIError) and "must be unique" in str(cause):
+                # a retry of an order that had reached the broker: that order, not a second one
+                found = self.get_order_by_client_id(request.client_order_id)
+                if found is not None:
+                    return found
             if isinstance(cause, common.APIError) and cause.status_code in (403, 422):
                 # the broker said no: report a rejected order with its reason, as the protocol promises
                 return Order(

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 from ntlab.errors import ConfigError, UnknownSymbolError
+from ntlab.live.fields import boolean
 from ntlab.model import Order, OrderRequest
 
 __all__ = [
@@ -177,7 +178,12 @@ def validate_start_request(
         raise ConfigError(
             f"StartRequest: unknown field(s) {sorted(unknown)}; fields are {sorted(_KEYS)} (paper only)"
         )
-    symbols = [str(s).strip().upper() for s in request.get("symbols") or [] if str(s).strip()]
+    raw = request.get("symbols") or []
+    if not isinstance(raw, list | tuple) or any(
+        not isinstance(s, str) or not s.strip() for s in raw
+    ):
+        raise ConfigError(f"StartRequest: symbols must be a list of non-blank strings, got {raw!r}")
+    symbols = [s.strip().upper() for s in raw]
     if not symbols:
         raise ConfigError(
             "StartRequest: symbols is empty; give at least one symbol, e.g. AAPL, MSFT"
@@ -211,5 +217,5 @@ def validate_start_request(
         max_position_size=float(size),
         stop_loss_percentage=_fraction(request, "stop_loss_percentage"),
         take_profit_percentage=_fraction(request, "take_profit_percentage"),
-        use_gpu=bool(request.get("use_gpu", False)),
+        use_gpu=boolean("StartRequest: use_gpu", request.get("use_gpu", False)),
     )

@@ -37,6 +37,7 @@ from ntlab._time import to_utc
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.policy import ExecutionPolicy
+from ntlab.live.fields import number, text
 from ntlab.live.markets import (
     AlpacaMarket,
     LocalExchangeMarket,
@@ -76,8 +77,33 @@ class PaperConfig:
     settings: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.broker not in BROKERS:
-            raise ConfigError(f"broker must be one of {BROKERS}, got {self.broker!r}")
+        """Every field by type and range, one line each (the request and the session settings
+        are checked by :func:`~ntlab.live.api.validate_start_request` and SessionSettings)."""
+        text("paper config: broker", self.broker, choices=BROKERS)
+        number("paper config: cash", self.cash, lo=0.0, lo_open=True)
+        for name in ("data", "exchange_url", "timeframe", "history_start"):
+            if getattr(self, name) is not None:
+                text(f"paper config: {name}", getattr(self, name))
+        for name in ("policy", "limits"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, dict):
+                raise ConfigError(
+                    f"paper config: {name} must be an object of settings, got {value!r}"
+                )
+        times = {}
+        for name in ("replay_from", "replay_to", "history_start"):
+            value = getattr(self, name)
+            if value is not None:
+                text(f"paper config: {name}", value)
+                times[name] = to_utc(_utc_strings(value), what=f"paper config: {name}")
+        if (
+            "replay_from" in times
+            and "replay_to" in times
+            and times["replay_from"] > times["replay_to"]
+        ):
+            raise ConfigError(
+                f"paper config: replay_from {self.replay_from} is after replay_to {self.replay_to}"
+            )
         if self.broker != "alpaca" and self.exchange_url is None and not self.data:
             raise ConfigError(
                 f"broker {self.broker!r} replays data: give a data spec, e.g. 'sample:stocks'"
@@ -85,6 +111,8 @@ class PaperConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> PaperConfig:
+        """Parse and check a config dict; the request and the settings are checked here too,
+        so a bad value is refused before anything is opened, connected or written."""
         known = (
             set(_REQUEST) | set(_SETTINGS) | {f.name for f in fields(cls)} - {"request", "settings"}
         )
@@ -92,11 +120,17 @@ class PaperConfig:
         if unknown:
             raise ConfigError(f"paper config: unknown key(s) {unknown}; known: {sorted(known)}")
         rest = {k: v for k, v in raw.items() if k not in _REQUEST and k not in _SETTINGS}
-        return cls(
+        cfg = cls(
             request={k: raw[k] for k in _REQUEST if k in raw},
             settings={k: raw[k] for k in _SETTINGS if k in raw},
             **rest,
         )
+        from ntlab.live.api import validate_start_request
+
+        validate_start_request(cfg.request | {"strategies": cfg.request.get("strategies") or []})
+        cfg.session_settings()  # every session setting, by type and range
+        cfg.execution_policy()
+        return cfg
 
     def execution_policy(self) -> ExecutionPolicy:
         return ExecutionPolicy.from_dict(self.policy)

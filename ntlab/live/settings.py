@@ -10,6 +10,7 @@ from typing import Any
 from ntlab.config import ntlab_home
 from ntlab.errors import ConfigError
 from ntlab.live.api import RISK_LEVELS  # the StartRequest contract (no Panel import)
+from ntlab.live.fields import boolean, session_id, whole
 from ntlab.model import TimeInForce
 from ntlab.risk.limits import RiskLimits
 
@@ -98,8 +99,23 @@ class SessionSettings:
                 raise ConfigError(
                     f"SessionSettings.{name} must be a number of seconds >= 0, got {value!r}"
                 )
-        if self.max_bars is not None and self.max_bars < 1:
-            raise ConfigError(f"SessionSettings.max_bars must be >= 1, got {self.max_bars}")
+        if self.max_bars is not None:
+            object.__setattr__(
+                self, "max_bars", whole("SessionSettings.max_bars", self.max_bars, lo=1)
+            )
+        if self.session_id is not None:
+            session_id("SessionSettings.session_id", self.session_id)
+        for name in ("background", "cancel_on_stop", "log_decisions", "durable"):
+            boolean(f"SessionSettings.{name}", getattr(self, name))
+        if self.folder is not None and not isinstance(self.folder, str | Path):
+            raise ConfigError(f"SessionSettings.folder must be a path, got {self.folder!r}")
+        if not isinstance(self.strategy_params, dict) or not all(
+            isinstance(k, str) and isinstance(v, dict) for k, v in self.strategy_params.items()
+        ):
+            raise ConfigError(
+                "SessionSettings.strategy_params must map strategy names to parameter objects, "
+                f"got {self.strategy_params!r}"
+            )
 
     def folder_for(self, session_id: str) -> Path:
         return (

@@ -10,7 +10,7 @@ from ntlab.service._base import Context, Request, jsonable
 from ntlab.service.data import DataRef, describe, load_data
 from ntlab.service.strategies import StrategyRef, make_strategy
 
-__all__ = ["CostSettings", "BacktestRequest", "run_backtest", "event_settings"]
+__all__ = ["CostSettings", "BacktestRequest", "run_backtest", "backtest_job", "event_settings"]
 
 
 class CostSettings(Request):
@@ -91,3 +91,15 @@ def run_backtest(
     out["strategyParams"] = jsonable(strategy.config.to_dict())
     out["data"] = describe(data)
     return out
+
+
+def check_backtest(req: BacktestRequest, ctx: Context | None = None) -> None:
+    make_strategy(req, ctx)
+    load_data(req, ctx)
+
+
+def backtest_job(req: BacktestRequest, ctx: Context | None = None) -> dict[str, Any]:
+    """:func:`run_backtest` as a job (strategy and data checked first)."""
+    from ntlab.service.jobs import submit
+
+    return submit("backtest", run_backtest, req, ctx, check_backtest)

@@ -23,7 +23,16 @@ from pydantic import Field
 from ntlab.errors import JobCancelled, NotFoundError, NtlabError
 from ntlab.service._base import Context, Request, default_context
 
-__all__ = ["Job", "JobManager", "JobRef", "get_job", "cancel_job", "list_jobs", "JobCancelled"]
+__all__ = [
+    "Job",
+    "JobManager",
+    "JobRef",
+    "submit",
+    "get_job",
+    "cancel_job",
+    "list_jobs",
+    "JobCancelled",
+]
 
 TERMINAL = ("done", "failed", "cancelled")
 
@@ -157,6 +166,21 @@ class JobManager:
         for job in self.list():
             job.cancel.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def submit(
+    kind: str,
+    fn: Callable[..., Any],
+    req: Request,
+    ctx: Context | None = None,
+    check: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
+    """Check ``req`` now (``check(req, ctx)``, quick: bad input fails here, not in the job),
+    then run ``fn`` as a job; the job's record (state ``queued`` or ``running``)."""
+    ctx = ctx or default_context()
+    if check is not None:
+        check(req, ctx)
+    return ctx.jobs.submit(kind, fn, req, ctx)
 
 
 class JobRef(Request):

@@ -17,7 +17,15 @@ from ntlab.errors import ExecutionError, NotFoundError, NtlabError, OrderRejecte
 from ntlab.service._base import Context, default_context, jsonable
 from ntlab.service.sessions import SessionRef, audit, with_journal
 
-__all__ = ["OrderBody", "place_order", "list_orders", "get_order", "cancel_order", "replace_order"]
+__all__ = [
+    "OrderBody",
+    "place_order",
+    "list_orders",
+    "get_order",
+    "cancel_order",
+    "replace_order",
+    "flatten",
+]
 
 
 class OrderBody(SessionRef):
@@ -138,12 +146,16 @@ def cancel_order(req: OrderRef, ctx: Context | None = None, actor: str = "local"
                     lambda: session.cancel(req.order_id).to_dict())  # fmt: skip
 
 
-class ReplaceRequest(OrderRef):
+class ReplaceBody(SessionRef):
     """New quantity and/or prices for a working order (the rest is kept)."""
 
     quantity: float | None = Field(None, gt=0, le=1e12, allow_inf_nan=False)
     limit_price: float | None = Field(None, gt=0, allow_inf_nan=False)
     stop_price: float | None = Field(None, gt=0, allow_inf_nan=False)
+
+
+class ReplaceRequest(ReplaceBody, OrderRef):
+    """Which order to replace, and its new quantity and/or prices."""
 
 
 def replace_order(
@@ -170,3 +182,12 @@ def replace_order(
 
     return _audited(session, actor, "replace_order",
                     {"order_id": req.order_id, "changes": changes}, act)  # fmt: skip
+
+
+def flatten(req: SessionRef, ctx: Context | None = None, actor: str = "local") -> dict[str, Any]:
+    """Cancel every working order and close every position with market orders."""
+    session = _session(req, ctx)
+    _running(session, "flatten")
+    orders = _audited(session, actor, "flatten", {},
+                      lambda: [o.to_dict() for o in session.flatten()])  # fmt: skip
+    return {"session_id": session.session_id, "orders": orders}

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field
 
-from ntlab.errors import ExecutionError
+from ntlab.errors import ExecutionError, OrderRejectedError
 from ntlab.service._base import Context, default_context, jsonable
 from ntlab.service.orders import _audited, _running
 from ntlab.service.sessions import SessionRef, with_journal
@@ -61,11 +61,20 @@ def fills(req: FillsRequest, ctx: Context | None = None) -> dict[str, Any]:
     }
 
 
+def _place(session: Any, order: Any) -> dict[str, Any]:
+    """One order of a plan: the broker's order, or the gate's reason for refusing it."""
+    try:
+        return {"order": session.submit_order(order).to_dict(), "rejected": None}
+    except OrderRejectedError as exc:
+        return {"order": None, "rejected": str(exc), "request": order.to_dict()}
+
+
 class RebalanceRequest(SessionRef):
     """Target weights of equity per symbol (held symbols not named go to 0).
 
     ``execute`` False returns the plan only; True places its orders (sells first) as
-    manual orders through the session's risk gate.
+    manual orders through the session's risk gate; each one the gate refuses is listed
+    with its reason and the rest are still placed.
     """
 
     target_weights: dict[str, float] = Field(min_length=1, max_length=1000)
@@ -104,7 +113,6 @@ def rebalance(
         _running(session, "rebalance")
         payload = {"target_weights": req.target_weights, "orders": out["orders"]}
         out["executed"] = _audited(
-            session, actor, "rebalance", payload,
-            lambda: [session.submit_order(o).to_dict() for o in plan.orders],
-        )  # fmt: skip
+            session, actor, "rebalance", payload, lambda: [_place(session, o) for o in plan.orders]
+        )
     return jsonable(out)

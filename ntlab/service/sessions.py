@@ -8,6 +8,8 @@ to run (``background`` with ``bar_interval``, or stepped by :func:`step_session`
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -30,6 +32,8 @@ __all__ = [
     "journal_events",
     "decision_log",
 ]
+
+_audit_log = logging.getLogger("ntlab.audit")
 
 _SEED_KEYS = ("strategies", "symbols", "risk_level", "max_position_size",
               "stop_loss_percentage", "take_profit_percentage", "use_gpu")  # fmt: skip
@@ -161,6 +165,23 @@ class SessionRef(Request):
     session_id: str | None = Field(None, min_length=1, max_length=64)
 
 
+class UniverseRequest(SessionRef):
+    """Symbols a session trades; without a hosted session, those of ``data`` (a new one's)."""
+
+    data: str = Field("sample:stocks", min_length=1, max_length=500)
+
+
+def universe(req: UniverseRequest, ctx: Context | None = None) -> dict[str, Any]:
+    """The symbols the session (or a new session over ``data``) can trade."""
+    from ntlab.service.data import load_data
+
+    ctx = ctx or default_context()
+    if req.session_id is not None or ctx.sessions.all():
+        session = ctx.sessions.get(req.session_id)
+        return {"session_id": session.session_id, "symbols": list(session.universe())}
+    return {"session_id": None, "symbols": list(load_data(DataRef(data=req.data), ctx).symbols)}
+
+
 class StatusRequest(SessionRef):
     equity_curve: bool = False
 
@@ -276,9 +297,10 @@ def decision_log(req: DecisionsRequest, ctx: Context | None = None) -> dict[str,
 
 
 def audit(session: Any, actor: str, action: str, payload: Mapping[str, Any]) -> None:
-    """Write who asked for an order-changing action into the session's journal."""
+    """Write who asked for an order-changing action into the session's journal (and log it)."""
     record = {"actor": actor, "action": action, **jsonable(dict(payload))}
     with_journal(session, lambda j: _write_event(j, record, session.session_id))
+    _audit_log.info(json.dumps({"event": "audit", "session_id": session.session_id} | record))
 
 
 def _write_event(journal: Any, record: dict[str, Any], sid: str) -> None:

@@ -33,7 +33,7 @@ class StrategyRef(Request):
 
 def make_strategy(ref: StrategyRef, ctx: Context | None = None) -> Any:
     """The configured Strategy object (ConfigError for an unknown name or parameter)."""
-    from ntlab.strategies import get
+    from ntlab.strategies.registry import resolve_strategy
 
     ctx = ctx or default_context()
     if ":" in ref.strategy and not ctx.import_paths:
@@ -41,11 +41,15 @@ def make_strategy(ref: StrategyRef, ctx: Context | None = None) -> Any:
             f"strategy {ref.strategy!r}: import paths are not accepted here; name a registered "
             "strategy (GET /strategies lists them)"
         )
-    return get(ref.strategy, **ref.params)
+    return resolve_strategy(ref.strategy, **ref.params)
 
 
-def _doc(obj: Any) -> str:
-    return (inspect.getdoc(obj) or "").strip().split("\n\n")[0].replace("\n", " ")
+def _doc(cls: Any) -> str:
+    """The first paragraph of the class's own docstring (else its module's)."""
+    import sys
+
+    text = cls.__dict__.get("__doc__") or sys.modules[cls.__module__].__doc__ or ""
+    return inspect.cleandoc(text).split("\n\n")[0].replace("\n", " ")
 
 
 def list_strategies() -> dict[str, Any]:

@@ -31,6 +31,7 @@ _LAZY = {
     "SignalStream": "ntlab.strategies.live",
     "RecomputeStream": "ntlab.strategies.live",
     "open_stream": "ntlab.strategies.live",
+    "SmaCross": "ntlab.strategies.sma_cross",
     "Momentum": "ntlab.strategies.momentum",
     "MeanReversion": "ntlab.strategies.mean_reversion",
     "Mirror": "ntlab.strategies.mirror",

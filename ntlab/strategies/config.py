@@ -6,23 +6,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from ntlab.errors import ConfigError
 from ntlab.strategies.base import StrategyConfig
-
-if TYPE_CHECKING:
-    from ntlab.strategies.walkforward import WalkForwardSettings
 
 __all__ = ["BuiltinConfig", "MomentumFeaturesConfig", "WalkForwardConfig", "SentimentConfig"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class BuiltinConfig(StrategyConfig):
-    """Stop-loss and take-profit distances (fractions of the entry close) shared by
-    every built-in strategy; subclasses call ``need`` in ``validate``, whose errors name
-    the strategy by :attr:`owner` (derived from the class name: ``MeanReversionConfig`` ->
-    ``mean_reversion``)."""
+    """Protective levels every built-in strategy sets at entry.
+
+    Subclasses call ``need`` in ``validate``; its errors name the strategy by
+    :attr:`owner` (derived from the class name: ``MeanReversionConfig`` ->
+    ``mean_reversion``).
+
+    Attributes
+    ----------
+    stop_loss_pct : float
+        Stop-loss distance from the entry close, a fraction in (0, 1).
+    take_profit_pct : float
+        Take-profit distance from the entry close, a fraction in (0, 1).
+    """
 
     stop_loss_pct: float = 0.05
     take_profit_pct: float = 0.10
@@ -45,7 +50,23 @@ class BuiltinConfig(StrategyConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class MomentumFeaturesConfig(BuiltinConfig):
-    """The momentum z-score, RSI and MACD settings (momentum and enhanced momentum)."""
+    """Momentum z-score, RSI and MACD settings (momentum and enhanced momentum).
+
+    Attributes
+    ----------
+    lookback : int
+        Bars of the momentum ``close / close[-lookback] - 1``.
+    z_window : int
+        Bars over which momentum is standardised into ``z`` (ddof=1).
+    entry_z : float
+        Enter when ``|z|`` exceeds it (> 0).
+    exit_z : float
+        Exit a long when ``z`` falls below it (shorts mirrored); below ``entry_z``.
+    rsi_window : int
+        Wilder RSI window.
+    macd_fast, macd_slow, macd_signal : int
+        MACD EMA windows (fast < slow) and its signal EMA.
+    """
 
     lookback: int = 20
     z_window: int = 60
@@ -72,7 +93,21 @@ class MomentumFeaturesConfig(BuiltinConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class WalkForwardConfig(BuiltinConfig):
-    """Schedule of a walk-forward logistic model (:mod:`ntlab.strategies.walkforward`)."""
+    """Schedule of a walk-forward logistic model (:mod:`ntlab.strategies.walkforward`).
+
+    Attributes
+    ----------
+    horizon : int
+        Bars ahead the model predicts (the label is the close's rise over them).
+    refit_every : int
+        Bars between refits.
+    train_bars : int
+        Bars of history each refit trains on (only rows whose label was known).
+    first_fit : int
+        Bar of the first fit; no model (no trade from it) before.
+    C : float
+        Inverse L2 regularisation of the logistic regression (> 0).
+    """
 
     horizon: int = 5
     refit_every: int = 63
@@ -88,17 +123,22 @@ class WalkForwardConfig(BuiltinConfig):
         )
         self.need(self.first_fit >= 1 and self.C > 0, "need first_fit >= 1 and C > 0")
 
-    def settings(self) -> WalkForwardSettings:
-        from ntlab.strategies.walkforward import WalkForwardSettings
-
-        return WalkForwardSettings(
-            self.horizon, self.refit_every, self.train_bars, self.first_fit, C=self.C
-        )
-
 
 @dataclass(frozen=True, kw_only=True)
 class SentimentConfig(BuiltinConfig):
-    """Where the news comes from and how it becomes a sentiment series."""
+    """News sentiment settings (:mod:`ntlab.sentiment`).
+
+    Attributes
+    ----------
+    news_path : str
+        JSONL/CSV news file, ``"example"`` for the bundled illustrative news, or empty (then pass ``news=``).
+    sentiment_window : str
+        Look-back of the decayed sentiment series (a pandas offset, e.g. ``"14D"``).
+    sentiment_half_life : str
+        Half-life of an item's weight (a pandas offset).
+    sentiment_min_count : int
+        Items needed inside the window for a value (else NaN).
+    """
 
     news_path: str = ""
     sentiment_window: str = "14D"

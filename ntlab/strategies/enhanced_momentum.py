@@ -57,6 +57,20 @@ __all__ = ["EnhancedMomentumConfig", "EnhancedMomentum"]
 
 @dataclass(frozen=True, kw_only=True)
 class EnhancedMomentumConfig(MomentumFeaturesConfig, WalkForwardConfig, SentimentConfig):
+    """Parameters of :class:`EnhancedMomentum` (momentum, model and sentiment settings are inherited).
+
+    Attributes
+    ----------
+    w_momentum, w_ml, w_sentiment : float
+        Weights of the three views in the blend.
+    entry_blend, exit_blend : float
+        Blend needed to enter, and below which to exit.
+    opposition_penalty : float
+        Confidence is multiplied by ``1 - opposition_penalty * |sent|`` when news opposes.
+    allow_short : bool
+        Trade the mirrored short rule too.
+    """
+
     w_momentum: float = 0.5
     w_ml: float = 0.3
     w_sentiment: float = 0.2
@@ -156,7 +170,7 @@ class EnhancedMomentum(SideInputs, Streaming, Strategy):
         m = data.n_symbols
         f, X = ml_features(data.close, MomentumParams.of(cfg))
         close = data.close.to_numpy(dtype=float)
-        model = WalkForwardClassifier(cfg.settings(), m, len(ML_FEATURES))
+        model = WalkForwardClassifier(cfg, m, len(ML_FEATURES))
         p = (
             np.vstack([model.step(X[i], close[i]) for i in range(data.n_bars)])
             if data.n_bars
@@ -176,7 +190,7 @@ class EnhancedMomentumStream(SignalStream):
     def _setup(self, history: MarketData) -> None:
         cfg = self.strategy.config
         self._features = MLFeatureStream(MomentumParams.of(cfg), self.n_symbols)
-        self._model = WalkForwardClassifier(cfg.settings(), self.n_symbols, len(ML_FEATURES))
+        self._model = WalkForwardClassifier(cfg, self.n_symbols, len(ML_FEATURES))
         self._sentiment = sentiment_source(self.strategy)
         self._target = np.zeros(self.n_symbols)
 

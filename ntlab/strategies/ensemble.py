@@ -57,6 +57,14 @@ __all__ = [
 
 @dataclass(frozen=True, kw_only=True)
 class EnsembleConfig(BuiltinConfig):
+    """Members shared by every ensemble.
+
+    Attributes
+    ----------
+    members : tuple
+        Strategy names or ``{"strategy": name, **params}`` dicts, run on the same data.
+    """
+
     members: tuple[Any, ...] = (
         "momentum",
         "mean_reversion",
@@ -81,6 +89,16 @@ class EnsembleConfig(BuiltinConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class WeightedEnsembleConfig(EnsembleConfig):
+    """Parameters of :class:`WeightedEnsemble`.
+
+    Attributes
+    ----------
+    weights : tuple of float
+        One weight per member (equal when empty).
+    min_abs : float
+        Hold the weighted target only where its magnitude reaches it.
+    """
+
     weights: tuple[float, ...] = ()
     min_abs: float = 0.25
 
@@ -96,6 +114,14 @@ class WeightedEnsembleConfig(EnsembleConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class VotingEnsembleConfig(EnsembleConfig):
+    """Parameters of :class:`VotingEnsemble`.
+
+    Attributes
+    ----------
+    quorum : float
+        Share of members that must agree on a side.
+    """
+
     quorum: float = 0.5
 
     def validate(self) -> None:
@@ -105,6 +131,16 @@ class VotingEnsembleConfig(EnsembleConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class StackingEnsembleConfig(EnsembleConfig, WalkForwardConfig):
+    """Parameters of :class:`StackingEnsemble` (walk-forward schedule inherited).
+
+    Attributes
+    ----------
+    edge : float
+        Long when the meta-model's P(up) >= 0.5 + edge (short mirrored).
+    allow_short : bool
+        Take short positions too.
+    """
+
     edge: float = 0.05
     allow_short: bool = False
 
@@ -288,7 +324,7 @@ class StackingEnsemble(_Ensemble):
     def _initial_state(self, n_symbols: int) -> Any:
         k = len(self.config.members)
         return {
-            "model": WalkForwardClassifier(self.config.settings(), n_symbols, 2 * k),
+            "model": WalkForwardClassifier(self.config, n_symbols, 2 * k),
             "target": np.zeros(n_symbols),
         }
 

@@ -49,6 +49,24 @@ __all__ = ["MeanReversionConfig", "MeanReversion"]
 
 @dataclass(frozen=True, kw_only=True)
 class MeanReversionConfig(BuiltinConfig):
+    """Parameters of :class:`MeanReversion` (the rule is in the module docstring).
+
+    Attributes
+    ----------
+    window : int
+        Bollinger Band window.
+    k : float
+        Band width in population standard deviations.
+    rsi_window : int
+        Wilder RSI window.
+    rsi_oversold, rsi_overbought : float
+        RSI levels that confirm a long / short entry.
+    exit_pb : float
+        Exit a long once %B is back at or above it (0 = lower band, 0.5 = middle).
+    allow_short : bool
+        Trade the mirrored short rule too.
+    """
+
     window: int = 20
     k: float = 2.0
     rsi_window: int = 14

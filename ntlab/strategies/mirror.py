@@ -77,6 +77,46 @@ _NS_PER_DAY = 86_400 * 10**9
 
 @dataclass(frozen=True, kw_only=True)
 class MirrorConfig(BuiltinConfig):
+    """Parameters of :class:`Mirror` (both modes are described in the module docstring).
+
+    Attributes
+    ----------
+    stop_loss_pct, take_profit_pct : float
+        Protective levels from the entry close (wider defaults than the other strategies).
+    mode : str
+        ``"filings"`` (copy reported trades) or ``"pattern"`` (mirror similar past patterns).
+    filings_path : str
+        Filings CSV, ``"example"`` for the bundled illustrative file, or empty (then pass ``filings=``).
+    institution_confidence : dict
+        Institution name -> confidence in [0, 1].
+    default_confidence : float
+        Confidence of an institution not listed.
+    w_new, w_increased, w_reduced, w_sold : float
+        Weights of a filing's action.
+    full_size : float
+        Filing size (fraction) that counts fully.
+    half_life_days, max_age_days : float
+        Decay half-life and the age after which a filing is ignored.
+    entry_score, exit_score : float
+        Score magnitudes to enter and below which to exit.
+    max_fraction : float
+        Cap on the sleeve fraction held.
+    pattern_len : int
+        Bars of the shape vector (pattern mode).
+    horizon : int
+        Bars of the outcome a past pattern votes with.
+    library_bars : int
+        Bars of history searched for similar patterns.
+    top_k, min_matches : int
+        Most similar patterns used, and the fewest needed to trade.
+    min_similarity : float
+        Cosine similarity a match needs.
+    edge : float
+        Enter when ``p_up`` is at least ``0.5 + edge`` (shorts mirrored).
+    allow_short : bool
+        Take short positions too.
+    """
+
     mode: str = "filings"
     # filings mode
     filings_path: str = ""

@@ -51,6 +51,20 @@ __all__ = ["MomentumConfig", "Momentum", "momentum_decide"]
 
 @dataclass(frozen=True, kw_only=True)
 class MomentumConfig(MomentumFeaturesConfig):
+    """Parameters of :class:`Momentum` (the rule is in the module docstring).
+
+    Attributes
+    ----------
+    confirm_rsi : bool
+        Require RSI inside ``(50, rsi_cap)`` to enter and inside ``[rsi_floor, rsi_cap]`` to stay.
+    rsi_floor, rsi_cap : float
+        The RSI band of a long (``0 <= rsi_floor < 50 < rsi_cap <= 100``); shorts mirrored.
+    confirm_macd : bool
+        Require the MACD histogram to agree with the entry's side.
+    allow_short : bool
+        Trade the mirrored short rule too.
+    """
+
     confirm_rsi: bool = True
     rsi_floor: float = 45.0
     rsi_cap: float = 80.0

@@ -59,6 +59,32 @@ NEURAL_MODELS = (*FORECAST_MODELS, "mlp")
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralConfig(BuiltinConfig):
+    """Forecaster and walk-forward settings shared by the neural strategies.
+
+    Attributes
+    ----------
+    model : str
+        ``"nhits"``, ``"lstm"``, ``"transformer"`` (neuralforecast) or ``"mlp"`` (scikit-learn).
+    h : int
+        Forecast horizon in bars.
+    input_size : int
+        Bars of history one forecast reads.
+    hidden_size, max_steps : int
+        Network width and training steps (tiny defaults: a demonstration).
+    level : float
+        Prediction interval in percent.
+    refit_every, train_bars, first_fit : int
+        Walk-forward schedule: bars between refits, bars trained on, first fit bar.
+    seed : int
+        Random seed of the training.
+    device : str
+        ``"cpu"``, ``"cuda"`` or ``"auto"``.
+    cost_per_side : float
+        Cost per side a forecast must beat (the backtest's fee plus slippage).
+    allow_short : bool
+        Take short positions too.
+    """
+
     model: str = "nhits"
     h: int = 5
     input_size: int = 30

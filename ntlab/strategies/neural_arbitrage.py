@@ -59,6 +59,22 @@ __all__ = ["NeuralArbitrageConfig", "NeuralArbitrage", "index_and_basket"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralArbitrageConfig(NeuralConfig):
+    """Parameters of :class:`NeuralArbitrage` (forecaster settings inherited).
+
+    Attributes
+    ----------
+    h : int
+        Forecast horizon in bars (20 by default: the spread converges slowly).
+    leg_a, leg_b : str
+        The two linked symbols (default: the data's first two).
+    z_window : int
+        Bars of the spread z-score.
+    entry_z, exit_z : float
+        Enter beyond ``entry_z`` (with a forecast that beats costs), exit inside ``exit_z``.
+    min_edge : float
+        Forecast convergence needed beyond costs.
+    """
+
     h: int = 20
     leg_a: str = ""
     leg_b: str = ""

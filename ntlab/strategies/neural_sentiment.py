@@ -51,6 +51,16 @@ __all__ = ["NeuralSentimentConfig", "NeuralSentiment"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralSentimentConfig(NeuralConfig, SentimentConfig):
+    """Parameters of :class:`NeuralSentiment` (forecaster and sentiment settings inherited).
+
+    Attributes
+    ----------
+    min_sentiment : float
+        Sentiment magnitude that counts as pointing a way.
+    min_confidence : float
+        Combined confidence needed to enter.
+    """
+
     min_sentiment: float = 0.05
     min_confidence: float = 0.3
 

@@ -47,6 +47,16 @@ __all__ = ["NeuralTrendConfig", "NeuralTrend"]
 
 @dataclass(frozen=True, kw_only=True)
 class NeuralTrendConfig(NeuralConfig):
+    """Parameters of :class:`NeuralTrend` (forecaster settings inherited).
+
+    Attributes
+    ----------
+    timeframes : tuple of int
+        Bars of the log-return features the forecaster sees.
+    min_edge : float
+        Expected move needed beyond the round-trip cost.
+    """
+
     timeframes: tuple[int, ...] = (5, 20, 60)
     min_edge: float = 0.0
 

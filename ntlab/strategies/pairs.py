@@ -67,6 +67,30 @@ __all__ = ["PairsConfig", "Pairs", "select_pairs", "engle_granger_pvalue"]
 
 @dataclass(frozen=True, kw_only=True)
 class PairsConfig(BuiltinConfig):
+    """Parameters of :class:`Pairs` (the rule is in the module docstring).
+
+    Attributes
+    ----------
+    stop_loss_pct, take_profit_pct : float
+        Per-leg protective levels from the entry close (wide: the spread rules are the real exits).
+    formation : int
+        Bars before a selection that the cointegration test looks at.
+    reselect_every, recheck_every : int
+        Bars between pair selections, and between break-down re-tests.
+    pvalue, break_pvalue : float
+        Engle-Granger p-value to choose a pair, and above which a chosen pair is dropped.
+    max_pairs, max_candidates : int
+        Pairs traded at once, and candidate pairs tested (by return correlation).
+    hedge : str
+        ``"rolling"`` OLS or ``"kalman"`` hedge ratio.
+    hedge_window, z_window : int
+        Bars of the rolling OLS, and of the spread z-score.
+    entry_z, exit_z, stop_z : float
+        Enter beyond ``entry_z``, exit inside ``exit_z`` or beyond ``stop_z``.
+    kalman_delta, kalman_obs_var : float
+        State and observation noise of the Kalman hedge.
+    """
+
     formation: int = 252
     reselect_every: int = 63
     recheck_every: int = 21

@@ -12,7 +12,7 @@ streams call the same ``step``, so both train on identical rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,19 +20,10 @@ from ntlab._optional import attempt_import
 from ntlab.strategies._nb import logistic_proba_nb
 from ntlab.strategies.live import Ring
 
-__all__ = ["WalkForwardSettings", "WalkForwardClassifier"]
+if TYPE_CHECKING:
+    from ntlab.strategies.config import WalkForwardConfig
 
-
-@dataclass(frozen=True)
-class WalkForwardSettings:
-    """Schedule and model of a :class:`WalkForwardClassifier`."""
-
-    horizon: int = 5
-    refit_every: int = 63
-    train_bars: int = 504
-    first_fit: int = 126
-    min_rows: int = 50
-    C: float = 1.0
+__all__ = ["WalkForwardClassifier"]
 
 
 class WalkForwardClassifier:
@@ -40,13 +31,20 @@ class WalkForwardClassifier:
 
     Parameters
     ----------
-    settings : WalkForwardSettings
+    schedule : WalkForwardConfig
+        The strategy's config: ``horizon``, ``refit_every``, ``train_bars``, ``first_fit``
+        and the logistic regression's ``C`` (one definition of the schedule).
     n_symbols, n_features : int
+    min_rows : int
+        Fewer usable (finite) training rows than this skip the refit.
     """
 
-    def __init__(self, settings: WalkForwardSettings, n_symbols: int, n_features: int) -> None:
-        self.s = settings
-        cap = settings.train_bars + 1
+    def __init__(
+        self, schedule: WalkForwardConfig, n_symbols: int, n_features: int, *, min_rows: int = 50
+    ) -> None:
+        self.s = schedule
+        self.min_rows = min_rows
+        cap = schedule.train_bars + 1
         self._X = Ring(cap, n_symbols, n_features)
         self._close = Ring(cap, n_symbols)
         self.n_seen = 0
@@ -72,7 +70,7 @@ class WalkForwardClassifier:
         feats = X[:usable].reshape(-1, X.shape[2])
         y = label.reshape(-1)
         ok = np.isfinite(feats).all(axis=1) & np.isfinite(y)
-        if ok.sum() < s.min_rows:
+        if ok.sum() < self.min_rows:
             return
         feats, yb = feats[ok], (y[ok] > 0).astype(int)
         if yb.min() == yb.max():

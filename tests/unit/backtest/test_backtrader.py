@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from ntlab.backtest import EventSettings, run_event
-from ntlab.backtest._sma_cross import SmaCross
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
 from ntlab.strategies import Signals
+from ntlab.strategies.sma_cross import SmaCross
 
 bt = pytest.importorskip("backtrader")
 

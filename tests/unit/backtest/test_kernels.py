@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
-from ntlab.backtest._sma_cross import SmaCross, cross_target_nb
 from ntlab.risk import measures
+from ntlab.strategies.sma_cross import SmaCross, cross_target_nb
 from ntlab.testing import check_strategy
 
 

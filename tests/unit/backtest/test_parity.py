@@ -28,9 +28,9 @@ import numpy as np
 import pytest
 
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector
-from ntlab.backtest._sma_cross import SmaCross
 from ntlab.execution import Commission, ExecutionPolicy, FillModel, Slippage
 from ntlab.strategies import get
+from ntlab.strategies.sma_cross import SmaCross
 
 RTOL = 1e-9
 

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from ntlab.backtest import run_event
-from ntlab.backtest._sma_cross import SmaCross
 from ntlab.backtest.result import ORDER_COLUMNS, TRADE_COLUMNS
 from ntlab.errors import UnknownSymbolError
 from ntlab.risk import measures
+from ntlab.strategies.sma_cross import SmaCross
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,11 @@ from ntlab.backtest import (
     sweep,
     walk_forward,
 )
-from ntlab.backtest._sma_cross import SmaCross
 from ntlab.backtest.event import simulate
 from ntlab.backtest.sweep import METRICS
 from ntlab.backtest.walkforward import fold_bounds
 from ntlab.errors import ConfigError
+from ntlab.strategies.sma_cross import SmaCross
 
 GRID = {"fast": [3, 5, 8], "slow": [5, 20, 40]}
 

@@ -41,7 +41,7 @@ def test_a_good_request_is_normalised_with_defaults():
     ("changes", "error", "message"),
     [
         ({"symbols": []}, ConfigError, "symbols is empty"),
-        ({"symbols": [" ", ""]}, ConfigError, "symbols is empty"),
+        ({"symbols": [" ", ""]}, ConfigError, "symbols must be a list of non-blank strings"),
         ({"symbols": ["AAPL", "aapl"]}, ConfigError, "duplicate symbols"),
         ({"symbols": ["AAPL", "ZZZ"]}, UnknownSymbolError, r"unknown symbol\(s\) \['ZZZ'\]"),
         ({"max_position_size": -5}, ConfigError, "max_position_size must be a positive amount"),

@@ -6,7 +6,8 @@ from sklearn.linear_model import LogisticRegression
 
 from ntlab.errors import ConfigError
 from ntlab.strategies import from_dict, get
-from ntlab.strategies.walkforward import WalkForwardClassifier, WalkForwardSettings
+from ntlab.strategies.config import WalkForwardConfig
+from ntlab.strategies.walkforward import WalkForwardClassifier
 
 MEMBERS = (
     {"strategy": "momentum", "allow_short": True},
@@ -63,8 +64,8 @@ def test_walk_forward_classifier_trains_on_labels_known_before_the_refit():
     n, m, p = 160, 3, 2
     close = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, (n, m)), axis=0))
     X = rng.normal(size=(n, m, p))
-    s = WalkForwardSettings(horizon=4, refit_every=50, train_bars=60, first_fit=70, min_rows=10)
-    model = WalkForwardClassifier(s, m, p)
+    s = WalkForwardConfig(horizon=4, refit_every=50, train_bars=60, first_fit=70)
+    model = WalkForwardClassifier(s, m, p, min_rows=10)
     probs = [model.step(X[i], close[i]) for i in range(100)]
     assert np.isnan(probs[69]).all() and np.isfinite(probs[70]).all()
     assert model.fitted_at_ == 70

@@ -1,0 +1,133 @@
+"""JWT: tokens for API keys, expiry, signatures, scopes; the per-key rate limit; binding."""
+
+import time
+
+import httpx
+import jwt
+import pytest
+
+from ntlab.errors import ConfigError
+from ntlab.server import ApiKey, KeyStore, ServerSettings
+from tests.server.conftest import SECRET, running_server
+
+
+def error(r):
+    body = r.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "status", "details"}
+    assert body["error"]["status"] == r.status_code
+    return body["error"]
+
+
+def test_token_claims_scopes_and_expiry(server):
+    r = httpx.post(f"{server.url}/auth/token", json={"api_key": server.secrets["trader"]})
+    assert r.status_code == 200
+    body = r.json()
+    assert (
+        body["token_type"] == "bearer"
+        and body["scopes"] == ["trade"]
+        and body["expires_in"] == 3600
+    )
+    claims = jwt.decode(body["access_token"], SECRET, algorithms=["HS256"])
+    assert claims["sub"] == "trader" and claims["exp"] - claims["iat"] == 3600
+    narrower = httpx.post(
+        f"{server.url}/auth/token", json={"api_key": server.secrets["admin"], "scopes": ["read"]}
+    )
+    assert narrower.json()["scopes"] == ["read"]
+    wider = httpx.post(
+        f"{server.url}/auth/token", json={"api_key": server.secrets["reader"], "scopes": ["admin"]}
+    )
+    assert wider.status_code == 403 and error(wider)["code"] == "forbidden"
+    bad = httpx.post(f"{server.url}/auth/token", json={"api_key": "ntk_not-a-key-at-all"})
+    assert bad.status_code == 401 and error(bad)["code"] == "invalid_api_key"
+
+
+def test_every_endpoint_but_health_needs_a_token(server, api):
+    spec = api.get("/openapi.json").json()
+    for path, ops in spec["paths"].items():
+        if path in ("/health", "/auth/token"):
+            continue
+        for method in ops:
+            url = server.url + path.replace("{", "").replace("}", "")
+            r = httpx.request(method.upper(), url)
+            assert r.status_code == 401, (method, path, r.status_code)
+            assert error(r)["code"] == "unauthorized" and r.headers["www-authenticate"] == "Bearer"
+
+
+def test_expired_forged_and_malformed_tokens_are_401(server):
+    short = httpx.post(
+        f"{server.url}/auth/token", json={"api_key": server.secrets["reader"], "ttl": 1}
+    ).json()
+    assert short["expires_in"] == 1
+    ok = httpx.get(
+        f"{server.url}/strategies", headers={"Authorization": f"Bearer {short['access_token']}"}
+    )
+    assert ok.status_code == 200
+    time.sleep(2.1)
+    late = httpx.get(
+        f"{server.url}/strategies", headers={"Authorization": f"Bearer {short['access_token']}"}
+    )
+    assert late.status_code == 401 and error(late)["code"] == "token_expired"
+    now = int(time.time())
+    forged = jwt.encode(
+        {"sub": "admin", "scopes": ["admin"], "iat": now, "exp": now + 60},
+        "y" * 40,
+        algorithm="HS256",
+    )
+    r = httpx.get(f"{server.url}/strategies", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401 and error(r)["code"] == "invalid_token"
+    none_alg = jwt.encode(
+        {"sub": "admin", "scopes": ["admin"], "iat": now, "exp": now + 60}, None, algorithm="none"
+    )
+    assert (
+        httpx.get(
+            f"{server.url}/strategies", headers={"Authorization": f"Bearer {none_alg}"}
+        ).status_code
+        == 401
+    )
+    for header in ("Bearer", "Basic abc", "Bearer a.b.c", "token"):
+        r = httpx.get(f"{server.url}/strategies", headers={"Authorization": header})
+        assert r.status_code == 401, header
+
+
+def test_scopes_read_trade_admin(server):
+    with server.client("reader") as reader, server.client("trader") as trader:
+        assert reader.get("/strategies").status_code == 200
+        r = reader.post("/trading/start", json={"symbols": ["AAPL"], "max_position_size": 1000})
+        assert r.status_code == 403 and "'trade' scope" in error(r)["message"]
+        assert reader.delete("/orders/x").status_code == 403
+        assert trader.get("/strategies").status_code == 200  # trade includes read
+        r = trader.put("/risk/limits", json={"limits": {"maxLeverage": 1.0}})
+        assert r.status_code == 403 and "'admin' scope" in error(r)["message"]
+    assert len(server.ctx.sessions.all()) == 0 or all(
+        s.session_id for s in server.ctx.sessions.all()
+    )
+
+
+def test_rate_limit_429_with_retry_after_per_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("NTLAB_HOME", str(tmp_path))
+    with running_server(rate_limit="5/minute") as s:
+        with s.client("reader") as reader, s.client("trader") as trader:
+            codes = [reader.get("/strategies").status_code for _ in range(5)]
+            assert codes == [200] * 5
+            r = reader.get("/strategies")
+            assert r.status_code == 429 and error(r)["code"] == "rate_limited"
+            assert 1 <= int(r.headers["retry-after"]) <= 60
+            assert trader.get("/strategies").status_code == 200  # the limit is per key
+            assert httpx.get(f"{s.url}/health").status_code == 200  # the probe is not limited
+
+
+def test_binding_wider_needs_a_jwt_secret():
+    with pytest.raises(ConfigError, match="NTLAB_JWT_SECRET"):
+        ServerSettings(host="0.0.0.0")
+    assert ServerSettings(host="0.0.0.0", jwt_secret="z" * 40).host == "0.0.0.0"
+    with pytest.raises(ConfigError, match="32 characters"):
+        ServerSettings(jwt_secret="short").tokens()
+
+
+def test_keys_are_stored_hashed(tmp_path):
+    key, secret = ApiKey.create("alice", ("read", "trade"))
+    store = KeyStore([key])
+    store.save(tmp_path / "keys.json")
+    text = (tmp_path / "keys.json").read_text()
+    assert secret not in text and key.digest in text and secret not in repr(key)
+    assert KeyStore.load(tmp_path / "keys.json").check(secret).name == "alice"
