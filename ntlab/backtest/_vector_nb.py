@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ntlab.backtest._event_nb import _touched_nb
 from ntlab.execution._fill_nb import N_PARAMS, protective_exit_nb
 
 __all__ = ["vector_exits_nb"]
@@ -77,7 +78,7 @@ def vector_exits_nb(
             if target[i - 1, j] * side > 0.0:
                 sl = stop_level[i - 1, j]
                 tp = take_level[i - 1, j]
-            if not (np.isfinite(sl) or np.isfinite(tp)):
+            if not _touched_nb(side, sl, tp, low[i, j], high[i, j]):  # the event engine's pre-test
                 continue
             q, p, f, why = protective_exit_nb(
                 side, sl, tp, open_[i, j], high[i, j], low[i, j], close[i, j], np.nan, params, True
