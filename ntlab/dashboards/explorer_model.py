@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import param
 
@@ -29,6 +30,7 @@ __all__ = [
     "data_choices",
     "parse_value_list",
     "sweep_grid",
+    "overfitting_text",
 ]
 
 #: Largest sweep grid the explorer runs (each cell is a full backtest).
@@ -87,9 +89,11 @@ def sweep_grid(
 
     Runs :func:`ntlab.backtest.sweep` (the strategy's other parameters stay as given),
     one row of the grid at a time so that ``progress(done, total)`` can follow it.
-    Combinations the strategy's config rejects stay NaN.
+    Combinations the strategy's config rejects stay NaN. ``out.attrs["overfitting"]``
+    holds the whole grid's overfitting statistics (trials, best in-sample Sharpe,
+    deflated Sharpe ratio, PBO; :func:`ntlab.backtest.sweep.search_stats`).
     """
-    from ntlab.backtest.sweep import sweep
+    from ntlab.backtest.sweep import search_stats, sweep
 
     (xname, xs), (yname, ys) = x, y
     if xname == yname:
@@ -97,14 +101,15 @@ def sweep_grid(
     total = len(xs) * len(ys)
     if total > MAX_SWEEP_CELLS:
         raise ConfigError(f"the sweep has {total} cells; keep it to {MAX_SWEEP_CELLS} or fewer")
-    tables = []
+    tables, curves, ppy = [], [], float("nan")
     for k, yv in enumerate(ys, start=1):
         valid = [xv for xv in xs if _accepts(strategy, {xname: xv, yname: yv})]
         if valid:
             grid = {xname: valid, yname: [yv]}
-            tables.append(
-                sweep(strategy, data, grid, settings=settings, metric=metric, progress=False).table
-            )
+            res = sweep(strategy, data, grid, settings=settings, metric=metric, progress=False)
+            tables.append(res.table)
+            curves.append(res.returns)
+            ppy = res.periods_per_year
         if progress is not None:
             progress(k * len(xs), total)
     if not tables:
@@ -113,8 +118,29 @@ def sweep_grid(
         )
     table = pd.concat(tables, ignore_index=True)
     out = table.pivot_table(index=yname, columns=xname, values=metric, aggfunc="mean", dropna=False)
-    return out.reindex(index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname)).astype(
+    out = out.reindex(index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname)).astype(
         float
+    )
+    scores = table[metric].to_numpy(dtype=float)
+    out.attrs["overfitting"] = search_stats(np.column_stack(curves), scores, ppy)
+    return out
+
+
+def overfitting_text(stats: dict[str, float]) -> str:
+    """One Markdown line: trials, best in-sample Sharpe, deflated Sharpe ratio and PBO."""
+    if not stats:
+        return ""
+
+    def num(key: str, fmt: str) -> str:
+        v = stats.get(key, float("nan"))
+        return "n/a" if v != v else format(v, fmt)
+
+    return (
+        f"**Overfitting** over {stats['trials']:.0f} trials: best in-sample Sharpe "
+        f"{num('best_sharpe', '.2f')} (the best of {stats['trials']:.0f} unskilled trials "
+        f"would show {num('expected_max_sharpe', '.2f')}), deflated Sharpe ratio "
+        f"{num('deflated_sharpe', '.2f')} (significant above 0.95), probability of backtest "
+        f"overfitting {num('pbo', '.2f')} (CSCV; noise gives about 0.5)."
     )
 
 
