@@ -19,6 +19,7 @@ __all__ = [
     "AuthError",
     "RateLimited",
     "LookAheadError",
+    "NonDeterministicError",
     "CheckError",
     "RiskError",
     "ExecutionError",
@@ -104,6 +105,10 @@ class LookAheadError(NtlabError):
 
 class CheckError(NtlabError, AssertionError):
     """An object failed one of ntlab's shared checks (``ntlab.testing``); the message says which."""
+
+
+class NonDeterministicError(CheckError):
+    """Two runs of a strategy on the same data gave different signals."""
 
 
 class RiskError(NtlabError):

@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
-from ntlab.backtest._common import price_arrays, resolve_signals
+from ntlab.backtest._common import check_summary, price_arrays, resolve_checked
 from ntlab.backtest._vector_nb import vector_exits_nb
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Signals, Strategy
 
@@ -112,7 +113,11 @@ def run_vector(
     """
     cfg = settings or VectorSettings()
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
-    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
+    signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
+    if cfg.lot_size is not None:
+        n = max(data.n_symbols, 1)
+        prices = first_prices(data.close.to_numpy(dtype=float))
+        warn_small_sleeves(cfg.init_cash / n, prices, cfg.lot_size, n)
     book = _Book.build(signals, data, cfg)
     symbols = pd.Index(data.symbols, name="symbol")
     frame = lambda a: pd.DataFrame(a, columns=symbols)  # noqa: E731
@@ -144,7 +149,7 @@ def run_vector(
         positions=pd.DataFrame(pf.assets().to_numpy()[last], index=data.index, columns=symbols),
         init_cash=cfg.init_cash,
         periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
-        settings=asdict(cfg),
+        settings={**asdict(cfg), "lookahead_check": check_summary(check, allow_lookahead)},
         orders=pd.DataFrame(
             {
                 "time": data.index[orders["idx"] // book.k],

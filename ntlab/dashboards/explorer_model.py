@@ -19,7 +19,7 @@ from ntlab.backtest.result import BacktestResult
 from ntlab.dashboards.params import ConfigParams, config_params, numeric_fields, to_config
 from ntlab.data import MarketData, list_samples, load
 from ntlab.data.store import LocalStore
-from ntlab.errors import ConfigError, DataError
+from ntlab.errors import ConfigError, DataError, LookAheadError
 from ntlab.strategies import Strategy, available, strategy_class
 from ntlab.strategies.textparams import field_types
 
@@ -89,8 +89,9 @@ def sweep_grid(
 
     Runs :func:`ntlab.backtest.sweep` (the strategy's other parameters stay as given),
     one row of the grid at a time so that ``progress(done, total)`` can follow it.
-    Combinations the strategy's config rejects stay NaN. ``out.attrs["overfitting"]``
-    holds the whole grid's overfitting statistics (trials, best in-sample Sharpe,
+    Combinations the strategy's config rejects, and those the look-ahead guard refuses
+    (every combination is checked), stay NaN. ``out.attrs["overfitting"]`` holds the
+    overfitting statistics of the combinations that ran (trials, best in-sample Sharpe,
     deflated Sharpe ratio, PBO; :func:`ntlab.backtest.sweep.search_stats`).
     """
     from ntlab.backtest.sweep import search_stats, sweep
@@ -101,15 +102,20 @@ def sweep_grid(
     total = len(xs) * len(ys)
     if total > MAX_SWEEP_CELLS:
         raise ConfigError(f"the sweep has {total} cells; keep it to {MAX_SWEEP_CELLS} or fewer")
-    tables, curves, ppy = [], [], float("nan")
+    tables, curves, scores, ppy = [], [], [], float("nan")
     for k, yv in enumerate(ys, start=1):
         valid = [xv for xv in xs if _accepts(strategy, {xname: xv, yname: yv})]
         if valid:
             grid = {xname: valid, yname: [yv]}
-            res = sweep(strategy, data, grid, settings=settings, metric=metric, progress=False)
-            tables.append(res.table)
-            curves.append(res.returns)
-            ppy = res.periods_per_year
+            try:
+                res = sweep(strategy, data, grid, settings=settings, metric=metric, progress=False)
+                tables.append(res.table)
+                ran = np.isfinite(res.returns).all(axis=0)
+                curves.append(res.returns[:, ran])
+                scores.append(res.table[metric].to_numpy(dtype=float)[ran])
+                ppy = res.periods_per_year
+            except LookAheadError:  # every cell of this row refused: they stay NaN
+                tables.append(pd.DataFrame({xname: valid, yname: yv, metric: np.nan}))
         if progress is not None:
             progress(k * len(xs), total)
     if not tables:
@@ -121,8 +127,10 @@ def sweep_grid(
     out = out.reindex(index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname)).astype(
         float
     )
-    scores = table[metric].to_numpy(dtype=float)
-    out.attrs["overfitting"] = search_stats(np.column_stack(curves), scores, ppy)
+    if curves:
+        out.attrs["overfitting"] = search_stats(
+            np.column_stack(curves), np.concatenate(scores), ppy
+        )
     return out
 
 

@@ -125,7 +125,7 @@ class SentimentSource:
 
 def sentiment_source(strategy: Any) -> SentimentSource:
     """The strategy's news (``news=`` object first, else ``news_path``) with the series
-    settings of its :class:`~ntlab.strategies.config.SentimentConfig`."""
+    settings of its :class:`~ntlab.strategies.builtin.config.SentimentConfig`."""
     cfg = strategy.config
     news = strategy.side_input("news")
     if news is None and cfg.news_path:

@@ -39,7 +39,7 @@ __all__ = ["ACTIONS", "read_filings", "illustrative_filings", "EXAMPLE_FILINGS",
 
 ACTIONS = ("new", "increased", "reduced", "sold")
 COLUMNS = ("institution", "symbol", "action", "size", "filing_date")
-EXAMPLE_FILINGS = Path(__file__).resolve().parents[2] / "data" / "filings_example.csv"
+EXAMPLE_FILINGS = Path(__file__).resolve().parents[3] / "data" / "filings_example.csv"
 _NY = "America/New_York"
 
 
