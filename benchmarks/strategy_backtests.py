@@ -141,10 +141,10 @@ def main(names: list[str]) -> None:
 
 # ---------------------------------------------------------------------- docs tables
 DOCS = {  # file -> columns of its table (each cell rendered from the JSON by _cell)
-    "README.md": ("strategy", "seed Sharpe", "Sharpe", "trades", "data", "period"),
+    "README.md": ("strategy", "seed Sharpe", "Sharpe", "trades", "periods/year", "data", "period"),
     "docs/strategies.md": (
         "strategy", "seed Sharpe", "Sharpe", "CAGR", "max drawdown", "trades", "exposure",
-        "buy & hold Sharpe", "data", "period",
+        "buy & hold Sharpe", "periods/year", "data", "period",
     ),
 }  # fmt: skip
 START, END = "<!-- strategy_backtests:start -->", "<!-- strategy_backtests:end -->"
@@ -152,6 +152,8 @@ _PCT = {"CAGR", "max drawdown", "exposure"}
 
 
 def _cell(col: str, value) -> str:
+    if col == "periods/year":
+        return f"{value:,.6g}"
     if isinstance(value, float):
         return f"{value:.1%}" if col in _PCT else f"{value:.2f}"
     return str(value)
@@ -170,7 +172,7 @@ def write_docs(root=RESULTS.parent.parent) -> None:
     """Rewrite the tables between the markers of README.md and docs/strategies.md."""
     rows = json.loads((RESULTS / "strategy_backtests.json").read_text())["rows"]
     engines = {r["engine"].rsplit(",", 1)[0] for r in rows}
-    engine = "; ".join(sorted(engines)) + " (bars/year per row in the results file)"
+    engine = "; ".join(sorted(engines)) + " (bars/year in the periods/year column)"
     for name, cols in DOCS.items():
         path = root / name
         text = path.read_text()

@@ -22,7 +22,7 @@ def test_the_published_table_is_the_computed_one(name):
     a, b = text.index(bench.START) + len(bench.START), text.index(bench.END)
     engine = "; ".join(sorted({r["engine"].rsplit(",", 1)[0] for r in ROWS}))
     expected = bench.docs_table(
-        ROWS, bench.DOCS[name], engine + " (bars/year per row in the results file)"
+        ROWS, bench.DOCS[name], engine + " (bars/year in the periods/year column)"
     )
     assert text[a:b].strip() == expected.strip()
 
