@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
+from ntlab._progress import progress_scope
 from ntlab.backtest._common import check_summary, price_arrays, resolve_checked
 from ntlab.backtest._vector_nb import vector_exits_nb
 from ntlab.backtest.result import BacktestResult
@@ -98,6 +99,7 @@ def run_vector(
     settings: VectorSettings | None = None,
     *,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with vectorbt.
 
@@ -105,6 +107,7 @@ def run_vector(
     levels exit inside the bar that reaches them, at the event engine's prices (stop
     first when a bar touches both; gaps fill at the open; take-profits pay no slippage).
     vectorbt books each bar as two rows then, the fill and the exits, in the bar's order.
+    ``progress`` turns the bars of long runs (a learned strategy's retrains) on or off.
 
     Raises
     ------
@@ -113,7 +116,8 @@ def run_vector(
     """
     cfg = settings or VectorSettings()
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
-    signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
+    with progress_scope(progress):  # the bars of long signal runs (retrains)
+        signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     if cfg.lot_size is not None:
         n = max(data.n_symbols, 1)
         prices = first_prices(data.close.to_numpy(dtype=float))
