@@ -194,6 +194,7 @@ trades_shown = 15""",
 
 from ntlab.data import load
 from ntlab.reports import figures, format_metrics, resolve_strategy, run_config, tearsheet
+from ntlab.reports.notebook import record_metrics
 from ntlab.testing import check_strategy
 
 pd.set_option("display.width", 120)
@@ -220,6 +221,7 @@ print(check_strategy(strategy, data))""",
     strategy, data=data, engine=engine, cash=cash, fees=fees, slippage=slippage, train_fraction=train_fraction
 )
 sheet = tearsheet(result, close=data.close)
+record_metrics(result.summary())  # listed per run on the index page of `ntlab report --grid`
 print(result.summary_table())""",
         [CHECK],
     ),
