@@ -79,19 +79,17 @@ def _run(args: argparse.Namespace) -> int:
     data = load(args.data, start=args.start, end=args.end)
     if args.symbols:
         data = data.select([s.strip() for s in args.symbols.split(",")])
+    from ntlab.service.backtest import event_settings, vector_settings
+
+    costs = {"init_cash": args.cash, "fees": args.fees, "slippage": args.slippage}
     if args.engine == "vector":
-        from ntlab.backtest.vector import VectorSettings, run_vector
+        from ntlab.backtest.vector import run_vector
 
-        cfg = VectorSettings(init_cash=args.cash, fees=args.fees, slippage=args.slippage)
-        result = run_vector(strategy, data, cfg)
+        result = run_vector(strategy, data, vector_settings(**costs))
     else:
-        from ntlab.backtest.event import EventSettings, run_event
-        from ntlab.execution import Commission, ExecutionPolicy, Slippage
+        from ntlab.backtest.event import run_event
 
-        policy = ExecutionPolicy(
-            commission=Commission(pct=args.fees), slippage=Slippage(pct=args.slippage)
-        )
-        result = run_event(strategy, data, EventSettings(init_cash=args.cash, policy=policy))
+        result = run_event(strategy, data, event_settings(**costs))
     if html_path is not None:
         result.to_html(html_path)
     if args.json:
