@@ -40,6 +40,7 @@ Passing is evidence, not proof.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -149,7 +150,7 @@ def fresh_instance(strategy: Strategy) -> Strategy:
     twin = strategy.clone()
     for name, value in vars(strategy).items():
         if name.endswith("_") and not name.startswith("_"):
-            setattr(twin, name, value)
+            setattr(twin, name, copy.deepcopy(value))  # a run must not change the original
     return twin
 
 
