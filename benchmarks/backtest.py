@@ -20,6 +20,17 @@ the simulation with fills, costs and stops, and its trade records.
   ``sl_stop``/``tp_stop`` on open/high/low, next-open prices, then value and trade count.
 - backtrader: the same strategy with bracket orders (stop and take-profit) on 5 symbols
   (it is slow); compared by bars per second.
+- backtesting.py: the same strategy on the same 5 symbols, one ``Backtest`` per symbol
+  with an equal share of the cash (it trades one instrument per run); its trades and
+  final equity are printed next to ntlab's on those 5 symbols. Its conventions: see
+  ``benchmarks/_backtesting_py.py`` (levels set at the fill bar's close, per-symbol
+  accounts instead of one shared account).
+- NautilusTrader 1.221 (in ``benchmarks/.venv-nautilus``, made by ``make bench``; skipped
+  when absent): the same rule on the same 5 symbols, bars fed as trade ticks (open, low,
+  high, close), market entries filled at the next open, a stop and a take-profit placed
+  from the fill price, one account (``benchmarks/nautilus_peer.py``). Convention: it sees
+  four prices per bar, so a stop whose trigger lies between the open and the low fills at
+  the low tick, where ntlab fills at the stop price (both at the open on a gap).
 - bare numba loop: target -> position -> equity, no orders or costs (a machine
   calibration: the issue author measured ~300 M bars/s for such a loop).
 
@@ -33,18 +44,24 @@ for look-ahead first, the verdict cache cleared before each round so each pays t
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numba import njit
 
-from benchmarks._common import best_time, write_results
+from benchmarks._backtesting_py import backtesting_py_pipeline
+from benchmarks._common import best_time, interleaved_best, write_results
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector, sweep
 from ntlab.data import MarketData
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 N_BARS, N_SYMBOLS, N_BACKTRADER = 2520, 100, 5
 FEES, STOP, TAKE = 0.001, 0.05, 0.10
@@ -136,6 +153,52 @@ def vectorbt_pipeline(data: MarketData):
         freq="1D",
     )
     return float(pf.value().iloc[-1].sum()), int(pf.trades.count().sum())
+
+
+NAUTILUS_PY = Path(__file__).parent / ".venv-nautilus" / "bin" / "python"
+
+
+class Nautilus:
+    """NautilusTrader in its own environment (``make bench``), one backtest per ``run()``.
+
+    The child process waits on stdin between runs, so it and this process take turns.
+    Prices are rounded to the 6 decimals of its instruments; ntlab's comparison row runs on
+    the same rounded data.
+    """
+
+    def __init__(self, data: MarketData) -> None:
+        self.data = rounded(data)
+        self.folder = tempfile.mkdtemp(prefix="ntlab-nautilus-")
+        path = Path(self.folder) / "data.npz"
+        fields = {f: self.data.field(f).to_numpy() for f in ("open", "high", "low", "close")}
+        np.savez(path, ts=self.data.index.asi8, symbols=np.array(self.data.symbols), **fields)
+        self.proc = subprocess.Popen(
+            [str(NAUTILUS_PY), str(Path(__file__).with_name("nautilus_peer.py")), str(path),
+             str(STOP), str(TAKE), str(FEES)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        json.loads(self.proc.stdout.readline())  # {"ready": true}
+        self.last: dict = {}
+
+    def run(self) -> tuple[float, int]:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        self.last = json.loads(self.proc.stdout.readline())
+        return self.last["final_equity"], self.last["trades"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def rounded(data: MarketData, decimals: int = 6) -> MarketData:
+    fields = {f: data.field(f).round(decimals) for f in ("open", "high", "low", "close", "volume")}
+    return MarketData(fields, name=f"{data.name} (rounded to {decimals} decimals)")
+
+
+def backtesting_py(data: MarketData):
+    return backtesting_py_pipeline(data, fees=FEES, stop=STOP, take=TAKE)
 
 
 def backtrader_pipeline(data: MarketData):
@@ -230,23 +293,6 @@ def vectorbt_sweep(data: MarketData):
     return len(pf.total_return()) // data.n_symbols
 
 
-def interleaved_best(contenders: dict, rounds: int) -> dict[str, float]:
-    """Best wall time of each contender, running them in turn every round (one warm-up call each).
-
-    On a shared machine the load changes from second to second; taking turns gives every
-    contender the same conditions, so the ratios between them are fairer than back-to-back runs.
-    """
-    for fn in contenders.values():
-        fn()
-    best = dict.fromkeys(contenders, float("inf"))
-    for _ in range(rounds):
-        for name, fn in contenders.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
-
-
 def _row(work: str, engine: str, seconds: float, cells: int, symbols: int, **extra) -> dict:
     return {
         "work": work,
@@ -285,9 +331,16 @@ def main() -> None:
     }
     results = {name: (seconds, outputs.get(name)) for name, seconds in main_runs.items()}
     results.update({name: (seconds, None) for name, seconds in ntlab_parts(data).items()})
-    small_runs = interleaved_best(
-        {"bt": lambda: backtrader_pipeline(small), "ntlab": lambda: ntlab_event(small)}, rounds=3
-    )
+    peers = {
+        "bt": lambda: backtrader_pipeline(small),
+        "ntlab": lambda: ntlab_event(small),
+        "bpy": lambda: backtesting_py(small),
+    }
+    nautilus = Nautilus(small) if NAUTILUS_PY.exists() else None
+    if nautilus is not None:
+        small_rounded = nautilus.data
+        peers |= {"nautilus": nautilus.run, "ntlab_rounded": lambda: ntlab_event(small_rounded)}
+    small_runs = interleaved_best(peers, rounds=3)
     bt_seconds, ntlab_small = small_runs["bt"], small_runs["ntlab"]
     sweeps = interleaved_best(
         {"ntlab": lambda: ntlab_sweep(pair), "vbt": lambda: vectorbt_sweep(pair)}, rounds=3
@@ -311,9 +364,30 @@ def main() -> None:
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "backtrader", bt_seconds, small_cells, N_BACKTRADER)
     )
+    eq, n = ntlab_event(small)
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "ntlab event (guard off)", ntlab_small, small_cells, N_BACKTRADER,
-             vs_backtrader=bt_seconds / ntlab_small)
+             vs_backtrader=bt_seconds / ntlab_small, final_equity=round(eq, 2), trades=n)
+    )  # fmt: skip
+    if nautilus is not None:
+        eq, n = ntlab_event(small_rounded)
+        rows.append(
+            _row("SMA 20/50 crossover, 2520 x 5, prices rounded to 6 decimals", "ntlab event (guard off)",
+                 small_runs["ntlab_rounded"], small_cells, N_BACKTRADER, final_equity=round(eq, 2), trades=n)
+        )  # fmt: skip
+        eq, n = nautilus.run()
+        nautilus.close()
+        rows.append(
+            _row("SMA 20/50 crossover, 2520 x 5, prices rounded to 6 decimals",
+                 "NautilusTrader 1.221 (trade ticks O, L, H, C; own venv)", small_runs["nautilus"],
+                 small_cells, N_BACKTRADER, vs_backtrader=bt_seconds / small_runs["nautilus"],
+                 final_equity=round(eq, 2), trades=n)
+        )  # fmt: skip
+    eq, n = backtesting_py(small)
+    rows.append(
+        _row("SMA 20/50 crossover, 2520 x 5", "backtesting.py (one Backtest per symbol)", small_runs["bpy"],
+             small_cells, N_BACKTRADER, vs_backtrader=bt_seconds / small_runs["bpy"],
+             final_equity=round(eq, 2), trades=n)
     )  # fmt: skip
     sweep_cells = N_BARS * 2 * combos
     rows.append(

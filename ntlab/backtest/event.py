@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ntlab._progress import progress_scope
 from ntlab.backtest._common import (
     as_layout,
     check_summary,
@@ -35,6 +36,7 @@ from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.policy import ExecutionPolicy
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.risk._gate_nb import REASONS as GATE_REASONS
 from ntlab.risk.limits import RiskLimits
 from ntlab.risk.periods import resolve_periods
@@ -158,6 +160,8 @@ def prepare(
         bool(settings.stop_on_entry_bar),
     )
     gate = gate_arrays(data, limits, sectors, lot=pol.lot)
+    n = max(data.n_symbols, 1)
+    warn_small_sleeves(settings.init_cash / n, first_prices(prices[3]), pol.lot, n, stacklevel=4)
     return Prepared(
         prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops, gate, ppy
     )
@@ -252,6 +256,7 @@ def run_event(
     limits: RiskLimits | None = None,
     sectors: Mapping[str, str] | None = None,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with ntlab's event engine.
 
@@ -273,6 +278,8 @@ def run_event(
         For the sector limit (default: a ``sector`` column of ``data.meta``).
     allow_lookahead : bool
         Run a strategy that fails the causality check anyway.
+    progress : bool, optional
+        Progress bars of long runs (a learned strategy's retrains); False turns them off.
 
     Raises
     ------
@@ -281,7 +288,8 @@ def run_event(
     """
     cfg = settings or EventSettings()
     prep = prepare(data, cfg, limits, sectors)
-    signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
+    with progress_scope(progress):  # the bars of long signal runs (retrains)
+        signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     res = build_result(signals, data, cfg, *simulate(signals, data, cfg, prepared=prep))
     res.settings["lookahead_check"] = check_summary(check, allow_lookahead)
     if limits is not None:

@@ -9,6 +9,7 @@ next fold's test window begins, so no bar is counted twice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
+from ntlab._ray import ray_session
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._guard import PASSED, verdict
 from ntlab.backtest._trades_nb import trades_nb
@@ -137,6 +139,20 @@ def fold_bounds(
     return folds
 
 
+def _one_ray_connection(fn):
+    """With ``engine="ray"``, every fold's sweep shares one connection to the cluster."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("engine") != "ray":
+            return fn(*args, **kwargs)
+        with ray_session():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_one_ray_connection
 def walk_forward(
     strategy: str | type[Strategy] | Strategy,
     data: MarketData,
@@ -150,6 +166,7 @@ def walk_forward(
     n_random: int | None = None,
     seed: int = 0,
     engine: str = "local",
+    workers: int | None = 1,
     progress: bool = True,
     allow_lookahead: bool = False,
 ) -> WalkForwardResult:
@@ -163,8 +180,9 @@ def walk_forward(
         Training score to maximise (one of ``METRICS``).
     settings : EventSettings, optional
         Event-engine settings for both the sweeps and the out-of-sample runs.
-    n_random, seed, engine
-        Passed to :func:`ntlab.backtest.sweep` for each fold.
+    n_random, seed, engine, workers
+        Passed to :func:`ntlab.backtest.sweep` for each fold (with ``engine="ray"`` all
+        folds share one connection to the cluster).
     allow_lookahead : bool
         Skip the look-ahead guard. By default each fold's sweep checks every
         combination on its training window (a refused one is never chosen; the fold's
@@ -194,7 +212,7 @@ def walk_forward(
     for k, (a, b, c, d) in folds:
         res = sweep(
             base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
-            engine=engine, progress=False, allow_lookahead=allow_lookahead,
+            engine=engine, workers=workers, progress=False, allow_lookahead=allow_lookahead,
         )  # fmt: skip
         best = res.best()
         chosen = type(base)(config=base.config.replace(**best))

@@ -82,7 +82,7 @@ def _half_life(spread: np.ndarray) -> float | None:
 
 
 def _pair(y: np.ndarray, x: np.ndarray, level: float) -> dict[str, Any]:
-    from ntlab.strategies.pairs import engle_granger_pvalue
+    from ntlab.strategies.builtin.pairs import engle_granger_pvalue
 
     p = engle_granger_pvalue(y, x)
     beta, alpha = np.polyfit(x, y, 1)

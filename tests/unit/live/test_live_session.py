@@ -204,3 +204,40 @@ def test_status_is_plain_json(tmp_path):
     assert json.loads(text)["bars_processed"] == 60
     assert np.isfinite(s.status()["equity"])
     s.stop()
+
+
+def test_status_never_waits_for_the_thread_that_holds_the_session(tmp_path):
+    """A face polls status() from its event loop: while a bar (or a start compiling
+    kernels) holds the session, it gets the last snapshot at once, marked stale."""
+    import threading
+    import time
+
+    from ntlab.live import ReplayMarket, SessionSettings, TradingSession
+    from tests.unit.live._helpers import DATA, REQUEST
+
+    s = TradingSession(ReplayMarket(DATA), SessionSettings(folder=tmp_path))
+    s.start({**REQUEST, "strategies": []})
+    s.step(3)
+    fresh = s.status()
+    assert fresh["stale"] is False and fresh["bars_processed"] == 3
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        with s._lock:
+            held.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=hold)
+    worker.start()
+    held.wait(5)
+    t0 = time.perf_counter()
+    snap = s.status()
+    took = time.perf_counter() - t0
+    release.set()
+    worker.join()
+    assert (
+        snap["stale"] is True and snap["bars_processed"] == 3 and snap["equity"] == fresh["equity"]
+    )
+    assert took < 1.0  # the holder keeps the session for up to 10 s
+    s.step(1)
+    assert s.status()["bars_processed"] == 4 and s.stop()["state"] == "stopped"

@@ -5,13 +5,13 @@ Rule
 Per symbol and bar three views, each in [-1, 1]:
 
 - momentum ``mom = clip(z / (2 entry_z), -1, 1)`` with ``z`` the momentum z-score of
-  :mod:`ntlab.strategies.momentum` (``lookback``, ``z_window``);
+  :mod:`ntlab.strategies.builtin.momentum` (``lookback``, ``z_window``);
 - the model ``ml = 2 P(up) - 1``: a scikit-learn logistic regression on six features
   (momentum z, RSI, MACD histogram / close, 5- and 20-bar returns, 20-bar volatility)
   predicting whether the close rises over ``horizon`` bars. It is trained walk-forward
   inside ``signals``: first at bar ``first_fit``, then every ``refit_every`` bars, on the
   last ``train_bars`` bars whose outcome was known before that bar, pooled over symbols
-  (:mod:`ntlab.strategies.walkforward`);
+  (:mod:`ntlab.strategies.builtin.walkforward`);
 - sentiment ``sent``: the causal decayed news sentiment (``news_path``/``news=``;
   ``sentiment_window``, ``sentiment_half_life``, ``sentiment_min_count``); 0 without news.
 
@@ -43,14 +43,23 @@ import pandas as pd
 from ntlab.data.market import MarketData
 from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.base import Signals, Strategy
-from ntlab.strategies.config import MomentumFeaturesConfig, SentimentConfig, WalkForwardConfig
+from ntlab.strategies.builtin.config import (
+    MomentumFeaturesConfig,
+    SentimentConfig,
+    WalkForwardConfig,
+)
+from ntlab.strategies.builtin.features import (
+    ML_FEATURES,
+    MLFeatureStream,
+    MomentumParams,
+    ml_features,
+)
+from ntlab.strategies.builtin.walkforward import WalkForwardClassifier
 from ntlab.strategies.examples import Example
-from ntlab.strategies.features import ML_FEATURES, MLFeatureStream, MomentumParams, ml_features
 from ntlab.strategies.inputs import SideInputs, sentiment_source
 from ntlab.strategies.levels import finish_signals
 from ntlab.strategies.live import SignalRow, SignalStream, Streaming
 from ntlab.strategies.registry import register
-from ntlab.strategies.walkforward import WalkForwardClassifier
 
 __all__ = ["EnhancedMomentumConfig", "EnhancedMomentum"]
 

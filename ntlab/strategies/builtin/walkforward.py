@@ -21,7 +21,7 @@ from ntlab.strategies._nb import logistic_proba_nb
 from ntlab.strategies.live import Ring
 
 if TYPE_CHECKING:
-    from ntlab.strategies.config import WalkForwardConfig
+    from ntlab.strategies.builtin.config import WalkForwardConfig
 
 __all__ = ["WalkForwardClassifier"]
 

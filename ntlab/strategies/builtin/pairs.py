@@ -51,7 +51,7 @@ from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
 from ntlab.strategies._nb import kalman_pair_nb, ols_last_nb, pair_z_last_nb
 from ntlab.strategies.base import Signals, Strategy
-from ntlab.strategies.config import BuiltinConfig
+from ntlab.strategies.builtin.config import BuiltinConfig
 from ntlab.strategies.examples import Example
 from ntlab.strategies.live import (
     Ring,

@@ -4,7 +4,7 @@ direction when the expected move clears costs.
 Rule
 ----
 The level series is the log close; the forecaster (``model``: NHITS, LSTM, Transformer
-or a small MLP; see :mod:`ntlab.strategies.neural`, walk-forward, refit every
+or a small MLP; see :mod:`ntlab.strategies.builtin.neural`, walk-forward, refit every
 ``refit_every`` bars on the ``train_bars`` bars before) also sees the log returns over
 each of ``timeframes`` bars as features (the transformer takes none). At each bar it
 predicts the ``h``-bar log return: median ``mu`` and a ``level`` % interval.
@@ -33,13 +33,13 @@ import pandas as pd
 from ntlab.data.market import MarketData
 from ntlab.indicators import stream as ist
 from ntlab.strategies._nb import hold_state_nb
-from ntlab.strategies.examples import Example
-from ntlab.strategies.neural import (
+from ntlab.strategies.builtin.neural import (
     NeuralConfig,
     NeuralStrategy,
     PriceForecastStream,
     interval_confidence,
 )
+from ntlab.strategies.examples import Example
 from ntlab.strategies.registry import register
 
 __all__ = ["NeuralTrendConfig", "NeuralTrend"]

@@ -39,9 +39,13 @@ import pandas as pd
 from ntlab.data.market import MarketData
 from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.base import Signals, Strategy
-from ntlab.strategies.config import MomentumFeaturesConfig
+from ntlab.strategies.builtin.config import MomentumFeaturesConfig
+from ntlab.strategies.builtin.features import (
+    MomentumFeatureStream,
+    MomentumParams,
+    momentum_features,
+)
 from ntlab.strategies.examples import Example
-from ntlab.strategies.features import MomentumFeatureStream, MomentumParams, momentum_features
 from ntlab.strategies.levels import finish_signals
 from ntlab.strategies.live import SignalRow, SignalStream, Streaming
 from ntlab.strategies.registry import register

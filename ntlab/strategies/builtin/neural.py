@@ -35,7 +35,7 @@ from ntlab._optional import attempt_import
 from ntlab.data.market import MarketData
 from ntlab.forecast.config import MODELS as FORECAST_MODELS
 from ntlab.strategies.base import Signals, Strategy
-from ntlab.strategies.config import BuiltinConfig
+from ntlab.strategies.builtin.config import BuiltinConfig
 from ntlab.strategies.live import (
     Ring,
     SignalRow,

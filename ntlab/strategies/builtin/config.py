@@ -93,7 +93,7 @@ class MomentumFeaturesConfig(BuiltinConfig):
 
 @dataclass(frozen=True, kw_only=True)
 class WalkForwardConfig(BuiltinConfig):
-    """Schedule of a walk-forward logistic model (:mod:`ntlab.strategies.walkforward`).
+    """Schedule of a walk-forward logistic model (:mod:`ntlab.strategies.builtin.walkforward`).
 
     Attributes
     ----------

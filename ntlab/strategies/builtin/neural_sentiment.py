@@ -2,7 +2,7 @@
 
 Rule
 ----
-The forecaster (see :mod:`ntlab.strategies.neural`; walk-forward, log closes) predicts
+The forecaster (see :mod:`ntlab.strategies.builtin.neural`; walk-forward, log closes) predicts
 the ``h``-bar log return: median ``mu`` and a ``level`` % interval. The news sentiment
 ``s`` is the causal decayed series of :mod:`ntlab.sentiment` (``news_path`` or
 ``news=``; ``sentiment_window``, ``sentiment_half_life``, ``sentiment_min_count``),
@@ -35,15 +35,15 @@ import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.strategies._nb import hold_state_nb
-from ntlab.strategies.config import SentimentConfig
-from ntlab.strategies.examples import Example
-from ntlab.strategies.inputs import SideInputs, sentiment_source
-from ntlab.strategies.neural import (
+from ntlab.strategies.builtin.config import SentimentConfig
+from ntlab.strategies.builtin.neural import (
     NeuralConfig,
     NeuralStrategy,
     PriceForecastStream,
     interval_confidence,
 )
+from ntlab.strategies.examples import Example
+from ntlab.strategies.inputs import SideInputs, sentiment_source
 from ntlab.strategies.registry import register
 
 __all__ = ["NeuralSentimentConfig", "NeuralSentiment"]

@@ -11,7 +11,7 @@ of the ``sp500_1y`` stocks; one year only, too short for the default training wi
 
 Rule
 ----
-At each refit (walk-forward, see :mod:`ntlab.strategies.neural`) an OLS of
+At each refit (walk-forward, see :mod:`ntlab.strategies.builtin.neural`) an OLS of
 ``log a = alpha + beta log b`` over the training bars fixes the spread
 ``log a - beta log b - alpha`` for the next block; the forecaster is trained on that
 spread. At bar t: ``z`` is the spread's z-score over the last ``z_window`` bars and
@@ -44,14 +44,14 @@ import pandas as pd
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.strategies._nb import ols_last_nb
-from ntlab.strategies.examples import Example
-from ntlab.strategies.live import Ring, SignalRow, SignalStream
-from ntlab.strategies.neural import (
+from ntlab.strategies.builtin.neural import (
     LevelForecaster,
     NeuralConfig,
     NeuralStrategy,
     interval_confidence,
 )
+from ntlab.strategies.examples import Example
+from ntlab.strategies.live import Ring, SignalRow, SignalStream
 from ntlab.strategies.registry import register
 
 __all__ = ["NeuralArbitrageConfig", "NeuralArbitrage", "index_and_basket"]

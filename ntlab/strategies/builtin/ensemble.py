@@ -11,7 +11,7 @@ so an ensemble's config still round-trips through a dict) and all run on the sam
   confidence.
 - ``stacking_ensemble``: a logistic-regression meta-model on the members' targets and
   confidences predicts P(close rises over ``horizon`` bars); it is trained walk-forward
-  (:mod:`ntlab.strategies.walkforward`: refit every ``refit_every`` bars on the last
+  (:mod:`ntlab.strategies.builtin.walkforward`: refit every ``refit_every`` bars on the last
   ``train_bars`` bars whose outcome was known before the refit). Long when
   ``P >= 0.5 + edge``, short when ``P <= 0.5 - edge`` (``allow_short``), flat when P
   crosses 0.5. Confidence ``2 |P - 0.5|``.
@@ -37,12 +37,12 @@ import pandas as pd
 from ntlab.data.market import MarketData
 from ntlab.strategies._nb import hold_state_nb
 from ntlab.strategies.base import Signals, Strategy
-from ntlab.strategies.config import BuiltinConfig, WalkForwardConfig
+from ntlab.strategies.builtin.config import BuiltinConfig, WalkForwardConfig
+from ntlab.strategies.builtin.walkforward import WalkForwardClassifier
 from ntlab.strategies.examples import Example
 from ntlab.strategies.levels import finish_signals
 from ntlab.strategies.live import SignalRow, SignalStream, Streaming, open_stream
 from ntlab.strategies.registry import from_dict, get, register
-from ntlab.strategies.walkforward import WalkForwardClassifier
 
 __all__ = [
     "EnsembleConfig",

@@ -3,7 +3,7 @@
 The averages come from :func:`ntlab.indicators.sma` (TA-Lib's SMA); this module adds the
 crossover rule and its protective levels in one numba pass. It is not one of the seed's
 registered strategies; use it as an object (``ntlab.strategies.SmaCross(fast=20, slow=50)``)
-or by import path (``ntlab.strategies.sma_cross:SmaCross``).
+or by import path (``ntlab.strategies.builtin.sma_cross:SmaCross``).
 
 Rule: long (sleeve target 1) while ``SMA(fast) > SMA(slow)`` of the close, flat
 otherwise (short, -1, when ``allow_short``). Stop-loss / take-profit levels are fixed at

@@ -2,7 +2,7 @@
 
 Mode ``"filings"`` (institutional / insider filings the user supplies)
 --------------------------------------------------------------------------
-Each filing (see :mod:`ntlab.strategies.filings`) scores its symbol with
+Each filing (see :mod:`ntlab.strategies.builtin.filings`) scores its symbol with
 
     confidence(institution) * action_weight * min(1, size / full_size) * 2 ** (-age / half_life)
 
@@ -51,7 +51,9 @@ import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
-from ntlab.strategies._mirror_nb import (
+from ntlab.strategies._nb import hold_state_nb
+from ntlab.strategies.base import Signals, Strategy
+from ntlab.strategies.builtin._mirror_nb import (
     filing_score_nb,
     mirror_hold_nb,
     pattern_match_nb,
@@ -60,11 +62,9 @@ from ntlab.strategies._mirror_nb import (
     pattern_vectors_last_nb,
     pattern_vectors_nb,
 )
-from ntlab.strategies._nb import hold_state_nb
-from ntlab.strategies.base import Signals, Strategy
-from ntlab.strategies.config import BuiltinConfig
+from ntlab.strategies.builtin.config import BuiltinConfig
+from ntlab.strategies.builtin.filings import available_ns, read_filings
 from ntlab.strategies.examples import Example
-from ntlab.strategies.filings import available_ns, read_filings
 from ntlab.strategies.inputs import SideInputs
 from ntlab.strategies.levels import finish_signals
 from ntlab.strategies.live import Ring, SignalRow, SignalStream, Streaming
