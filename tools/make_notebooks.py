@@ -328,12 +328,7 @@ style_parity(sharpe, uuid="strategies")""",
     ),
     (
         "code",
-        """bars = sharpe.assign(strategy=sharpe["check"].str.removeprefix("Sharpe of "))
-bars = bars.melt(id_vars="strategy", value_vars=["ntlab_value", "reference_value"], var_name="source", value_name="sharpe")
-bars["source"] = bars["source"].map({"ntlab_value": "measured (ntlab)", "reference_value": "claimed (seed)"})
-bars.dropna().hvplot.bar(
-    x="strategy", y="sharpe", by="source", rot=30, width=900, height=350, title="Sharpe ratio: measured vs claimed"
-)""",
+        """figures.sharpe_claims_figure(sharpe)""",
     ),
     ("md", "## Every row that did not pass"),
     (
