@@ -128,6 +128,12 @@ def panel_args(
         )
     if password is not None and len(password) < MIN_PASSWORD:
         raise ConfigError(f"the dashboard password must have at least {MIN_PASSWORD} characters")
+    for origin in origins:
+        if "*" in origin or not origin.strip():
+            raise ConfigError(
+                f"--allow-websocket-origin {origin!r} would let any web page drive the dashboards "
+                "from a visitor's browser; name the HOST:PORT browsers use"
+            )
     args = ["serve", *map(str, apps), "--address", address, "--port", str(port)]
     for origin in [f"localhost:{port}", f"127.0.0.1:{port}", *origins]:
         args += ["--allow-websocket-origin", origin]
