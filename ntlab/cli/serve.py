@@ -200,6 +200,9 @@ def _panel_main(panel: list[str]) -> int:
     from ntlab._optional import attempt_import
 
     command = attempt_import("panel.command", purpose="serving the dashboards")
+    from ntlab.cli._login import install
+
+    install()  # exact password compare, failed logins rate-limited
     sys.argv = ["panel", *panel]
     command.main()
     return 0

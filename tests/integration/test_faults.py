@@ -57,7 +57,7 @@ def _kill_lane(tmp_path, seed: int, kills: int) -> tuple[Driver, dict]:
     (after a bar: mid-decision, mid-submit or mid-journal), restarted each time."""
     rng = random.Random(seed)
     tmp_path.mkdir(parents=True)
-    ex = _exchange(40)
+    ex = _exchange(45)
     with ex.serve() as urls:
         d = Driver(tmp_path, urls, ex)
         d.spawn(cli=False)
@@ -73,18 +73,18 @@ def _kill_lane(tmp_path, seed: int, kills: int) -> tuple[Driver, dict]:
 
 
 def test_twenty_sigkills_at_random_moments(tmp_path):
-    """20 kills in 4 lanes run side by side (each its own exchange and session)."""
+    """20 kills in 2 lanes run side by side (each its own exchange and session)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    lanes = 4
+    lanes = 2
     with ThreadPoolExecutor(lanes) as pool:
         runs = list(
-            pool.map(lambda i: _kill_lane(tmp_path / f"lane{i}", 1616 + i, 5), range(lanes))
+            pool.map(lambda i: _kill_lane(tmp_path / f"lane{i}", 1616 + i, 10), range(lanes))
         )
     for d, final in runs:
         _agree(d, final)  # orders = the journal's, fills once, positions and cash agree
         assert final["recovery"]["position_gaps"] == {}
-        assert d._events("session_restart") == 5
+        assert d._events("session_restart") == 10
 
 
 def test_the_exchange_killed_and_restarted_is_refused_in_one_line(tmp_path, capsys):

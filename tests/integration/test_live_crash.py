@@ -114,7 +114,7 @@ class Driver:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def _wait(self, done, what: str, timeout: float = 60.0) -> None:
+    def _wait(self, done, what: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while not done():
             if self.proc.poll() is not None and not done():
