@@ -27,7 +27,13 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
 
-bench: $(STAMP)
+NAUTILUS := benchmarks/.venv-nautilus
+$(NAUTILUS)/.installed:  # NautilusTrader 1.221 wants pandas 2: its own environment
+	@test -x $(NAUTILUS)/bin/python || $(PYTHON) -m venv $(NAUTILUS)
+	$(NAUTILUS)/bin/python -m pip install -q nautilus_trader==1.221.0
+	@touch $@
+
+bench: $(STAMP) $(NAUTILUS)/.installed
 	$(PY) -m benchmarks
 
 lint: $(STAMP)

@@ -13,7 +13,7 @@ from typing import Any
 
 RESULTS = Path(__file__).parent / "results"
 
-__all__ = ["best_time", "write_results", "machine_facts"]
+__all__ = ["best_time", "interleaved_best", "load_average", "write_results", "machine_facts"]
 
 
 def best_time(fn: Callable[[], Any], *, repeat: int = 5, number: int = 1, warmup: int = 1) -> float:
@@ -29,6 +29,29 @@ def best_time(fn: Callable[[], Any], *, repeat: int = 5, number: int = 1, warmup
     return best
 
 
+def interleaved_best(fns: dict[str, Callable[[], Any]], rounds: int = 5) -> dict[str, float]:
+    """Best wall time of each function over ``rounds`` rounds that run them in turn.
+
+    One warm-up call each first. On a shared machine the load drifts from second to second;
+    taking turns exposes every contender to the same conditions, so the ratios between them
+    are fairer than timing one after the other.
+    """
+    for fn in fns.values():
+        fn()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return best
+
+
+def load_average() -> str:
+    """The 1-minute load average and the core count, as a benchmark note states them."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+
+
 def machine_facts() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
@@ -41,7 +64,13 @@ def machine_facts() -> dict[str, Any]:
 def write_results(name: str, rows: list[dict[str, Any]], *, title: str, notes: str = "") -> Path:
     """Write ``rows`` to ``results/<name>.json`` and a Markdown table to ``results/<name>.md``."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    payload = {"benchmark": name, "title": title, "machine": machine_facts(), "notes": notes, "rows": rows}
+    payload = {
+        "benchmark": name,
+        "title": title,
+        "machine": machine_facts(),
+        "notes": notes,
+        "rows": rows,
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=float))
     cols = list(dict.fromkeys(k for row in rows for k in row))
     lines = [f"# {title}", "", f"Machine: {payload['machine']}", ""]

@@ -10,18 +10,33 @@ the simulation with fills, costs and stops, and its trade records.
 
 - ntlab event: ``run_event`` (indicators from ``ntlab.indicators``, numba core, whole
   shares, next-open fills, stops checked on each bar's high/low, a BacktestResult with
-  equity, positions, orders and trades). Timed with the look-ahead guard off and on (the
-  guard re-runs the strategy on 4 prefixes of the data).
+  equity, positions, orders and trades). Timed with the look-ahead guard off and on: the
+  guard re-runs the strategy on prefixes ending at 4 decision bars and 2 random bars and
+  compares them with the run's own signals; ``sma_cross`` declares itself per-symbol, so
+  those prefix runs use 8 of the 100 symbols (``vs_guard_off`` = guard-on time / guard-off
+  time; issue 14's bound is 1.5).
 - ntlab vector: ``run_vector`` (the same signals through vectorbt with cash sharing; no stops).
 - vectorbt: ``MA.run`` x2, ``ma_crossed_above/below``, ``Portfolio.from_signals`` with
   ``sl_stop``/``tp_stop`` on open/high/low, next-open prices, then value and trade count.
 - backtrader: the same strategy with bracket orders (stop and take-profit) on 5 symbols
   (it is slow); compared by bars per second.
+- backtesting.py: the same strategy on the same 5 symbols, one ``Backtest`` per symbol
+  with an equal share of the cash (it trades one instrument per run); its trades and
+  final equity are printed next to ntlab's on those 5 symbols. Its conventions: see
+  ``benchmarks/_backtesting_py.py`` (levels set at the fill bar's close, per-symbol
+  accounts instead of one shared account).
+- NautilusTrader 1.221 (in ``benchmarks/.venv-nautilus``, made by ``make bench``; skipped
+  when absent): the same rule on the same 5 symbols, bars fed as trade ticks (open, low,
+  high, close), market entries filled at the next open, a stop and a take-profit placed
+  from the fill price, one account (``benchmarks/nautilus_peer.py``). Convention: it sees
+  four prices per bar, so a stop whose trigger lies between the open and the low fills at
+  the low tick, where ntlab fills at the stop price (both at the open on a gap).
 - bare numba loop: target -> position -> equity, no orders or costs (a machine
   calibration: the issue author measured ~300 M bars/s for such a loop).
 
 Sweep: 1,225 SMA(fast, slow) pairs (2..51, fast < slow) on 2 symbols x 2520 bars: ntlab's
-``sweep`` (event core, next-open fills, whole shares, 0.1% commission) against vectorbt's
+``sweep`` (event core, next-open fills, whole shares, 0.1% commission; every pair checked
+for look-ahead first, the verdict cache cleared before each round so each pays the check) against vectorbt's
 ``MA.run_combs`` + ``from_signals`` (fills at the signal bar's close, 0.1% fees).
 
 "bars/s" counts bar x symbol cells (x combinations for the sweep) per second.
@@ -29,18 +44,24 @@ Sweep: 1,225 SMA(fast, slow) pairs (2..51, fast < slow) on 2 symbols x 2520 bars
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numba import njit
 
-from benchmarks._common import best_time, write_results
+from benchmarks._backtesting_py import backtesting_py_pipeline
+from benchmarks._common import best_time, interleaved_best, write_results
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector, sweep
 from ntlab.data import MarketData
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 N_BARS, N_SYMBOLS, N_BACKTRADER = 2520, 100, 5
 FEES, STOP, TAKE = 0.001, 0.05, 0.10
@@ -134,6 +155,52 @@ def vectorbt_pipeline(data: MarketData):
     return float(pf.value().iloc[-1].sum()), int(pf.trades.count().sum())
 
 
+NAUTILUS_PY = Path(__file__).parent / ".venv-nautilus" / "bin" / "python"
+
+
+class Nautilus:
+    """NautilusTrader in its own environment (``make bench``), one backtest per ``run()``.
+
+    The child process waits on stdin between runs, so it and this process take turns.
+    Prices are rounded to the 6 decimals of its instruments; ntlab's comparison row runs on
+    the same rounded data.
+    """
+
+    def __init__(self, data: MarketData) -> None:
+        self.data = rounded(data)
+        self.folder = tempfile.mkdtemp(prefix="ntlab-nautilus-")
+        path = Path(self.folder) / "data.npz"
+        fields = {f: self.data.field(f).to_numpy() for f in ("open", "high", "low", "close")}
+        np.savez(path, ts=self.data.index.asi8, symbols=np.array(self.data.symbols), **fields)
+        self.proc = subprocess.Popen(
+            [str(NAUTILUS_PY), str(Path(__file__).with_name("nautilus_peer.py")), str(path),
+             str(STOP), str(TAKE), str(FEES)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        json.loads(self.proc.stdout.readline())  # {"ready": true}
+        self.last: dict = {}
+
+    def run(self) -> tuple[float, int]:
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        self.last = json.loads(self.proc.stdout.readline())
+        return self.last["final_equity"], self.last["trades"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def rounded(data: MarketData, decimals: int = 6) -> MarketData:
+    fields = {f: data.field(f).round(decimals) for f in ("open", "high", "low", "close", "volume")}
+    return MarketData(fields, name=f"{data.name} (rounded to {decimals} decimals)")
+
+
+def backtesting_py(data: MarketData):
+    return backtesting_py_pipeline(data, fees=FEES, stop=STOP, take=TAKE)
+
+
 def backtrader_pipeline(data: MarketData):
     import backtrader as bt
 
@@ -200,6 +267,9 @@ def bare_loop(data: MarketData, target: np.ndarray):
 
 
 def ntlab_sweep(data: MarketData):
+    from ntlab.backtest._guard import clear_guard_cache
+
+    clear_guard_cache()  # time the look-ahead check of every pair, not a cache hit
     settings = EventSettings(
         policy=ExecutionPolicy(commission=Commission(pct=FEES), slippage=Slippage(pct=0.0))
     )
@@ -223,23 +293,6 @@ def vectorbt_sweep(data: MarketData):
     return len(pf.total_return()) // data.n_symbols
 
 
-def interleaved_best(contenders: dict, rounds: int) -> dict[str, float]:
-    """Best wall time of each contender, running them in turn every round (one warm-up call each).
-
-    On a shared machine the load changes from second to second; taking turns gives every
-    contender the same conditions, so the ratios between them are fairer than back-to-back runs.
-    """
-    for fn in contenders.values():
-        fn()
-    best = dict.fromkeys(contenders, float("inf"))
-    for _ in range(rounds):
-        for name, fn in contenders.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
-
-
 def _row(work: str, engine: str, seconds: float, cells: int, symbols: int, **extra) -> dict:
     return {
         "work": work,
@@ -260,6 +313,7 @@ def main() -> None:
     target = SmaCross(fast=20, slow=50).signals(data).target.to_numpy()
 
     t0 = time.perf_counter()
+    guard_report = run_event(SmaCross(fast=20, slow=50), data, EVENT).settings["lookahead_check"]
     main_runs = interleaved_best(
         {
             "ntlab event (guard off)": lambda: ntlab_event(data),
@@ -277,9 +331,16 @@ def main() -> None:
     }
     results = {name: (seconds, outputs.get(name)) for name, seconds in main_runs.items()}
     results.update({name: (seconds, None) for name, seconds in ntlab_parts(data).items()})
-    small_runs = interleaved_best(
-        {"bt": lambda: backtrader_pipeline(small), "ntlab": lambda: ntlab_event(small)}, rounds=3
-    )
+    peers = {
+        "bt": lambda: backtrader_pipeline(small),
+        "ntlab": lambda: ntlab_event(small),
+        "bpy": lambda: backtesting_py(small),
+    }
+    nautilus = Nautilus(small) if NAUTILUS_PY.exists() else None
+    if nautilus is not None:
+        small_rounded = nautilus.data
+        peers |= {"nautilus": nautilus.run, "ntlab_rounded": lambda: ntlab_event(small_rounded)}
+    small_runs = interleaved_best(peers, rounds=3)
     bt_seconds, ntlab_small = small_runs["bt"], small_runs["ntlab"]
     sweeps = interleaved_best(
         {"ntlab": lambda: ntlab_sweep(pair), "vbt": lambda: vectorbt_sweep(pair)}, rounds=3
@@ -292,6 +353,8 @@ def main() -> None:
     rows = []
     for engine, (seconds, out) in results.items():
         extra = {"vs_vectorbt": vbt_s / seconds}
+        if engine == "ntlab event (guard on)":
+            extra["vs_guard_off"] = seconds / results["ntlab event (guard off)"][0]
         if out is not None:
             extra.update(final_equity=round(out[0], 2), trades=out[1])
         rows.append(
@@ -301,9 +364,30 @@ def main() -> None:
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "backtrader", bt_seconds, small_cells, N_BACKTRADER)
     )
+    eq, n = ntlab_event(small)
     rows.append(
         _row("SMA 20/50 crossover, 2520 x 5", "ntlab event (guard off)", ntlab_small, small_cells, N_BACKTRADER,
-             vs_backtrader=bt_seconds / ntlab_small)
+             vs_backtrader=bt_seconds / ntlab_small, final_equity=round(eq, 2), trades=n)
+    )  # fmt: skip
+    if nautilus is not None:
+        eq, n = ntlab_event(small_rounded)
+        rows.append(
+            _row("SMA 20/50 crossover, 2520 x 5, prices rounded to 6 decimals", "ntlab event (guard off)",
+                 small_runs["ntlab_rounded"], small_cells, N_BACKTRADER, final_equity=round(eq, 2), trades=n)
+        )  # fmt: skip
+        eq, n = nautilus.run()
+        nautilus.close()
+        rows.append(
+            _row("SMA 20/50 crossover, 2520 x 5, prices rounded to 6 decimals",
+                 "NautilusTrader 1.221 (trade ticks O, L, H, C; own venv)", small_runs["nautilus"],
+                 small_cells, N_BACKTRADER, vs_backtrader=bt_seconds / small_runs["nautilus"],
+                 final_equity=round(eq, 2), trades=n)
+        )  # fmt: skip
+    eq, n = backtesting_py(small)
+    rows.append(
+        _row("SMA 20/50 crossover, 2520 x 5", "backtesting.py (one Backtest per symbol)", small_runs["bpy"],
+             small_cells, N_BACKTRADER, vs_backtrader=bt_seconds / small_runs["bpy"],
+             final_equity=round(eq, 2), trades=n)
     )  # fmt: skip
     sweep_cells = N_BARS * 2 * combos
     rows.append(
@@ -330,6 +414,7 @@ def main() -> None:
         f"{__doc__.split('Run from')[0].strip()} Best wall time of several rounds after a warm-up call, "
         f"the contenders of each table section taking turns every round; "
         f"vs_vectorbt = vectorbt's time / this row's time (> 1: faster than vectorbt). "
+        f"The guard's own report on this workload: {guard_report}. "
         f"Load average while running: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
         f"(the machine is shared; absolute numbers are noisy, ratios within one run less so). "
         f"Benchmark wall time {time.perf_counter() - t0:.0f}s."

@@ -24,13 +24,12 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from benchmarks._common import write_results
+from benchmarks._common import interleaved_best, write_results
 from ntlab._optional import attempt_import
 from ntlab.data import load_sample
 from ntlab.forecast import Forecaster, ForecasterConfig, _nf, accuracy_report, verdict
@@ -42,19 +41,6 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # before neuralforecast (
 MODELS = ("nhits", "lstm", "transformer")
 H, INPUT_SIZE, STEPS, BARS = 5, 30, 100, 1000
 SYMBOLS = load_sample("sp500_20").symbols[:10]
-
-
-def interleaved_best(fns: dict[str, Callable[[], object]], rounds: int = 20) -> dict[str, float]:
-    """Best time of each function over ``rounds`` rounds that run them in turn."""
-    for fn in fns.values():
-        fn()
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return best
 
 
 def speed_row(model: str, n_symbols: int, device: str, folder: Path) -> dict[str, object]:
@@ -78,7 +64,7 @@ def speed_row(model: str, n_symbols: int, device: str, folder: Path) -> dict[str
         for a, b in zip(fast, slow)
     )
     best = interleaved_best(
-        {"fast": lambda: fc.predict(data), "nf": lambda: reference.predict(data)}
+        {"fast": lambda: fc.predict(data), "nf": lambda: reference.predict(data)}, rounds=20
     )
     return {
         "device": device,

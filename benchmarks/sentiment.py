@@ -15,13 +15,11 @@ Run from the repository root: ``python -m benchmarks.sentiment``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from benchmarks._common import best_time, write_results
+from benchmarks._common import interleaved_best, write_results
 from ntlab.sentiment import VaderScorer, sentiment_series
 
 SEED = 7
@@ -51,21 +49,6 @@ def headlines(n: int, rng: np.random.Generator) -> list[str]:
         for _ in range(int(n * 1.3))
     }
     return sorted(out)[:n]
-
-
-def interleaved_best(fns: dict[str, Callable[[], object]], rounds: int = 5) -> dict[str, float]:
-    """Best time of each function over ``rounds`` rounds that run them in turn.
-
-    On a shared machine the load drifts; alternating the contenders exposes each to the
-    same conditions, so their ratio is fairer than timing one after the other.
-    """
-    for fn in fns.values():
-        fn()  # warm-up
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            best[name] = min(best[name], best_time(fn, repeat=1, warmup=0))
-    return best
 
 
 def scoring_rows(rng: np.random.Generator) -> list[dict]:

@@ -26,7 +26,7 @@ import numpy as np
 from benchmarks._common import write_results
 from ntlab.data import load_sample
 from ntlab.strategies import get
-from ntlab.strategies.filings import illustrative_filings
+from ntlab.strategies.builtin.filings import illustrative_filings
 
 WARM = 200
 WINDOW = 120
@@ -132,7 +132,7 @@ def main() -> None:
             "median of 10 bars; talib: TA-Lib's indicators alone per symbol over the same window. "
             "max / bars over 5 ms are refit or re-selection bars (enhanced_momentum and stacking refit "
             "every 21 bars here, pairs re-select every 21 bars: deliberately often so they show). "
-            "Mirror filings use ntlab.strategies.filings.illustrative_filings(sp500_1y, seed=1) (random)."
+            "Mirror filings use ntlab.strategies.builtin.filings.illustrative_filings(sp500_1y, seed=1) (random)."
         ),
     )
 

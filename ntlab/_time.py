@@ -21,6 +21,8 @@ def to_utc(value, *, what: str = "timestamp") -> datetime:
     Accepts datetime, pandas Timestamp, ISO-8601 strings with an offset or ``Z``,
     and integer Unix microseconds (the seed's wire format).
     """
+    if type(value) is datetime and value.tzinfo is UTC:  # the common case, without pandas
+        return value
     if isinstance(value, (int,)) and not isinstance(value, bool):
         return pd.Timestamp(value, unit="us", tz="UTC").to_pydatetime()
     try:
@@ -58,6 +60,8 @@ def to_utc_index(index, *, what: str = "index") -> pd.DatetimeIndex:
 
 def iso_utc(value: datetime) -> str:
     """ISO-8601 in UTC with a trailing ``Z`` (microseconds only when present)."""
+    if type(value) is datetime and value.tzinfo is UTC and value.year >= 1000:
+        return value.replace(tzinfo=None).isoformat() + "Z"  # the same text, without pandas
     ts = pd.Timestamp(value).tz_convert("UTC")
     text = ts.strftime("%Y-%m-%dT%H:%M:%S")
     if ts.microsecond:

@@ -16,7 +16,10 @@ __all__ = [
     "NotebookError",
     "NewsQueryError",
     "JobCancelled",
+    "AuthError",
+    "RateLimited",
     "LookAheadError",
+    "NonDeterministicError",
     "CheckError",
     "RiskError",
     "ExecutionError",
@@ -80,12 +83,32 @@ class JobCancelled(NtlabError):
     """Raised inside a job's progress callback once the job has been cancelled."""
 
 
+class AuthError(NtlabError):
+    """Missing, malformed, expired or wrongly signed credentials (401) or a missing scope (403)."""
+
+    def __init__(self, message: str, status: int = 401, code: str = "unauthorized") -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+class RateLimited(NtlabError):
+    """Too many requests for this key in the window (429); ``retry_after`` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class LookAheadError(NtlabError):
     """A strategy's signals use data from the future (failed the causality check)."""
 
 
 class CheckError(NtlabError, AssertionError):
     """An object failed one of ntlab's shared checks (``ntlab.testing``); the message says which."""
+
+
+class NonDeterministicError(CheckError):
+    """Two runs of a strategy on the same data gave different signals."""
 
 
 class RiskError(NtlabError):

@@ -185,6 +185,8 @@ def _utc(owner: str, name: str, value: Any) -> datetime:
 
 
 def _enum(owner: str, enum: type[Enum], value: Any) -> Any:
+    if type(value) is enum:  # already a member: the common case on the order path
+        return value
     try:
         return enum(value)
     except ValueError:

@@ -2,6 +2,10 @@
 
 >>> from ntlab.testing import check_strategy
 >>> report = check_strategy(my_strategy, data)   # raises LookAheadError on a leak
+
+The causality check and its budget are described in :mod:`ntlab._causality`
+(:func:`check_causal`): decision bars, random bars and gap bars, fresh instances,
+declared time inputs, and what it cannot see.
 """
 
 from __future__ import annotations
@@ -11,10 +15,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
+from ntlab._causality import (
+    DECISION_BARS,
+    GAP_BARS,
+    RANDOM_BARS,
+    TRADED,
+    CausalityCheck,
+    _arrays,
+    _differs,
+    _num,
+    check_causal,
+    fresh_instance,
+)
 from ntlab.data.market import MarketData
-from ntlab.errors import ConfigError, LookAheadError, NtlabError
+from ntlab.errors import ConfigError, NonDeterministicError, NtlabError
 from ntlab.indicators._checks import IndicatorCheckReport, check_indicator
 from ntlab.strategies.base import Signals, Strategy
 from ntlab.strategies.live import SignalRow, open_stream
@@ -22,11 +37,17 @@ from ntlab.strategies.live import SignalRow, open_stream
 __all__ = [
     "check_strategy",
     "check_causal",
+    "CausalityCheck",
     "check_stream",
     "parametrize_with_checks",
     "check_indicator",
     "IndicatorCheckReport",
     "StrategyCheckReport",
+    "fresh_instance",
+    "DECISION_BARS",
+    "RANDOM_BARS",
+    "GAP_BARS",
+    "TRADED",
 ]
 
 
@@ -36,75 +57,44 @@ class StrategyCheckReport:
     n_bars: int
     prefixes: list[int]
     passed: list[str] = field(default_factory=list)
+    causality: CausalityCheck | None = None
 
     def __str__(self) -> str:
-        return f"{self.strategy}: {', '.join(self.passed)} passed on {self.n_bars} bars (prefixes {self.prefixes})"
+        how = f"; {self.causality}" if self.causality is not None else ""
+        return f"{self.strategy}: {', '.join(self.passed)} passed on {self.n_bars} bars{how}"
 
 
-def _default_prefixes(strategy: Strategy, n: int) -> list[int]:
-    lo = min(max(strategy.warmup + 5, n // 4), n - 1)
-    ks = sorted({lo, (lo + n) // 2, n - 7, n - 1})
-    return [k for k in ks if 1 <= k < n]
-
-
-def _first_difference(a: pd.DataFrame, b: pd.DataFrame, atol: float) -> tuple[int, int] | None:
-    numeric = all(pd.api.types.is_numeric_dtype(t) for t in (*a.dtypes, *b.dtypes))
-    if not numeric:
-        diff = a.to_numpy() != b.to_numpy()
-    else:
-        x, y = a.to_numpy(dtype=float), b.to_numpy(dtype=float)
-        both_nan = np.isnan(x) & np.isnan(y)
-        diff = ~both_nan & ~(np.abs(x - y) <= atol * (1 + np.abs(y)))
-    if not diff.any():
-        return None
-    r, c = np.argwhere(diff)[0]
-    return int(r), int(c)
-
-
-def check_causal(
-    strategy: Strategy, data: MarketData, prefixes: list[int] | None = None, *, atol: float = 1e-9
-) -> list[int]:
-    """Prove that ``signals(data[:k])`` equals the first k rows of ``signals(data)``.
-
-    Each run uses a fresh clone (so nothing learned on the full data leaks in).
-    Raises :class:`LookAheadError` naming the first bar, symbol and field that differ.
-    """
-    ks = prefixes or _default_prefixes(strategy, data.n_bars)
-    full = strategy.clone().signals(data)
-    for k in ks:
-        part = strategy.clone().signals(data[:k])
-        for name, frame in part.frames().items():
-            ref = full.frames().get(name)
-            if ref is None:
-                raise LookAheadError(
-                    f"{strategy.name}: field {name} appears only on the prefix of {k} bars"
-                )
-            where = _first_difference(frame, ref.iloc[:k], atol)
-            if where is not None:
-                r, c = where
-                raise LookAheadError(
-                    f"{strategy.name} is not causal: {name} at bar {r} ({frame.index[r].isoformat()}), "
-                    f"symbol {frame.columns[c]} is {frame.iat[r, c]!r} with {k} bars of data but "
-                    f"{ref.iat[r, c]!r} with {data.n_bars}: it uses data after bar {r}"
-                )
-    return ks
-
-
-def _check_same(a: Signals, b: Signals, what: str, atol: float) -> None:
+def _check_same(a: Signals, b: Signals, atol: float) -> None:
     for name, frame in a.frames().items():
-        if _first_difference(frame, b.frames()[name], atol) is not None:
-            raise NtlabError(f"{a.strategy_id} is not {what}: {name} differs between two runs")
+        where = _differs(*(_arrays(s, (name,))[name] for s in (a, b)), atol)
+        if where is not None:
+            r, c = where
+            raise NonDeterministicError(
+                f"{a.strategy_id} is not deterministic: {name} at bar {r}, symbol "
+                f"{frame.columns[c]} differs between two runs on the same data "
+                f"({_num(frame.iat[r, c])} and {_num(b.frames()[name].iat[r, c])})"
+            )
 
 
 def check_strategy(
-    strategy: Strategy, data: MarketData, *, prefixes: list[int] | None = None, atol: float = 1e-9
+    strategy: Strategy,
+    data: MarketData,
+    *,
+    prefixes: list[int] | None = None,
+    atol: float = 1e-9,
+    thorough: bool = False,
+    seed: int = 0,
 ) -> StrategyCheckReport:
     """Run the shared strategy checks: config round-trip, valid output, determinism, causality.
+
+    ``thorough=True`` checks causality at every decision bar (see :func:`check_causal`).
 
     Raises
     ------
     LookAheadError
         When a signal changes once later bars are added.
+    NonDeterministicError
+        When two runs on the same data differ.
     NtlabError
         For any other failed check, with the reason.
     """
@@ -115,15 +105,18 @@ def check_strategy(
         raise ConfigError(f"{strategy.name}: config does not round-trip through a dict")
     report.passed.append("config round-trip")
 
-    first = strategy.clone().signals(data)  # Signals validates ranges on construction
+    first = fresh_instance(strategy).signals(data)  # Signals validates ranges on construction
     if first.target.shape != data.shape or not first.index.equals(data.index):
         raise NtlabError(f"{strategy.name}: signals must have the data's shape {data.shape}")
     report.passed.append("valid output")
 
-    _check_same(first, strategy.clone().signals(data), "deterministic", atol)
+    _check_same(first, fresh_instance(strategy).signals(data), atol)
     report.passed.append("determinism")
 
-    report.prefixes = check_causal(strategy, data, prefixes, atol=atol)
+    report.causality = check_causal(
+        strategy, data, prefixes, atol=atol, full=first, thorough=thorough, seed=seed
+    )
+    report.prefixes = [b + 1 for b in report.causality.bars]
     report.passed.append("causality")
     return report
 

@@ -22,13 +22,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ntlab.backtest._common import as_layout, layout_of, price_arrays, resolve_signals
+from ntlab._progress import progress_scope
+from ntlab.backtest._common import (
+    as_layout,
+    check_summary,
+    layout_of,
+    price_arrays,
+    resolve_checked,
+)
 from ntlab.backtest._event_nb import REASON_OPEN, REASON_STOP, REASON_TAKE, simulate_nb
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
 from ntlab.execution.policy import ExecutionPolicy
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.risk._gate_nb import REASONS as GATE_REASONS
 from ntlab.risk.limits import RiskLimits
 from ntlab.risk.periods import resolve_periods
@@ -152,6 +160,8 @@ def prepare(
         bool(settings.stop_on_entry_bar),
     )
     gate = gate_arrays(data, limits, sectors, lot=pol.lot)
+    n = max(data.n_symbols, 1)
+    warn_small_sleeves(settings.init_cash / n, first_prices(prices[3]), pol.lot, n, stacklevel=4)
     return Prepared(
         prices, layout_of(prices[3]), pol.params(), scalars, settings.use_signal_stops, gate, ppy
     )
@@ -246,13 +256,16 @@ def run_event(
     limits: RiskLimits | None = None,
     sectors: Mapping[str, str] | None = None,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with ntlab's event engine.
 
     Parameters
     ----------
     strategy : Strategy or Signals
-        A strategy is first checked for look-ahead (:func:`ntlab.testing.check_causal`).
+        A strategy is first checked for look-ahead (:func:`ntlab.testing.check_causal`,
+        reusing this run's signals; ``result.settings["lookahead_check"]`` says how many
+        bars it checked), and a fitted one for overlap with its fit range.
     data : MarketData
         OHLCV bars (close-only data trades at the closes).
     settings : EventSettings, optional
@@ -265,6 +278,8 @@ def run_event(
         For the sector limit (default: a ``sector`` column of ``data.meta``).
     allow_lookahead : bool
         Run a strategy that fails the causality check anyway.
+    progress : bool, optional
+        Progress bars of long runs (a learned strategy's retrains); False turns them off.
 
     Raises
     ------
@@ -273,8 +288,10 @@ def run_event(
     """
     cfg = settings or EventSettings()
     prep = prepare(data, cfg, limits, sectors)
-    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
+    with progress_scope(progress):  # the bars of long signal runs (retrains)
+        signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     res = build_result(signals, data, cfg, *simulate(signals, data, cfg, prepared=prep))
+    res.settings["lookahead_check"] = check_summary(check, allow_lookahead)
     if limits is not None:
         res.settings["limits"] = limits.to_dict()
     return res

@@ -8,7 +8,6 @@ strategy's config rejects (e.g. ``fast >= slow``) are skipped and counted.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
-from ntlab.backtest._common import guard_lookahead
+from ntlab.backtest._guard import PASSED, config_verdicts, refuse_all
+from ntlab.backtest._parallel import run_processes, run_ray, worker_count
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, Prepared, prepare, simulate
@@ -60,15 +60,20 @@ class SweepResult:
     skipped : int
         Combinations the strategy's config rejected (its ``validate`` raised ConfigError or
         ValueError); the sweep records them as invalid and goes on with the others.
+    refused : int
+        Combinations the look-ahead guard refused: their rows have NaN scores and the
+        ``guard`` column says why (``"passed"`` for the others; no column when the sweep
+        ran with ``allow_lookahead=True``).
     periods_per_year : float
         Bars per year behind the annualised scores.
     returns : ndarray of shape (n_bars, n_trials) or None
         Per-bar returns of every combination (the rows of ``table``; the first bar 0, as
-        in the scores), for the overfitting statistics.
+        in the scores; NaN for a refused one), for the overfitting statistics.
     overfitting : dict
         :func:`ntlab.backtest.overfit.overfitting_stats` of the search: ``trials``, the
         best combination's (by ``metric``) Sharpe, the Sharpe ratio the best of that many
-        unskilled trials would reach, its deflated Sharpe ratio and the PBO by CSCV.
+        unskilled trials would reach, its deflated Sharpe ratio and the PBO by CSCV. The
+        trials are the combinations that ran (refused ones produced no result).
     """
 
     table: pd.DataFrame
@@ -76,6 +81,7 @@ class SweepResult:
     metric: str
     strategy: str
     skipped: int = 0
+    refused: int = 0
     periods_per_year: float = float("nan")
     returns: np.ndarray | None = None
     overfitting: dict[str, float] = field(default_factory=dict)
@@ -243,6 +249,7 @@ def sweep(
     settings: EventSettings | VectorSettings | None = None,
     metric: str = "sharpe",
     engine: str = "local",
+    workers: int | None = 1,
     progress: bool = True,
     allow_lookahead: bool = False,
 ) -> SweepResult:
@@ -262,12 +269,21 @@ def sweep(
     metric : str
         One of ``METRICS``; :meth:`SweepResult.best` ranks by it.
     engine : {"local", "ray"}
-        Run here, or in chunks on a Ray cluster (``ray.init()`` is called with defaults
-        when none is running).
+        Run on this machine, or in batched chunks on a Ray cluster: the one already
+        running (``ray start``; ``RAY_ADDRESS``), else a local one started for this sweep
+        and stopped after it (see :mod:`ntlab.backtest._parallel`).
+    workers : int or None
+        Local engine: processes to spread the combinations over (``None`` = every core).
+        1 (the default) runs in this process; more start a pool of worker processes that
+        stays warm for later sweeps. The table is the same bit for bit.
     progress : bool
         Show a tqdm progress bar.
     allow_lookahead : bool
-        Skip the look-ahead guard (run once, on the first combination).
+        Skip the look-ahead guard. By default every distinct combination is checked
+        (:func:`ntlab.testing.check_causal`, cached per combination and data) before any
+        runs; a refused one is not run, keeps NaN scores and its ``guard`` entry says
+        why, and :meth:`SweepResult.best` never picks it. When all are refused the
+        sweep raises :class:`~ntlab.errors.LookAheadError`.
     """
     if metric not in METRICS:
         raise ConfigError(f"metric must be one of {METRICS}, got {metric!r}")
@@ -282,18 +298,35 @@ def sweep(
         )
     cfg = settings or EventSettings()
     cls = type(base)
+    tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
+    verdicts = None
     if not allow_lookahead:
-        guard_lookahead(cls(config=configs[0]), data)
-    if engine == "ray":
-        rows = _run_ray(cls, configs, data, cfg, progress)
-    else:
-        tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
         with tqdm(
-            total=len(configs), desc=f"sweep {base.name}", disable=not progress, leave=False
-        ) as bar:
-            rows = _run_chunk(cls, configs, data, cfg, bar)
-    curves = np.column_stack([row.pop(RETURNS_KEY) for row in rows])
-    table = pd.concat([pd.DataFrame(combos), pd.DataFrame(rows)], axis=1)
+            total=len(configs), desc=f"look-ahead check {base.name}", disable=not progress,
+            leave=False,
+        ) as bar:  # fmt: skip
+            verdicts = config_verdicts(cls, configs, data, bar)
+        refuse_all(base.name, verdicts)
+    runs = configs if verdicts is None else [c for c, v in zip(configs, verdicts) if v == PASSED]
+    n_workers = worker_count(workers)
+    with tqdm(
+        total=len(runs), desc=f"sweep {base.name} ({engine})", disable=not progress, leave=False
+    ) as bar:
+        if engine == "ray":
+            rows = run_ray(_run_chunk, cls, runs, data, cfg, bar)
+        elif n_workers > 1 and len(runs) > 1:
+            rows = run_processes(_run_chunk, cls, runs, data, cfg, n_workers, bar)
+        else:
+            rows = _run_chunk(cls, runs, data, cfg, bar)
+    ran = np.flatnonzero([v == PASSED for v in verdicts]) if verdicts else np.arange(len(runs))
+    ran_curves = np.column_stack([row.pop(RETURNS_KEY) for row in rows])
+    curves = np.full((ran_curves.shape[0], len(configs)), np.nan)
+    curves[:, ran] = ran_curves
+    scores = pd.DataFrame(rows, index=ran).reindex(range(len(configs)))
+    if verdicts is not None:
+        scores["guard"] = verdicts
+    table = pd.concat([pd.DataFrame(combos), scores], axis=1)
+    refused = len(configs) - len(ran)
     ppy = resolve_periods(cfg.periods_per_year, data.index)
     return SweepResult(
         table=table,
@@ -301,9 +334,10 @@ def sweep(
         metric=metric,
         strategy=base.name,
         skipped=skipped,
+        refused=refused,
         periods_per_year=ppy,
         returns=curves,
-        overfitting=search_stats(curves, table[metric].to_numpy(dtype=float), ppy),
+        overfitting=search_stats(ran_curves, table[metric].to_numpy(dtype=float)[ran], ppy),
     )
 
 
@@ -315,39 +349,3 @@ def search_stats(curves: np.ndarray, scores: np.ndarray, ppy: float) -> dict[str
         names += ("trial_sharpe_variance",)
         return {"trials": float(curves.shape[1]), **dict.fromkeys(names, nan)}
     return overfitting_stats(curves, int(np.nanargmax(scores)), ppy)
-
-
-def _run_ray(
-    cls: type[Strategy],
-    configs: list[Any],
-    data: MarketData,
-    settings: Any,
-    progress: bool,
-    start: int = 0,
-):
-    ray = attempt_import("ray", purpose="distributed sweeps")
-    tqdm = attempt_import("tqdm.auto", purpose="progress bars").tqdm
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    if not ray.is_initialized():
-        ray.init(include_dashboard=False, ignore_reinit_error=True)
-    n_chunks = max(1, min(len(configs), int(ray.cluster_resources().get("CPU", 1)) * 4))
-    bounds = np.linspace(0, len(configs), n_chunks + 1).astype(int)
-    remote = ray.remote(_run_chunk)
-    data_ref = ray.put(data)
-    futures = {
-        remote.remote(cls, configs[a:b], data_ref, settings): k
-        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))
-        if b > a
-    }
-    parts: dict[int, list[dict[str, float]]] = {}
-    pending = list(futures)
-    with tqdm(
-        total=len(configs), desc=f"sweep {cls.name} (ray)", disable=not progress, leave=False
-    ) as bar:
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                k = futures[ref]
-                parts[k] = ray.get(ref)
-                bar.update(len(parts[k]))
-    return [row for k in sorted(parts) for row in parts[k]]

@@ -18,10 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
-from ntlab.backtest._common import resolve_signals
+from ntlab._progress import progress_scope
+from ntlab.backtest._common import check_summary, resolve_checked
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
 from ntlab.errors import ConfigError
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.risk.periods import resolve_periods
 from ntlab.strategies.base import Signals, Strategy
 
@@ -91,8 +93,11 @@ def run_vector(
     settings: VectorSettings | None = None,
     *,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with vectorbt.
+
+    ``progress`` turns the bars of long runs (a learned strategy's retrains) on or off.
 
     Raises
     ------
@@ -101,8 +106,13 @@ def run_vector(
     """
     cfg = settings or VectorSettings()
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
-    signals = resolve_signals(strategy, data, allow_lookahead=allow_lookahead)
+    with progress_scope(progress):  # the bars of long signal runs (retrains)
+        signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     close = data.close
+    if cfg.lot_size is not None:
+        n = max(data.n_symbols, 1)
+        prices = first_prices(close.to_numpy(dtype=float))
+        warn_small_sleeves(cfg.init_cash / n, prices, cfg.lot_size, n)
     price = data.open if (cfg.fill_at == "next_open" and data.has("open")) else close
     pf = vbt.Portfolio.from_orders(
         close=close,
@@ -134,7 +144,11 @@ def run_vector(
         ),
         init_cash=cfg.init_cash,
         periods_per_year=resolve_periods(cfg.periods_per_year, data.index),
-        settings={**asdict(cfg), "stops": "not modelled by the vector path"},
+        settings={
+            **asdict(cfg),
+            "stops": "not modelled by the vector path",
+            "lookahead_check": check_summary(check, allow_lookahead),
+        },
         orders=pd.DataFrame(
             {
                 "time": data.index[orders["idx"]],

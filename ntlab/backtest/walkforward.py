@@ -9,6 +9,7 @@ next fold's test window begins, so no bar is counted twice.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
+from ntlab._ray import ray_session
 from ntlab.backtest._common import guard_lookahead
+from ntlab.backtest._guard import PASSED, verdict
 from ntlab.backtest._trades_nb import trades_nb
 from ntlab.backtest.event import EventSettings, simulate
 from ntlab.backtest.overfit import deflated_sharpe_ratio
@@ -136,6 +139,20 @@ def fold_bounds(
     return folds
 
 
+def _one_ray_connection(fn):
+    """With ``engine="ray"``, every fold's sweep shares one connection to the cluster."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("engine") != "ray":
+            return fn(*args, **kwargs)
+        with ray_session():
+            return fn(*args, **kwargs)
+
+    return run
+
+
+@_one_ray_connection
 def walk_forward(
     strategy: str | type[Strategy] | Strategy,
     data: MarketData,
@@ -149,6 +166,7 @@ def walk_forward(
     n_random: int | None = None,
     seed: int = 0,
     engine: str = "local",
+    workers: int | None = 1,
     progress: bool = True,
     allow_lookahead: bool = False,
 ) -> WalkForwardResult:
@@ -162,8 +180,14 @@ def walk_forward(
         Training score to maximise (one of ``METRICS``).
     settings : EventSettings, optional
         Event-engine settings for both the sweeps and the out-of-sample runs.
-    n_random, seed, engine
-        Passed to :func:`ntlab.backtest.sweep` for each fold.
+    n_random, seed, engine, workers
+        Passed to :func:`ntlab.backtest.sweep` for each fold (with ``engine="ray"`` all
+        folds share one connection to the cluster).
+    allow_lookahead : bool
+        Skip the look-ahead guard. By default each fold's sweep checks every
+        combination on its training window (a refused one is never chosen; the fold's
+        ``refused`` column counts them) and the chosen one is checked again on the
+        window its out-of-sample run sees.
     progress : bool
         One tqdm bar over the folds.
     """
@@ -173,8 +197,6 @@ def walk_forward(
     if not isinstance(cfg, EventSettings):
         raise ConfigError("walk_forward runs on the event engine; give EventSettings")
     base = resolve_strategy(strategy)
-    if not allow_lookahead:
-        guard_lookahead(base, data)
     bounds = fold_bounds(data.n_bars, train, test, step)
     index = data.index
     ppy = resolve_periods(cfg.periods_per_year, index)
@@ -190,12 +212,14 @@ def walk_forward(
     for k, (a, b, c, d) in folds:
         res = sweep(
             base, data[a:b], grid, n_random=n_random, seed=seed, settings=cfg, metric=metric,
-            engine=engine, progress=False, allow_lookahead=True,
+            engine=engine, workers=workers, progress=False, allow_lookahead=allow_lookahead,
         )  # fmt: skip
         best = res.best()
         chosen = type(base)(config=base.config.replace(**best))
         train_score = float(res.table[metric].max())
         window = data[a:d]
+        if not allow_lookahead and verdict(chosen, window) != PASSED:
+            guard_lookahead(chosen, window)  # raises with the full reason
         equity, _, _, rec, _, _, _ = simulate(chosen.signals(window), window, cfg, start=c - a)
         seg_end = seg_ends[k]
         oos = equity[c - a - 1 : seg_end - a]  # from the bar before the test window (= init_cash)
@@ -212,6 +236,7 @@ def walk_forward(
                 "test_start": index[c],
                 "test_end": index[seg_end - 1],
                 **best,
+                "refused": res.refused,
                 f"train_{metric}": train_score,
                 "trials": res.overfitting["trials"],
                 "train_deflated_sharpe": res.overfitting["deflated_sharpe"],

@@ -11,7 +11,7 @@ from ntlab.errors import NtlabError
 
 __all__ = ["main", "build_parser"]
 
-_COMMANDS = ("data", "backtest", "demo", "report", "serve", "exchange", "paper", "server")
+_COMMANDS = ("data", "backtest", "demo", "report", "serve", "exchange", "paper", "server", "mcp")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -61,6 +61,12 @@ def add_parser(sub) -> None:
         action="store_true",
         help="do not run each app once at start (first page loads slower)",
     )
+    p.add_argument(
+        "--server",
+        metavar="URL",
+        help="show the session hosted by `ntlab server` at URL (API key from $NTLAB_API_KEY), "
+        "so separate dashboard processes see the same session",
+    )
     p.add_argument("--show", action="store_true", help="open a browser")
     p.add_argument(
         "--print-command",
@@ -71,13 +77,15 @@ def add_parser(sub) -> None:
 
 
 def dashboards_dir() -> Path:
-    """The ``dashboards/`` folder next to the ``ntlab`` package (a checkout), else under the working folder."""
-    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (base / "dashboards" / "explorer.py").is_file():
-            return base / "dashboards"
-    raise ConfigError(
-        "cannot find the dashboards/ folder; run from an ntlab checkout or give app paths (.py files)"
-    )
+    """The dashboard apps shipped with ntlab (the top-level ``dashboards/`` folder)."""
+    from ntlab._resources import bundled
+
+    folder = bundled("dashboards")
+    if not (folder / "explorer.py").is_file():
+        raise ConfigError(
+            f"the dashboard apps are missing from {folder}; reinstall ntlab, or give app paths (.py files)"
+        )
+    return folder
 
 
 def resolve_apps(names: list[str]) -> list[Path]:
@@ -157,6 +165,9 @@ def _masked(args: list[str]) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ntlab.cli._params import import_from_working_folder
+
+    import_from_working_folder()  # the explorer can load package.module:ClassName from here
     apps = resolve_apps(args.apps)
     password = None
     if args.basic_auth:
@@ -191,6 +202,13 @@ def _run(args: argparse.Namespace) -> int:
         print(
             "note: browsers on other machines need --allow-websocket-origin HOST:PORT (the name they use)"
         )
+    if args.server:
+        from ntlab.dashboards.session import set_session_factory
+        from ntlab.server.client import RemoteSession
+
+        RemoteSession(args.server).universe()  # fails now, with the reason, if it cannot connect
+        set_session_factory(lambda: RemoteSession(args.server))
+        print(f"session: the one ntlab server at {args.server} hosts")
     sys.stdout.flush()
     return _panel_main(panel)
 

@@ -59,11 +59,13 @@ class TradingConsole(pn.viewable.Viewer):
             css_classes=["ntlab-max-position"],
         )
         self.stop_loss = pn.widgets.FloatInput(
-            label="Stop-loss (fraction, 0 = none)", value=0.05, step=0.01
-        )
+            label="Stop-loss (fraction, 0 = none)", value=0.05, step=0.01,
+            css_classes=["ntlab-stop-loss"],
+        )  # fmt: skip
         self.take_profit = pn.widgets.FloatInput(
-            label="Take-profit (fraction, 0 = none)", value=0.10, step=0.01
-        )
+            label="Take-profit (fraction, 0 = none)", value=0.10, step=0.01,
+            css_classes=["ntlab-take-profit"],
+        )  # fmt: skip
         self.use_gpu = pn.widgets.Checkbox(label="Use GPU (forecasting strategies)", value=False)
         self.start_button = pn.widgets.Button(
             label="Start session", color="success", css_classes=["ntlab-start"]
@@ -105,6 +107,7 @@ class TradingConsole(pn.viewable.Viewer):
         self.flatten_button = pn.widgets.Button(
             label="Flatten all", color="danger", css_classes=["ntlab-flatten"]
         )
+        self._deferred: list | None = None
         for button, action in (
             (self.start_button, self.start),
             (self.stop_button, self.stop),
@@ -112,7 +115,7 @@ class TradingConsole(pn.viewable.Viewer):
             (self.cancel_button, self.cancel),
             (self.flatten_button, self.flatten),
         ):
-            button.on_click(lambda event, action=action: action())
+            button.on_click(self._on_click(action, button))
         self.refresh()
         if pn.state.curdoc is not None:
             pn.state.onload(lambda: pn.state.add_periodic_callback(self.refresh, period=REFRESH_MS))
@@ -130,7 +133,29 @@ class TradingConsole(pn.viewable.Viewer):
             "use_gpu": bool(self.use_gpu.value),
         }
 
+    def _on_click(self, action, button):
+        """A button's handler: the session call runs on a worker thread (a start may compile
+        its strategies' kernels for seconds), so the page's event loop serves other pages
+        and the periodic refreshes meanwhile; messages and tables update back on the loop."""
+
+        async def handler(event) -> None:
+            self._deferred = []
+            try:
+                action()
+            finally:
+                calls, self._deferred = self._deferred, None
+            for fn, done in calls:
+                result = await self.busy.run(fn, "Working", button)
+                if result is not None:
+                    self.busy.info(done(result))
+                self.refresh()
+
+        return handler
+
     def _act(self, fn, done) -> None:
+        if self._deferred is not None:  # from a click: run by the handler, off the loop
+            self._deferred.append((fn, done))
+            return
         result = self.busy.run_now(fn)
         if result is not None:
             self.busy.info(done(result))

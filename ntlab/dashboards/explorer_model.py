@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 import param
 
@@ -18,8 +19,8 @@ from ntlab.backtest.result import BacktestResult
 from ntlab.dashboards.params import ConfigParams, config_params, numeric_fields, to_config
 from ntlab.data import MarketData, list_samples, load
 from ntlab.data.store import LocalStore
-from ntlab.errors import ConfigError, DataError
-from ntlab.strategies import Strategy, available, strategy_class
+from ntlab.errors import ConfigError, DataError, LookAheadError
+from ntlab.strategies import Strategy, available, resolve_strategy, strategy_class
 from ntlab.strategies.textparams import field_types
 
 __all__ = [
@@ -87,7 +88,8 @@ def sweep_grid(
 
     Runs :func:`ntlab.backtest.sweep` (the strategy's other parameters stay as given),
     one row of the grid at a time so that ``progress(done, total)`` can follow it.
-    Combinations the strategy's config rejects stay NaN.
+    Combinations the strategy's config rejects, and those the look-ahead guard refuses
+    (every combination is checked), stay NaN.
     """
     from ntlab.backtest.sweep import sweep
 
@@ -102,9 +104,11 @@ def sweep_grid(
         valid = [xv for xv in xs if _accepts(strategy, {xname: xv, yname: yv})]
         if valid:
             grid = {xname: valid, yname: [yv]}
-            tables.append(
-                sweep(strategy, data, grid, settings=settings, metric=metric, progress=False).table
-            )
+            try:
+                res = sweep(strategy, data, grid, settings=settings, metric=metric, progress=False)
+                tables.append(res.table)
+            except LookAheadError:  # every cell of this row refused: they stay NaN
+                tables.append(pd.DataFrame({xname: valid, yname: yv, metric: np.nan}))
         if progress is not None:
             progress(k * len(xs), total)
     if not tables:
@@ -193,8 +197,18 @@ class ExplorerModel(param.Parameterized):
 
         return VectorSettings(init_cash=self.init_cash, fees=self.fees, slippage=self.slippage)
 
+    def use_strategy(self, spec: str) -> None:
+        """Pick a registered name or your own class as ``package.module:ClassName``; the
+        class is imported (ConfigError saying why when it cannot be) before it is set."""
+        spec = str(spec).strip()
+        strategy_class(spec)
+        if spec not in self.param.strategy.objects:
+            self.param.strategy.objects = [*self.param.strategy.objects, spec]
+        self.strategy = spec
+
     def build_strategy(self) -> Strategy:
-        return strategy_class(self.strategy)(config=to_config(self.strategy_params))
+        """The chosen strategy with the chosen parameters (``resolve_strategy``)."""
+        return resolve_strategy(self.strategy, **to_config(self.strategy_params).to_dict())
 
     def _key(self) -> tuple:
         config = to_config(self.strategy_params).to_dict()

@@ -16,7 +16,7 @@ from typing import Any
 
 from ntlab.live.api import TradingSessionAPI
 
-__all__ = ["dashboard_session", "set_session_factory", "shared_session"]
+__all__ = ["dashboard_session", "set_session_factory", "shared_session", "warm_session_kernels"]
 
 
 def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> TradingSessionAPI:
@@ -28,9 +28,35 @@ def dashboard_session(data: Any = None, *, bar_interval: float = 0.25) -> Tradin
         from ntlab.data import load_sample
 
         data = load_sample("stocks")
+    threading.Thread(
+        target=warm_session_kernels, args=(data,), name="warm-session-kernels", daemon=True
+    ).start()
     return TradingSession(
         ReplayMarket(data), SessionSettings(background=True, bar_interval=bar_interval)
     )
+
+
+_warmed = False
+_warm_lock = threading.Lock()
+
+
+def warm_session_kernels(data: Any) -> None:
+    """Run the console's default strategy (momentum) as a paper session over a few bars of
+    ``data`` once per process, so the numba kernels a session needs (its stream, the
+    decision, the risk gate, the fills) are compiled or loaded from the cache before the
+    first start a user clicks (``benchmarks/dashboard_load.py`` times a first start with an
+    empty and with a warm numba cache).
+    :func:`dashboard_session` runs it in a background thread: it never delays a page."""
+    global _warmed
+    with _warm_lock:
+        if _warmed:
+            return
+        _warmed = True
+    from ntlab.live import replay_session
+    from ntlab.strategies import get
+
+    strategy = get("momentum")
+    replay_session(strategy, data.select(list(data.symbols[:2]))[: strategy.warmup + 6])
 
 
 _factory: Callable[[], TradingSessionAPI] = dashboard_session

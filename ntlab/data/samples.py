@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ntlab._memory import release_unused
 from ntlab.data.market import MarketData
 from ntlab.errors import DataError
 
@@ -182,4 +183,6 @@ def load_sample(name: str) -> MarketData:
     key = name.removeprefix("sample:")
     if key not in _SAMPLES:
         raise DataError(f"unknown sample {name!r}; available: {sorted(_SAMPLES)}")
-    return _SAMPLES[key].loader()
+    data = _SAMPLES[key].loader()
+    release_unused()  # the parser's scratch memory goes back to the OS
+    return data

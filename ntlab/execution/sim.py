@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -24,6 +24,7 @@ from ntlab._time import now_utc, to_utc
 from ntlab.errors import ExecutionError
 from ntlab.execution.client import Account, Clock, OrderUpdate, OrderUpdateHandler
 from ntlab.execution.fills import fill_order
+from ntlab.execution.ledger import Ledger
 from ntlab.execution.policy import ExecutionPolicy
 from ntlab.model import Fill, Order, OrderRequest, OrderStatus, Position, TimeInForce
 
@@ -43,13 +44,6 @@ def evolve(record, **changes):
     for name, value in changes.items():
         object.__setattr__(out, name, value)
     return out
-
-
-@dataclass
-class _Holding:
-    quantity: float = 0.0
-    avg_price: float = 0.0
-    realized: float = 0.0
 
 
 class SimClient:
@@ -79,7 +73,8 @@ class SimClient:
     ) -> None:
         self.policy = policy or ExecutionPolicy()
         self._params = self.policy.params()
-        self._cash = float(cash)
+        # the one ledger (ntlab.execution.ledger): average cost, realized P&L after fees
+        self._ledger = Ledger(sorted(symbols) if symbols is not None else (), cash, grow=True)
         self._symbols = None if symbols is None else set(symbols)
         self._max_leverage = max_leverage
         self._allow_short = allow_short
@@ -90,7 +85,6 @@ class SimClient:
         )
         self._by_cid: dict[str, str] = {}
         self._first_bar: dict[str, bool] = {}
-        self._holdings: dict[str, _Holding] = {}
         self._prices: dict[str, float] = {}
         self._now: datetime | None = None
         self._handlers: list[OrderUpdateHandler] = []
@@ -103,7 +97,7 @@ class SimClient:
         return self._now or now_utc()
 
     def _emit(self, event: str, order: Order, fill: Fill | None = None) -> None:
-        pos = self._holdings.get(order.symbol, _Holding()).quantity
+        pos = self._ledger.quantity(order.symbol)
         update = OrderUpdate(
             event=event, order=order, timestamp=self.now, fill=fill, position_qty=pos
         )
@@ -113,22 +107,27 @@ class SimClient:
     def _value(self) -> tuple[float, float]:
         """(equity, gross exposure), computed once per change of prices or holdings."""
         if self._valuation is None:
-            equity, gross, prices = self._cash, 0.0, self._prices
-            for s, h in self._holdings.items():
-                value = h.quantity * prices.get(s, h.avg_price)
+            book, prices = self._ledger, self._prices
+            equity, gross = book.cash, 0.0
+            for j in np.flatnonzero(book.qty):
+                value = float(book.qty[j]) * prices.get(book.symbols[j], float(book.avg[j]))
                 equity += value
                 gross += abs(value)
             self._valuation = (equity, gross)
         return self._valuation
 
     def _equity(self) -> float:
-        return self._cash + sum(
-            h.quantity * self._prices.get(s, h.avg_price) for s, h in self._holdings.items()
-        )
+        return self._value()[0]
 
     def _gross(self) -> float:
-        return sum(
-            abs(h.quantity) * self._prices.get(s, h.avg_price) for s, h in self._holdings.items()
+        return self._value()[1]
+
+    def _held(self) -> list[tuple[str, float, float, float]]:
+        """(symbol, quantity, average price, realized P&L) of each open position, by symbol."""
+        book = self._ledger
+        return sorted(
+            (book.symbols[j], float(book.qty[j]), float(book.avg[j]), float(book.realized[j]))
+            for j in np.flatnonzero(book.qty)
         )
 
     def _reject(self, request: OrderRequest, reason: str) -> Order:
@@ -172,7 +171,7 @@ class SimClient:
                 raise ExecutionError(f"client_order_id {request.client_order_id} was already used")
             if self._symbols is not None and request.symbol not in self._symbols:
                 return self._reject(request, f"unknown symbol {request.symbol}")
-            held = self._holdings.get(request.symbol, _Holding()).quantity
+            held = self._ledger.quantity(request.symbol)
             after = held + request.signed_quantity
             if after < 0 and not self._allow_short:
                 return self._reject(
@@ -253,34 +252,27 @@ class SimClient:
             return [
                 Position(
                     symbol=s,
-                    quantity=h.quantity,
-                    avg_entry_price=h.avg_price,
+                    quantity=q,
+                    avg_entry_price=avg,
                     market_price=self._prices.get(s),
-                    realized_pnl=h.realized,
+                    realized_pnl=realized,
                     updated_at=self.now,
-                )
-                for s, h in sorted(self._holdings.items())
-                if h.quantity != 0
+                )  # fmt: skip
+                for s, q, avg, realized in self._held()
             ]
 
     def realized_pnl(self) -> float:
-        return sum(h.realized for h in self._holdings.values())
+        """Realized P&L after fees, over every symbol (the ledger's rule)."""
+        return float(self._ledger.realized.sum())
 
     def account(self) -> Account:
         with self._lock:
-            longs = sum(
-                h.quantity * self._prices.get(s, h.avg_price)
-                for s, h in self._holdings.items()
-                if h.quantity > 0
-            )
-            shorts = sum(
-                h.quantity * self._prices.get(s, h.avg_price)
-                for s, h in self._holdings.items()
-                if h.quantity < 0
-            )
+            values = [q * self._prices.get(s, avg) for s, q, avg, _ in self._held()]
+            longs = sum(v for v in values if v > 0)
+            shorts = sum(v for v in values if v < 0)
             equity = self._equity()
             return Account(
-                cash=self._cash,
+                cash=self._ledger.cash,
                 equity=equity,
                 buying_power=max(0.0, self._max_leverage * equity - self._gross()),
                 long_market_value=longs,
@@ -440,18 +432,4 @@ class SimClient:
 
     def _book(self, fill: Fill) -> None:
         self._valuation = None
-        h = self._holdings.setdefault(fill.symbol, _Holding())
-        signed = fill.signed_quantity
-        self._cash -= signed * fill.price + fill.commission
-        if h.quantity == 0 or np.sign(h.quantity) == np.sign(signed):
-            total = h.quantity + signed
-            h.avg_price = (h.avg_price * h.quantity + fill.price * signed) / total
-            h.quantity = total
-            return
-        closing = min(abs(signed), abs(h.quantity))
-        h.realized += closing * (fill.price - h.avg_price) * np.sign(h.quantity)
-        h.quantity += signed
-        if abs(h.quantity) < 1e-12:
-            h.quantity, h.avg_price = 0.0, 0.0
-        elif np.sign(h.quantity) == np.sign(signed):  # flipped through zero
-            h.avg_price = fill.price
+        self._ledger.apply_fill(fill)

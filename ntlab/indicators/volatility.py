@@ -49,7 +49,9 @@ def bollinger(x: Any, window: int = 20, k: float = 2.0) -> BollingerResult:
     Warm-up ``window - 1`` bars."""
     w = check_int("window", window, minimum=2, what="bollinger")
     kk = check_float("k", k, what="bollinger", positive=True)
-    return BollingerResult(*apply(bollinger_nb, x, (w, kk), what="bollinger", warmup=w - 1, n_out=5))
+    return BollingerResult(
+        *apply(bollinger_nb, x, (w, kk), what="bollinger", warmup=w - 1, n_out=5)
+    )
 
 
 def volatility_scale(periods_per_year: Any, what: str = "rolling_volatility") -> float:

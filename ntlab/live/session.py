@@ -30,11 +30,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ntlab._memory import release_unused
 from ntlab._time import iso_utc, now_utc, to_utc
 from ntlab.data.replay import BarBatch
 from ntlab.errors import ConfigError, ExecutionError, OrderRejectedError
 from ntlab.execution.client import OrderUpdate
 from ntlab.execution.journal import UNSENT, Journal, decision_id
+from ntlab.execution.sleeves import first_prices, warn_small_sleeves
 from ntlab.live.api import SessionStatus, StartResponse, validate_start_request
 from ntlab.live.decide import EXIT_TAGS, BarDecision, Decider
 from ntlab.live.markets import Connection, Market
@@ -115,8 +117,10 @@ class TradingSession:
         self.gate: RiskGate | None = None
         self.latency = LatencyStats()  # bar close known -> its orders sent (the decision)
         self.bar_latency = LatencyStats()  # bar handed over -> orders sent (fills booked first)
+        self.decision_cpu = LatencyStats()  # the decision's CPU time (no wait for a core)
         self.counts = Counters()
         self.recovery: dict[str, Any] | None = None
+        self._snapshot: SessionStatus | None = None
         self._reset_clock()
 
     def _reset_clock(self) -> None:
@@ -143,6 +147,9 @@ class TradingSession:
                 return self._response("already_running")
         if self.conn is not None:  # a finished run still holds its broker and journal
             self.stop()
+        # what status() shows while the start holds the session (opening the strategies'
+        # streams may compile their kernels for seconds)
+        self._snapshot = (self._snapshot or self._idle_status()) | {"state": "starting"}
         with self._lock:
             try:
                 self._open(dict(req))
@@ -208,60 +215,87 @@ class TradingSession:
             return final
 
     def status(self) -> SessionStatus:
-        """A consistent snapshot (cheap: no broker call)."""
-        with self._lock:
-            pf, req = self.portfolio, self.request or {}
-            when = None if self.bar_time is None else self.bar_time.to_pydatetime()
-            equity = pf.equity if pf is not None else 0.0
-            gross = pf.gross_exposure if pf is not None else 0.0
-            breaker = self.gate.breaker if self.gate is not None else None
-            working = self.book.working() if self.book is not None else []
-            limits = self.gate.limits if self.gate is not None else None
-            return SessionStatus(
-                session_id=self.session_id,
-                state=self.state,
-                timestamp=_now_ms(),
-                bar_time=None if when is None else self.bar_time.isoformat(),
-                bars_processed=self.bars,
-                active_strategies=list(req.get("strategies", [])),
-                symbols=list(req.get("symbols", [])),
-                cash=pf.cash if pf is not None else 0.0,
-                equity=equity,
-                realized_pnl=float(pf.realized.sum()) if pf is not None else 0.0,
-                unrealized_pnl=pf.unrealized if pf is not None else 0.0,
-                fees=pf.fees if pf is not None else 0.0,
-                positions=pf.positions(when or now_utc(), self.book.manual_qty)
-                if pf is not None
-                else [],
-                open_orders=[self._order_dict(t) for t in working],
-                recent_fills=list(self._fills),
-                risk={
-                    "equity": equity,
-                    "peak_equity": self._peak,
-                    "drawdown": 1 - equity / self._peak if self._peak > 0 else 0.0,
-                    "max_drawdown": self._max_dd,
-                    "gross_exposure": gross,
-                    "leverage": gross / equity if equity > 0 else 0.0,
-                },
-                circuit_breaker={
-                    "tripped": bool(breaker and breaker.halted),
-                    "reason": breaker.reason if breaker else "",
-                    "limit": (limits.max_drawdown or 0.0)
-                    if limits
-                    else RISK_LEVELS.get(req.get("risk_level"), 0.0),
-                },
-                decision_latency_ms=self.latency.summary(),
-                equity_curve=[list(p) for p in self._curve],
-            ) | {
-                "metrics": dict(self.counts)
-                | {"decision_log_records": self.log.n if self.log else 0},
-                "bar_latency_ms": self.bar_latency.summary(),
-                "journal": None if self.journal is None else str(self.journal.path),
-                "decision_log": None
-                if self.log is None or self.log.path is None
-                else str(self.log.path),
-                "recovery": self.recovery,
-            }
+        """A consistent snapshot (cheap: no broker call), and it never waits for a bar.
+
+        While another thread holds the session (a bar being processed, a start compiling
+        its strategies' kernels) this returns the snapshot last taken, at most one bar
+        old, with ``stale: True``; a face polling from its event loop is never blocked.
+        """
+        if not self._lock.acquire(blocking=False):
+            snap = self._snapshot
+            if snap is None:  # first call while the first start holds the session
+                snap = self._idle_status()
+            return snap | {"timestamp": _now_ms(), "stale": True}
+        try:
+            snap = self._build_status()
+            self._snapshot = snap
+            return snap | {"stale": False}
+        finally:
+            self._lock.release()
+
+    def _idle_status(self) -> SessionStatus:
+        req = self.request or {}
+        return SessionStatus(
+            session_id=self.session_id, state=self.state, timestamp=_now_ms(), bar_time=None,
+            bars_processed=self.bars, active_strategies=list(req.get("strategies", [])),
+            symbols=list(req.get("symbols", [])), cash=0.0, equity=0.0, realized_pnl=0.0,
+            unrealized_pnl=0.0, fees=0.0, positions=[], open_orders=[], recent_fills=[],
+            risk={}, circuit_breaker={}, decision_latency_ms={}, equity_curve=[],
+        )  # fmt: skip
+
+    def _build_status(self) -> SessionStatus:
+        """The status, built now (the caller holds the lock)."""
+        pf, req = self.portfolio, self.request or {}
+        when = None if self.bar_time is None else self.bar_time.to_pydatetime()
+        equity = pf.equity if pf is not None else 0.0
+        gross = pf.gross_exposure if pf is not None else 0.0
+        breaker = self.gate.breaker if self.gate is not None else None
+        working = self.book.working() if self.book is not None else []
+        limits = self.gate.limits if self.gate is not None else None
+        return SessionStatus(
+            session_id=self.session_id,
+            state=self.state,
+            timestamp=_now_ms(),
+            bar_time=None if when is None else self.bar_time.isoformat(),
+            bars_processed=self.bars,
+            active_strategies=list(req.get("strategies", [])),
+            symbols=list(req.get("symbols", [])),
+            cash=pf.cash if pf is not None else 0.0,
+            equity=equity,
+            realized_pnl=float(pf.realized.sum()) if pf is not None else 0.0,
+            unrealized_pnl=pf.unrealized if pf is not None else 0.0,
+            fees=pf.fees if pf is not None else 0.0,
+            positions=pf.positions(when or now_utc(), self.book.manual_qty)
+            if pf is not None
+            else [],
+            open_orders=[self._order_dict(t) for t in working],
+            recent_fills=list(self._fills),
+            risk={
+                "equity": equity,
+                "peak_equity": self._peak,
+                "drawdown": 1 - equity / self._peak if self._peak > 0 else 0.0,
+                "max_drawdown": self._max_dd,
+                "gross_exposure": gross,
+                "leverage": gross / equity if equity > 0 else 0.0,
+            },
+            circuit_breaker={
+                "tripped": bool(breaker and breaker.halted),
+                "reason": breaker.reason if breaker else "",
+                "limit": (limits.max_drawdown or 0.0)
+                if limits
+                else RISK_LEVELS.get(req.get("risk_level"), 0.0),
+            },
+            decision_latency_ms=self.latency.summary(),
+            equity_curve=[list(p) for p in self._curve],
+        ) | {
+            "metrics": dict(self.counts) | {"decision_log_records": self.log.n if self.log else 0},
+            "bar_latency_ms": self.bar_latency.summary(),
+            "journal": None if self.journal is None else str(self.journal.path),
+            "decision_log": None
+            if self.log is None or self.log.path is None
+            else str(self.log.path),
+            "recovery": self.recovery,
+        }
 
     def _order_dict(self, t: Tracked) -> dict[str, Any]:
         r = t.request
@@ -307,9 +341,13 @@ class TradingSession:
         self.book = OrderBook(symbols)
         self._reset_clock()
         self.latency, self.bar_latency, self.counts = LatencyStats(), LatencyStats(), Counters()
+        self.decision_cpu = LatencyStats()
         known = self.journal.session_config(self.session_id)
         cash = known["init_cash"] if known else conn.client.account().equity
         self.portfolio = Portfolio(symbols, cash)
+        sleeve = min(cash / len(symbols), limits.max_position_value or float("inf"))
+        last = first_prices(history.close.to_numpy(dtype=float)[::-1])
+        warn_small_sleeves(sleeve, last, self.market.policy.lot, len(symbols))
         config = {
             "request": req,
             "strategies": config_strategies,
@@ -328,6 +366,7 @@ class TradingSession:
         elif not getattr(self.market, "ephemeral", False):
             self._check_fresh()
         self.state = "running"
+        release_unused()  # set-up's scratch memory back to the OS: a session idles at its size
 
     def _strategies(self, req: dict[str, Any]) -> list[Strategy]:
         """The request's strategy specs as objects (:func:`ntlab.strategies.resolve_strategy`:
@@ -480,6 +519,7 @@ class TradingSession:
         self._drain(batch.timestamp.to_pydatetime())
         self._retry_unsent()
         t1 = time.perf_counter()  # the previous bar's fills are booked: the decision starts
+        c1 = time.thread_time()
         pf.mark(batch.close)
         self.bar_time, self.bars = batch.timestamp, self.bars + 1
         equity = pf.equity
@@ -504,6 +544,7 @@ class TradingSession:
         t2 = time.perf_counter()
         ms = (t2 - t1) * 1e3
         self.latency.add(ms)
+        self.decision_cpu.add((time.thread_time() - c1) * 1e3)
         self.bar_latency.add((t2 - t0) * 1e3)
         self._log(d, sent, ms)
         self._curve.append([batch.timestamp.value // 1_000_000, equity])
@@ -832,6 +873,35 @@ class TradingSession:
                                    client_order_id=cid, strategy_id="flatten")  # fmt: skip
                 out.append(self._manual(req, "flatten"))
             return out
+
+    # ================================================================== reading
+    def orders(self) -> list[dict[str, Any]]:
+        """The working orders (``status()["open_orders"]``: camelCase, with ``reason``)."""
+        return self.status()["open_orders"]
+
+    def positions(self) -> list[dict[str, Any]]:
+        """The positions (``status()["positions"]``: ``Position.to_dict()`` records plus
+        ``unrealizedPnl`` and ``manualQuantity``)."""
+        return self.status()["positions"]
+
+    def fills(self) -> list[dict[str, Any]]:
+        """Every fill of this session, oldest first, read from its journal (the durable
+        record, also after ``stop()``): ``Fill.to_dict()`` records plus ``reason``."""
+        with self._lock:
+            if self.session_id is None or self.journal is None:
+                return []
+            why = {} if self.book is None else {
+                cid: t.why or _WHY.get(t.tag, t.tag) for cid, t in self.book.orders.items()
+            }  # fmt: skip
+            journal = self.journal if self.conn is not None else Journal(self.journal.path)
+            try:
+                return [
+                    f.to_dict() | {"reason": why.get(f.client_order_id, "")}
+                    for f in journal.fills(self.session_id)
+                ]
+            finally:
+                if journal is not self.journal:
+                    journal.close()
 
     # ================================================================== checks
     def agreement(self) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-import ntlab
 from ntlab._optional import attempt_import
 from ntlab.errors import ConfigError, NtlabError
 from ntlab.reports.notebook import NotebookRun, find_notebook, output_stem, run_notebook
@@ -89,31 +88,14 @@ def _local(jobs: list[tuple], workers: int) -> Iterable[NotebookRun]:
 
 
 def _ray(jobs: list[tuple], workers: int) -> Iterable[NotebookRun]:
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    ray = attempt_import("ray", purpose="running notebook grids on Ray")
-    started = not ray.is_initialized()
-    if started:
-        # workers (and the kernels they start) import the same ntlab as this process
-        root = str(Path(ntlab.__file__).resolve().parents[1])
-        path = os.pathsep.join(
-            [root] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])
-        )
-        env = {"PYTHONPATH": path, **{k: os.environ[k] for k in ("NTLAB_HOME",) if k in os.environ}}
-        ray.init(
-            num_cpus=workers,
-            include_dashboard=False,
-            log_to_driver=False,
-            runtime_env={"env_vars": env},
-        )
-    try:
+    from ntlab._ray import ray_session
+
+    with ray_session(num_cpus=workers) as ray:
         task = ray.remote(num_cpus=1)(_run_one)
         pending = [task.remote(*job) for job in jobs]
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             yield ray.get(done[0])
-    finally:
-        if started:
-            ray.shutdown()
 
 
 def run_grid(

@@ -195,6 +195,7 @@ def run_config(
         The result and the data it ran on (after symbol and date selection).
     """
     from ntlab.backtest import run_event, run_vector
+    from ntlab.backtest._common import check_summary, resolve_checked
 
     run = run_event if engine == "event" else run_vector
     settings = engine_settings(engine, cash=cash, fees=fees, slippage=slippage)
@@ -206,6 +207,9 @@ def run_config(
         raise ConfigError("train_fraction must lie in (0, 1)")
     split = int(md.n_bars * train_fraction)
     strat.fit(md[:split])
-    # signals of the fitted strategy; the engines' look-ahead guard would use unfitted clones
-    full = run(strat.signals(md), md, settings)
+    # the guards on the fitted instance itself: nothing evaluated inside its fit range
+    # (the result starts at the split), and its signals checked for look-ahead
+    signals, check = resolve_checked(strat, md, start=split)
+    full = run(signals, md, settings)
+    full.settings["lookahead_check"] = check_summary(check, False)
     return out_of_sample(full, md.index[split]), md

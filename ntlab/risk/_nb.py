@@ -11,7 +11,7 @@ the input (fractions for returns, currency for P&L).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = [
     "HISTORICAL",
@@ -162,21 +162,27 @@ def rolling_var_es_nb(
     return var, es
 
 
-@njit(cache=True)
-def gaussian_pnl_nb(rng: np.random.Generator, loadings: np.ndarray, n_paths: int) -> np.ndarray:
+@njit(cache=True, parallel=True)
+def gaussian_pnl_nb(rngs: tuple, loadings: np.ndarray, n_paths: int) -> np.ndarray:
     """``n_paths`` draws of ``z @ loadings`` with ``z ~ N(0, I_k)``, shape (n_paths,).
 
     ``loadings`` (shape (k,)) is the factor times the position values, so each draw is the P&L
-    of one simulated vector of correlated asset returns (less its mean). The normals come from
-    ``rng`` in the order ``rng.standard_normal((n_paths, k))`` would give them, so the result
-    equals ``rng.standard_normal((n_paths, k)) @ loadings`` (up to summation order) without
-    storing the (n_paths, k) matrix.
+    of one simulated vector of correlated asset returns (less its mean). The paths are cut into
+    ``len(rngs)`` consecutive blocks of ``ceil(n_paths / len(rngs))``; block ``b`` draws its
+    normals from ``rngs[b]`` in the order ``rngs[b].standard_normal((rows, k))`` would give them,
+    so the result equals the concatenation of ``rngs[b].standard_normal((rows_b, k)) @ loadings``
+    (up to summation order) without storing a (n_paths, k) matrix. The blocks run on parallel
+    threads; the numbers depend on the blocks, never on the thread count.
     """
+    n_blocks = len(rngs)
     k = loadings.size
     out = np.empty(n_paths)
-    for i in range(n_paths):
-        acc = 0.0
-        for j in range(k):
-            acc += rng.standard_normal() * loadings[j]
-        out[i] = acc
+    per = (n_paths + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        rng = rngs[b]
+        for i in range(b * per, min(n_paths, (b + 1) * per)):
+            acc = 0.0
+            for j in range(k):
+                acc += rng.standard_normal() * loadings[j]
+            out[i] = acc
     return out

@@ -22,7 +22,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ntlab.errors import ConfigError, RiskError
+from ntlab.errors import ConfigError, DataError, RiskError
 from ntlab.risk._checks import clean_returns
 from ntlab.risk.periods import periods_per_year
 
@@ -62,8 +62,22 @@ def _undefined(message: str, undefined: Undefined) -> float:
 
 
 def to_returns(equity: pd.Series) -> pd.Series:
-    """Simple returns of an equity curve (first bar 0)."""
-    return equity.pct_change().fillna(0.0)
+    """Simple returns of an equity curve (first bar 0).
+
+    Raises
+    ------
+    DataError
+        When the curve holds a NaN (a gap in an equity curve is a bug upstream, not a
+        flat bar).
+    """
+    values = np.asarray(equity, dtype=float)
+    if np.isnan(values).any():
+        first = int(np.flatnonzero(np.isnan(values))[0])
+        raise DataError(
+            f"the equity curve has {int(np.isnan(values).sum())} NaN value(s), the first at "
+            f"{equity.index[first]}; returns of a curve with gaps would be made up"
+        )
+    return equity.pct_change().fillna(0.0)  # what is left: 0/0 after a wipe-out
 
 
 def equity_curve(returns: pd.Series, start: float = 1.0) -> pd.Series:

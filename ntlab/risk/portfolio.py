@@ -17,8 +17,10 @@ as **positive currency losses**; divide by the equity for a fraction.
   ``F`` is the Cholesky factor when there are fewer assets than observations, else the
   centred data scaled by ``1/sqrt(n_obs - 1)`` (so a singular ``Sigma`` needs no fix-up).
   The P&L is computed as ``Z @ (F @ values)``, the same numbers as ``(Z @ F) @ values``
-  without forming the (n_paths, n_assets) matrix, in a numba kernel that draws ``Z`` from the
-  seeded generator row by row (:func:`ntlab.risk._nb.gaussian_pnl_nb`).
+  without forming the (n_paths, n_assets) matrix, in a numba kernel that draws ``Z`` row by
+  row (:func:`ntlab.risk._nb.gaussian_pnl_nb`): the paths are cut into ``MC_BLOCKS`` blocks,
+  each drawn from its own generator spawned from the seed (``SeedSequence(seed).spawn``) on
+  a parallel thread, so a seed gives the same numbers whatever the number of cores.
 """
 
 from __future__ import annotations
@@ -158,6 +160,14 @@ def simulate_pnl(
     return _simulate(_book(returns, values), n_paths, seed, horizon)
 
 
+MC_BLOCKS = 8
+
+
+def path_generators(seed: int | None) -> tuple[np.random.Generator, ...]:
+    """The ``MC_BLOCKS`` independent generators of one simulation, spawned from ``seed``."""
+    return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(MC_BLOCKS))
+
+
 def _simulate(book: _Book, n_paths: int, seed: int | None, horizon: float) -> np.ndarray:
     if isinstance(n_paths, bool) or not isinstance(n_paths, int) or n_paths < 100:
         raise ConfigError(f"n_paths must be an integer >= 100, got {n_paths!r}")
@@ -169,7 +179,7 @@ def _simulate(book: _Book, n_paths: int, seed: int | None, horizon: float) -> np
         raise RiskError("Monte Carlo VaR is undefined: the portfolio P&L has zero volatility")
     mu, f = _factor(x)
     b = f @ v
-    out = _nb.gaussian_pnl_nb(np.random.default_rng(seed), np.ascontiguousarray(b), n_paths)
+    out = _nb.gaussian_pnl_nb(path_generators(seed), np.ascontiguousarray(b), n_paths)
     return float(mu @ v) * horizon + out * math.sqrt(horizon)
 
 

@@ -3,11 +3,27 @@
 Every route calls one service function (no logic here), behind JWT bearer tokens with
 scopes (``POST /auth/token`` for an API key held hashed), a per-key rate limit, one JSON
 error shape, Prometheus metrics at ``/metrics``, JSON access logs and OpenAPI at ``/docs``.
-It binds 127.0.0.1 unless a JWT secret is configured. fastapi is imported only here.
+It binds 127.0.0.1 unless a JWT secret is configured. :class:`RemoteSession` is the
+client the dashboards use (``ntlab serve console --server URL``).
+
+fastapi loads on first use of the app (the client needs httpx only).
 """
 
-from ntlab.server.app import create_app
-from ntlab.server.auth import ApiKey, KeyStore
-from ntlab.server.settings import ServerSettings
+from importlib import import_module
+from typing import Any
 
-__all__ = ["ApiKey", "KeyStore", "ServerSettings", "create_app"]
+_LAZY = {
+    "create_app": "ntlab.server.app",
+    "ApiKey": "ntlab.server.auth",
+    "KeyStore": "ntlab.server.auth",
+    "ServerSettings": "ntlab.server.settings",
+    "RemoteSession": "ntlab.server.client",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ntlab.server' has no attribute {name!r}")

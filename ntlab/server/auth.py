@@ -18,27 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ntlab.errors import ConfigError, NtlabError
+from ntlab.errors import AuthError, ConfigError, RateLimited
 
 __all__ = ["ApiKey", "KeyStore", "Tokens", "AuthError", "RateLimited", "RateLimiter", "SCOPES"]
 
 SCOPES = ("read", "trade", "admin")
-
-
-class AuthError(NtlabError):
-    """Missing, malformed, expired or wrongly signed credentials (401) or a missing scope (403)."""
-
-    def __init__(self, message: str, status: int = 401, code: str = "unauthorized") -> None:
-        super().__init__(message)
-        self.status, self.code = status, code
-
-
-class RateLimited(NtlabError):
-    """Too many requests for this key in the window (429); ``retry_after`` in seconds."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 def grants(held: list[str] | tuple[str, ...], needed: str) -> bool:

@@ -11,7 +11,17 @@ from typing import Any, Literal
 from fastapi import FastAPI, Query, Request
 
 from ntlab.server.app import accepted, need
-from ntlab.service import backtest, data, forecast, indicators, jobs, research, risk, strategies
+from ntlab.service import (
+    backtest,
+    data,
+    forecast,
+    indicators,
+    jobs,
+    news,
+    research,
+    risk,
+    strategies,
+)
 
 __all__ = ["install"]
 
@@ -158,6 +168,9 @@ def install(app: FastAPI) -> None:
         """Models trained or loaded by this server."""
         return forecast.list_models(ctx(request))
 
+    # ------------------------------------------------------------------ news
+    _news_routes(app, ctx)
+
     # ------------------------------------------------------------------ jobs
     @app.get("/jobs", tags=["jobs"])
     def jobs_list(request: Request, key: str = need("read")) -> dict[str, Any]:
@@ -173,3 +186,19 @@ def install(app: FastAPI) -> None:
     def jobs_cancel(job_id: str, request: Request, key: str = need("read")) -> dict[str, Any]:
         """Cancel a job."""
         return jobs.cancel_job(jobs.JobRef(job_id=job_id), ctx(request))
+
+
+def _news_routes(app: FastAPI, ctx: Any) -> None:
+    """The seed's /news/analyze and the news summary, over ``ntlab.service.news``."""
+
+    @app.post("/news/analyze", tags=["news"])
+    def news_analyze(req: news.HeadlinesRequest, key: str = need("read")) -> dict[str, Any]:
+        """Sentiment of headlines (VADER with ntlab's finance overlay)."""
+        return news.score_headlines(req)
+
+    @app.post("/news/summary", tags=["news"])
+    def news_summary(
+        req: news.NewsRequest, request: Request, key: str = need("read")
+    ) -> dict[str, Any]:
+        """Scored news of a source per symbol."""
+        return news.news_summary(req, ctx(request))

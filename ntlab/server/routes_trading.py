@@ -52,6 +52,22 @@ def install(app: FastAPI) -> None:
         """OrderRequest -> OrderResponse: a manual order through the session's risk gate."""
         return orders.place_order(req, ctx(request), actor(key))
 
+    @app.post("/trading/flatten", tags=["trading"])
+    def trading_flatten(
+        request: Request, req: SessionRef | None = None, key: str = need("trade")
+    ) -> dict[str, Any]:
+        """Cancel every working order and close every position with market orders."""
+        return orders.flatten(req or SessionRef(), ctx(request), actor(key))
+
+    @app.get("/trading/universe", tags=["trading"])
+    def trading_universe(request: Request, session_id: str | None = SID,
+                         data: str = Query("sample:stocks", min_length=1, max_length=500),
+                         key: str = need("read")) -> dict[str, Any]:  # fmt: skip
+        """Symbols the session (or a new one over ``data``) can trade."""
+        return sessions.universe(
+            sessions.UniverseRequest(session_id=session_id, data=data), ctx(request)
+        )
+
     @app.get("/portfolio/status", tags=["trading"])
     def portfolio_status(
         request: Request, session_id: str | None = SID, key: str = need("read")

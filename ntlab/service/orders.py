@@ -17,7 +17,15 @@ from ntlab.errors import ExecutionError, NotFoundError, NtlabError, OrderRejecte
 from ntlab.service._base import Context, default_context, jsonable
 from ntlab.service.sessions import SessionRef, audit, with_journal
 
-__all__ = ["OrderBody", "place_order", "list_orders", "get_order", "cancel_order", "replace_order"]
+__all__ = [
+    "OrderBody",
+    "place_order",
+    "list_orders",
+    "get_order",
+    "cancel_order",
+    "replace_order",
+    "flatten",
+]
 
 
 class OrderBody(SessionRef):
@@ -174,3 +182,12 @@ def replace_order(
 
     return _audited(session, actor, "replace_order",
                     {"order_id": req.order_id, "changes": changes}, act)  # fmt: skip
+
+
+def flatten(req: SessionRef, ctx: Context | None = None, actor: str = "local") -> dict[str, Any]:
+    """Cancel every working order and close every position with market orders."""
+    session = _session(req, ctx)
+    _running(session, "flatten")
+    orders = _audited(session, actor, "flatten", {},
+                      lambda: [o.to_dict() for o in session.flatten()])  # fmt: skip
+    return {"session_id": session.session_id, "orders": orders}

@@ -165,6 +165,23 @@ class SessionRef(Request):
     session_id: str | None = Field(None, min_length=1, max_length=64)
 
 
+class UniverseRequest(SessionRef):
+    """Symbols a session trades; without a hosted session, those of ``data`` (a new one's)."""
+
+    data: str = Field("sample:stocks", min_length=1, max_length=500)
+
+
+def universe(req: UniverseRequest, ctx: Context | None = None) -> dict[str, Any]:
+    """The symbols the session (or a new session over ``data``) can trade."""
+    from ntlab.service.data import load_data
+
+    ctx = ctx or default_context()
+    if req.session_id is not None or ctx.sessions.all():
+        session = ctx.sessions.get(req.session_id)
+        return {"session_id": session.session_id, "symbols": list(session.universe())}
+    return {"session_id": None, "symbols": list(load_data(DataRef(data=req.data), ctx).symbols)}
+
+
 class StatusRequest(SessionRef):
     equity_curve: bool = False
 

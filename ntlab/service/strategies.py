@@ -33,7 +33,7 @@ class StrategyRef(Request):
 
 def make_strategy(ref: StrategyRef, ctx: Context | None = None) -> Any:
     """The configured Strategy object (ConfigError for an unknown name or parameter)."""
-    from ntlab.strategies import get
+    from ntlab.strategies.registry import resolve_strategy
 
     ctx = ctx or default_context()
     if ":" in ref.strategy and not ctx.import_paths:
@@ -41,7 +41,7 @@ def make_strategy(ref: StrategyRef, ctx: Context | None = None) -> Any:
             f"strategy {ref.strategy!r}: import paths are not accepted here; name a registered "
             "strategy (GET /strategies lists them)"
         )
-    return get(ref.strategy, **ref.params)
+    return resolve_strategy(ref.strategy, **ref.params)
 
 
 def _doc(cls: Any) -> str:

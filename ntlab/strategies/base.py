@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -211,13 +213,32 @@ class Strategy(abc.ABC):
     """Base class: subclasses set ``name`` and ``Config`` and implement ``signals``.
 
     Learned strategies also implement ``fit(data) -> self`` and keep learned state in
-    attributes ending in ``_``; ``signals`` must still never use a bar after row t.
+    attributes ending in ``_``; ``signals`` must still never use a bar after row t. The
+    base class records what ``fit`` saw in ``fit_range_`` (first and last timestamp), and
+    the backtests refuse to evaluate a fitted instance on bars inside that range.
+
+    Inputs given to the constructor that are indexed by time (features, filings, news)
+    are declared in ``time_inputs`` so that the look-ahead check can cut them together
+    with the data (:meth:`until`).
     """
 
     name: ClassVar[str]
     Config: ClassVar[type[StrategyConfig]]
     #: Bundled data and parameters the strategy is meant for (``ntlab.strategies.examples.Example``).
     examples: ClassVar[tuple[Any, ...]] = ()
+    #: Time-indexed constructor inputs: name -> the column holding each row's time (None:
+    #: the index). Values are looked up in ``side_input(name)`` or the attribute ``name``.
+    time_inputs: ClassVar[Mapping[str, str | None]] = {}
+    #: True when each symbol's signals depend on that symbol's bars only (no ranking or
+    #: pairing across symbols): the look-ahead check then samples symbols, and verifies
+    #: the declaration each time.
+    per_symbol: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fit = cls.__dict__.get("fit")
+        if fit is not None and not getattr(fit, "_records_range", False):
+            cls.fit = _recording_fit(fit)  # type: ignore[method-assign]
 
     def __init__(self, config: StrategyConfig | None = None, **params: Any) -> None:
         if config is not None and params:
@@ -263,6 +284,26 @@ class Strategy(abc.ABC):
         """A fresh, unfitted strategy with the same config."""
         return type(self)(config=self.config)
 
+    @property
+    def fit_range(self) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        """First and last timestamp of the data ``fit`` learned from (None: not fitted)."""
+        return getattr(self, "fit_range_", None)
+
+    def until(self, end: pd.Timestamp) -> Self:
+        """This strategy with its ``time_inputs`` cut to the rows known at ``end`` (self
+        when it declares none). The look-ahead check runs its prefixes on these."""
+        if not self.time_inputs:
+            return self
+        side = getattr(self, "_side", None)
+        for name, column in self.time_inputs.items():
+            if isinstance(side, dict) and name in side:
+                side = {**side, name: cut_until(side[name], column, end)}
+            elif name in vars(self):
+                setattr(self, name, cut_until(getattr(self, name), column, end))
+        if side is not None:
+            self._side = side
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         """``{"strategy": registered name or import path, **config}`` (``from_dict`` inverts it)."""
         from ntlab.strategies.registry import strategy_spec
@@ -272,3 +313,43 @@ class Strategy(abc.ABC):
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.config.to_dict().items())
         return f"{type(self).__name__}({params})"
+
+
+def _recording_fit(fit: Any) -> Any:
+    @functools.wraps(fit)
+    def wrapper(self: Strategy, data: Any, *args: Any, **kwargs: Any) -> Any:
+        out = fit(self, data, *args, **kwargs)
+        index = getattr(data, "index", None)
+        if isinstance(index, pd.DatetimeIndex) and len(index):
+            self.fit_range_ = (index[0], index[-1])
+        return out
+
+    wrapper._records_range = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _as_utc(times: Any) -> pd.DatetimeIndex:
+    idx = pd.DatetimeIndex(pd.to_datetime(times, utc=False))
+    return idx.tz_localize("UTC") if idx.tz is None else idx.tz_convert("UTC")
+
+
+def cut_until(value: Any, column: str | None, end: pd.Timestamp) -> Any:
+    """The rows of a time-indexed input known at ``end``: a DataFrame/Series by its index
+    (``column`` None) or a column, a list of records by an attribute or key; anything
+    else (a path, None) unchanged. Naive times count as UTC."""
+    end = pd.Timestamp(end)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    if isinstance(value, pd.DataFrame | pd.Series):
+        times = value.index if column is None else value[column]
+        keep = np.asarray(_as_utc(times) <= end)
+        return value[keep]
+    if isinstance(value, list | tuple) and column is not None:
+
+        def when(item: Any) -> Any:
+            return item[column] if isinstance(item, Mapping) else getattr(item, column)
+
+        if not value:
+            return value
+        keep = np.asarray(_as_utc([when(item) for item in value]) <= end)
+        return type(value)(item for item, ok in zip(value, keep) if ok)
+    return value

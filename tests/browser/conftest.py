@@ -109,7 +109,9 @@ def panel_serve(*apps: str) -> Callable[[int], list[str]]:
     ]
 
 
-@pytest.fixture(scope="package")  # closed before other folders run: Playwright marks the loop running
+@pytest.fixture(
+    scope="package"
+)  # closed before other folders run: Playwright marks the loop running
 def browser():
     if not CHROMIUM.exists():
         pytest.skip(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -10,6 +11,10 @@ from playwright.sync_api import expect
 from tests.browser.conftest import canvas_variance, panel_serve, serve
 
 pytestmark = pytest.mark.browser
+
+_HAS_EQUITY = """() => { for (const d of Bokeh.documents) for (const m of d.all_models) {
+    const x = m.data; if (!x) continue; const c = x instanceof Map ? x.get('equity') : x['equity'];
+    if (c && c.length > 0) return true; } return false; }"""
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +33,10 @@ def _fill(page, css: str, value: str) -> None:
 def _start(page, symbols: str = "AAPL, MSFT, IBM", max_position: str = "100000") -> None:
     _fill(page, ".ntlab-symbols", symbols)
     _fill(page, ".ntlab-max-position", max_position)
+    # no protective exits: one would close the whole AAPL position, manual shares included,
+    # at a bar that depends on how fast this machine clicks
+    _fill(page, ".ntlab-stop-loss", "0")
+    _fill(page, ".ntlab-take-profit", "0")
     page.locator(".ntlab-start button").click()
 
 
@@ -60,7 +69,12 @@ def test_console_starts_a_session_places_an_order_and_the_monitor_shows_it(
         console.locator(".ntlab-fills").get_by_text("AAPL").first.wait_for()
 
         monitor = context.new_page()
+        t0 = time.perf_counter()
         monitor.goto(trading_url + "/monitor")
+        monitor.locator(".ntlab-monitor-equity canvas").first.wait_for(state="visible")
+        monitor.wait_for_function(_HAS_EQUITY)
+        took = time.perf_counter() - t0
+        print(f"\nmonitor page load to first chart, session running: {took:.2f} s (target < 3 s)")
         positions = monitor.locator(".ntlab-positions table")
         positions.wait_for()
         row = positions.locator("tr", has_text="AAPL")
@@ -90,6 +104,7 @@ def test_console_starts_a_session_places_an_order_and_the_monitor_shows_it(
         (".ntlab-symbols", " , ", "start", "symbols is empty"),
         (".ntlab-max-position", "-5000", "start", "max_position_size must be a positive amount"),
         (".ntlab-symbols", "AAPL, ZZZZ", "start", "unknown symbol(s) ['ZZZZ']"),
+        (".ntlab-stop-loss", "2", "start", "stop_loss_percentage must be a fraction in [0, 1)"),
         (".ntlab-order-qty", "-5", "submit", "quantity must be a positive number of shares"),
         (".ntlab-order-symbol", "ZZZZ", "submit", "unknown symbol 'ZZZZ'"),
     ],

@@ -48,3 +48,25 @@ def test_a_strategy_config_names_its_strategy_from_its_own_class_name():
 
     for name in available():
         assert strategy_class(name)().config.owner == name
+
+
+def test_every_strategy_config_documents_each_of_its_fields():
+    """numpydoc ``Attributes`` of a config name every field the class itself declares."""
+    import dataclasses
+    import inspect
+
+    from ntlab.strategies import available, strategy_class
+
+    seen, undocumented = set(), []
+    for name in available():
+        for cls in type(strategy_class(name)().config).__mro__:
+            if cls in seen or not dataclasses.is_dataclass(cls) or not cls.__annotations__:
+                continue
+            seen.add(cls)
+            doc = inspect.getdoc(cls) or ""
+            listed = doc.split("Attributes\n----------", 1)[-1] if "Attributes" in doc else ""
+            names = {n.strip() for line in listed.splitlines() if " : " in line
+                     for n in line.split(" : ")[0].split(",")}  # fmt: skip
+            own = [f for f in cls.__annotations__ if not f.startswith("_")]
+            undocumented += [f"{cls.__name__}.{f}" for f in own if f not in names]
+    assert undocumented == [], f"document these config fields: {undocumented}"

@@ -100,3 +100,29 @@ def test_enums_and_derived_values():
 def test_invalid_values_give_clear_errors(make, message):
     with pytest.raises((ConfigError, DataError), match=message):
         make()
+
+
+def test_time_fast_paths_give_what_pandas_gives():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    import pandas as pd
+
+    from ntlab._time import iso_utc, to_utc
+
+    def by_pandas(value):
+        ts = pd.Timestamp(value).tz_convert("UTC")
+        micro = f".{ts.microsecond:06d}" if ts.microsecond else ""
+        return ts.strftime("%Y-%m-%dT%H:%M:%S") + micro + "Z"
+
+    plus_two = timezone(timedelta(hours=2))
+    for value in (
+        datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(2024, 1, 2, 3, 4, 5, 120, tzinfo=UTC),
+        datetime(2024, 1, 2, 3, 4, 5, tzinfo=plus_two),  # not UTC: the pandas path
+        pd.Timestamp("2024-01-02T03:04:05.5Z"),
+    ):
+        assert iso_utc(value) == by_pandas(value)
+        got = to_utc(value)
+        assert type(got) is datetime and got.tzinfo is UTC and got == value
+    same = datetime(2024, 1, 2, tzinfo=UTC)
+    assert to_utc(same) is same

@@ -14,7 +14,7 @@ import pytest
 from ntlab.backtest import EventSettings, run_event
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
 from ntlab.strategies import Signals
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 bt = pytest.importorskip("backtrader")
 

@@ -6,7 +6,7 @@ import pytest
 
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
 from ntlab.risk import measures
-from ntlab.strategies.sma_cross import SmaCross, cross_target_nb
+from ntlab.strategies.builtin.sma_cross import SmaCross, cross_target_nb
 from ntlab.testing import check_strategy
 
 

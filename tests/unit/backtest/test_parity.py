@@ -29,7 +29,7 @@ import pytest
 from ntlab.backtest import EventSettings, VectorSettings, run_event, run_vector
 from ntlab.execution import Commission, ExecutionPolicy, FillModel, Slippage
 from ntlab.strategies import get
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 RTOL = 1e-9
 

@@ -10,7 +10,7 @@ from ntlab.backtest import run_event
 from ntlab.backtest.result import ORDER_COLUMNS, TRADE_COLUMNS
 from ntlab.errors import UnknownSymbolError
 from ntlab.risk import measures
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from ntlab.backtest.event import simulate
 from ntlab.backtest.sweep import METRICS
 from ntlab.backtest.walkforward import fold_bounds
 from ntlab.errors import ConfigError
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 GRID = {"fast": [3, 5, 8], "slow": [5, 20, 40]}
 
@@ -103,15 +103,32 @@ def test_walk_forward_with_gaps_between_folds(bars):
 
 
 @pytest.mark.slow
-def test_sweep_on_a_local_ray_cluster(bars, monkeypatch):
+def test_sweep_on_a_local_ray_cluster_it_starts_and_stops(bars, monkeypatch):
     ray = pytest.importorskip("ray")
-    from pathlib import Path
-
-    root = str(Path(__file__).resolve().parents[3])
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": root}})
-    try:
-        remote = sweep(SmaCross, bars, GRID, engine="ray", progress=False)
-    finally:
-        ray.shutdown()
+    monkeypatch.setenv("RAY_ADDRESS", "local")  # never another cluster running on this machine
+    monkeypatch.setenv("RAY_agent_register_timeout_ms", "180000")  # a busy machine starts slowly
+    remote = sweep(SmaCross, bars, GRID, engine="ray", progress=False)
+    assert not ray.is_initialized()  # ntlab started the local cluster and stopped it
     local = sweep(SmaCross, bars, GRID, progress=False)
     assert remote.table.equals(local.table)
+
+
+@pytest.mark.slow
+def test_sweep_on_worker_processes_gives_the_same_table(bars):
+    from ntlab.backtest._parallel import shutdown_pool
+
+    local = sweep(SmaCross, bars, GRID, progress=False)
+    try:
+        for workers in (2, 3):  # 3 workers: 6 chunks for 7 combinations, some of one row
+            spread = sweep(SmaCross, bars, GRID, workers=workers, progress=False)
+            assert spread.table.equals(local.table)
+        wf = walk_forward(SmaCross, bars, GRID, train=120, test=60, workers=2, progress=False)
+    finally:
+        shutdown_pool()
+    one = walk_forward(SmaCross, bars, GRID, train=120, test=60, progress=False)
+    assert wf.folds.equals(one.folds) and wf.equity.equals(one.equity)
+
+
+def test_workers_must_be_positive(bars):
+    with pytest.raises(ConfigError, match="workers must be a positive integer"):
+        sweep(SmaCross, bars, GRID, workers=0, progress=False)

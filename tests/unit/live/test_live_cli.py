@@ -75,3 +75,43 @@ def test_ntlab_exchange_prints_where_to_connect(capsys):
     out = capsys.readouterr().out
     assert "REST (TradingClient" in out and "ws://127.0.0.1:" in out and "/stream" in out
     assert "export ALPACA_API_KEY=paper-key ALPACA_SECRET_KEY=paper-secret" in out
+
+
+def _paper_cli(config, cwd):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    return subprocess.run(
+        [sys.executable, "-m", "ntlab.cli", "paper", str(config), "--no-progress"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def test_paper_trades_a_user_strategy_named_by_import_path_in_a_json_config(tmp_path):
+    """A user's own class (tests/user_strategies.py, never registered), referenced by
+    import path from the config, run by the ``ntlab`` command in a fresh process."""
+    import json
+
+    from ntlab.execution.journal import Journal
+
+    spec = {"strategy": "tests.user_strategies:SmaCross", "fast": 3, "slow": 10}
+    config = tmp_path / "user.json"
+    config.write_text(json.dumps({
+        "strategies": [spec], "symbols": ["AAPL", "IBM"], "risk_level": "high",
+        "max_position_size": 40000, "data": "sample:stocks", "replay_from": "2011-01-03",
+        "max_bars": 120, "session_id": "user", "folder": str(tmp_path / "s"),
+    }))  # fmt: skip
+    done = _paper_cli(config, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "session user started: tests.user_strategies:SmaCross on 2 symbols" in done.stdout
+    journal = Journal(tmp_path / "s" / "journal.db")
+    assert journal.session_config("user")["strategies"] == [spec]
+    assert len(journal.fills("user")) > 5
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"strategies": ["tests.user_strategies:Nope"], "symbols": ["AAPL"],
+                               "max_position_size": 1000, "folder": str(tmp_path / "b")}))  # fmt: skip
+    done = _paper_cli(bad, tmp_path)
+    assert done.returncode == 2 and "has no attribute 'Nope'" in done.stderr

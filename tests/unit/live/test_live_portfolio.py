@@ -1,4 +1,4 @@
-"""The session's book against hand-computed P&L and against SimClient's own accounting."""
+"""The one ledger (session portfolio and SimClient) against hand-computed P&L after fees."""
 
 from datetime import UTC, datetime
 
@@ -17,24 +17,25 @@ def test_average_cost_through_a_flip_by_hand():
     pf.apply("X", 10, 100.0, 1.0)
     pf.apply("X", 10, 110.0, 1.0)
     assert pf.qty[0] == 20 and pf.avg[0] == pytest.approx(105.0)
-    pf.apply("X", -15, 120.0, 1.0)  # realises 15 * (120 - 105) = 225
+    assert pf.realized[0] == pytest.approx(-2.0)  # realized P&L is after fees: both commissions
+    pf.apply("X", -15, 120.0, 1.0)  # realises 15 * (120 - 105) = 225, less 3 of fees
     assert (
-        pf.realized[0] == pytest.approx(225.0)
+        pf.realized[0] == pytest.approx(222.0)
         and pf.qty[0] == 5
         and pf.avg[0] == pytest.approx(105.0)
     )
     pf.apply("X", -10, 90.0, 0.5)  # closes 5 at a loss of 75, opens 5 short at 90
-    assert pf.realized[0] == pytest.approx(150.0) and pf.qty[0] == -5 and pf.avg[0] == 90.0
+    assert pf.realized[0] == pytest.approx(146.5) and pf.qty[0] == -5 and pf.avg[0] == 90.0
     cash = 10_000 - 1000 - 1100 + 1800 + 900 - 3.5
     assert pf.cash == pytest.approx(cash) and pf.fees == pytest.approx(3.5)
     pf.mark(np.array([80.0, np.nan]))
     assert pf.unrealized == pytest.approx(-5 * (80 - 90))
     assert pf.equity == pytest.approx(cash - 5 * 80)
-    assert pf.equity == pytest.approx(pf.init_cash + pf.realized.sum() + pf.unrealized - pf.fees)
+    assert pf.equity == pytest.approx(pf.init_cash + pf.realized.sum() + pf.unrealized)
     pf.apply("X", 5, 85.0)
-    assert pf.qty[0] == 0 and pf.avg[0] == 0 and pf.realized[0] == pytest.approx(175.0)
+    assert pf.qty[0] == 0 and pf.avg[0] == 0 and pf.realized[0] == pytest.approx(171.5)
     rows = pf.positions(when=datetime(2024, 1, 2, tzinfo=UTC))
-    assert [r["symbol"] for r in rows] == ["X"] and rows[0]["realizedPnl"] == pytest.approx(175.0)
+    assert [r["symbol"] for r in rows] == ["X"] and rows[0]["realizedPnl"] == pytest.approx(171.5)
 
 
 def test_books_match_simclient_on_a_random_order_stream(bars):

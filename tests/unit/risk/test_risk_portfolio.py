@@ -17,7 +17,8 @@ from ntlab.risk import (
     simulate_pnl,
     var_es,
 )
-from ntlab.risk.portfolio import _factor
+from ntlab.risk._nb import gaussian_pnl_nb
+from ntlab.risk.portfolio import _factor, path_generators
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +114,28 @@ def test_monte_carlo_is_seeded_and_scales_with_horizon(book):
     ten = simulate_pnl(returns, values, n_paths=1_000, seed=5, horizon=10)
     mean = float(returns[values.index].mean().to_numpy() @ values.to_numpy())
     np.testing.assert_allclose(ten - 10 * mean, np.sqrt(10) * (a - mean), rtol=1e-9)
+
+
+@pytest.mark.parametrize("n_paths", [1_000, 1_003, 5])
+def test_gaussian_pnl_kernel_matches_numpy_blocks_whatever_the_threads(n_paths):
+    import numba
+
+    loadings = np.random.default_rng(1).normal(size=37)
+    per = -(-n_paths // len(path_generators(0)))
+    want = np.concatenate(
+        [
+            g.standard_normal((len(range(b * per, min(n_paths, (b + 1) * per))), 37)) @ loadings
+            for b, g in enumerate(path_generators(0))
+        ]
+    )
+    before = numba.get_num_threads()
+    try:
+        for threads in {1, before}:
+            numba.set_num_threads(threads)
+            got = gaussian_pnl_nb(path_generators(0), loadings, n_paths)
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    finally:
+        numba.set_num_threads(before)
 
 
 def test_five_hundred_positions_use_the_data_factor(sp500_1y):

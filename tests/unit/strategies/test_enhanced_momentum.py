@@ -4,7 +4,7 @@ import pytest
 
 from ntlab.errors import ConfigError
 from ntlab.strategies import get
-from ntlab.strategies.enhanced_momentum import EnhancedMomentumConfig, _decide
+from ntlab.strategies.builtin.enhanced_momentum import EnhancedMomentumConfig, _decide
 
 
 def test_blend_and_sentiment_opposition_by_hand():

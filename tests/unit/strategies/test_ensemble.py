@@ -6,8 +6,8 @@ from sklearn.linear_model import LogisticRegression
 
 from ntlab.errors import ConfigError
 from ntlab.strategies import from_dict, get
-from ntlab.strategies.config import WalkForwardConfig
-from ntlab.strategies.walkforward import WalkForwardClassifier
+from ntlab.strategies.builtin.config import WalkForwardConfig
+from ntlab.strategies.builtin.walkforward import WalkForwardClassifier
 
 MEMBERS = (
     {"strategy": "momentum", "allow_short": True},

@@ -5,15 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ntlab.strategies._mirror_nb import (
-    filing_score_nb,
-    mirror_hold_nb,
-    pattern_match_nb,
-    pattern_norms_nb,
-    pattern_predict_nb,
-    pattern_vector_nb,
-    pattern_vectors_nb,
-)
 from ntlab.strategies._nb import (
     entry_levels_nb,
     hold_state_nb,
@@ -21,6 +12,15 @@ from ntlab.strategies._nb import (
     logistic_proba_nb,
     ols_last_nb,
     pair_z_last_nb,
+)
+from ntlab.strategies.builtin._mirror_nb import (
+    filing_score_nb,
+    mirror_hold_nb,
+    pattern_match_nb,
+    pattern_norms_nb,
+    pattern_predict_nb,
+    pattern_vector_nb,
+    pattern_vectors_nb,
 )
 
 

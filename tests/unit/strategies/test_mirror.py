@@ -5,7 +5,7 @@ import pytest
 from ntlab.data import MarketData, load_sample
 from ntlab.errors import ConfigError, DataError, ValidationError
 from ntlab.strategies import get
-from ntlab.strategies.filings import EXAMPLE_FILINGS, illustrative_filings, read_filings
+from ntlab.strategies.builtin.filings import EXAMPLE_FILINGS, illustrative_filings, read_filings
 
 
 def _bars(n=40, symbols=("AAA", "BBB")):

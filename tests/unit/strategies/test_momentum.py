@@ -5,7 +5,7 @@ import pytest
 from ntlab.data import MarketData
 from ntlab.errors import ConfigError, LookAheadError
 from ntlab.strategies import Signals, Strategy, StrategyConfig, get
-from ntlab.strategies.momentum import Momentum
+from ntlab.strategies.builtin.momentum import Momentum
 from ntlab.testing import check_strategy
 
 

@@ -5,10 +5,10 @@ import pytest
 from ntlab.data import MarketData, load_sample
 from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.strategies import get
-from ntlab.strategies.neural import LevelForecaster, NeuralConfig
-from ntlab.strategies.neural_arbitrage import index_and_basket
-from ntlab.strategies.neural_sentiment import NeuralSentimentConfig, sentiment_decide
-from ntlab.strategies.neural_trend import trend_decide
+from ntlab.strategies.builtin.neural import LevelForecaster, NeuralConfig
+from ntlab.strategies.builtin.neural_arbitrage import index_and_basket
+from ntlab.strategies.builtin.neural_sentiment import NeuralSentimentConfig, sentiment_decide
+from ntlab.strategies.builtin.neural_trend import trend_decide
 
 TINY = {
     "model": "mlp",

@@ -6,7 +6,7 @@ from statsmodels.tsa.stattools import coint
 from ntlab.data import MarketData
 from ntlab.errors import ConfigError
 from ntlab.strategies import get
-from ntlab.strategies.pairs import PairsConfig, engle_granger_pvalue, select_pairs
+from ntlab.strategies.builtin.pairs import PairsConfig, engle_granger_pvalue, select_pairs
 
 
 def _panel(n=500, seed=0, break_at=None):
