@@ -36,7 +36,7 @@ from ntlab._ray import LocalCluster
 from ntlab.backtest import EventSettings, sweep
 from ntlab.backtest._parallel import shutdown_pool
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies import SmaCross
 
 SETTINGS = EventSettings(
     policy=ExecutionPolicy(commission=Commission(pct=0.001), slippage=Slippage(pct=0.0))

@@ -16,7 +16,7 @@ import pytest
 
 from ntlab.backtest import sweep, walk_forward
 from ntlab.reports import run_grid
-from ntlab.strategies.sma_cross import SmaCross
+from ntlab.strategies import SmaCross
 
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray")
@@ -71,7 +71,7 @@ def test_notebook_grid_on_two_nodes_matches_local(cluster, tmp_path):
         nbformat.v4.new_code_cell("fast = 5", id="params", metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(
             "from ntlab.backtest import run_event\n"
-            "from ntlab.strategies.sma_cross import SmaCross, SmaCrossConfig\n"
+            "from ntlab.strategies.builtin.sma_cross import SmaCross, SmaCrossConfig\n"
             "from ntlab.data import load_sample\n"
             "data = load_sample('sp500_20').select(['AAPL', 'MSFT'])[-300:]\n"
             "res = run_event(SmaCross(config=SmaCrossConfig(fast=fast, slow=30)), data)\n"
