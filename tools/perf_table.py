@@ -97,6 +97,8 @@ def lines() -> list[str]:
                     f"({r['per_core']:.2f} per core)", ">= 1.8x on 2 cores",
                     r["speedup"] >= 1.8 if r["cores"] == 2 else None)  # fmt: skip
         for r in par["rows"]:
+            if r["work"] == "Ray sweeps":  # the cluster did not start in that run
+                add("parallel", "Ray sweep vs 1 local worker", r["engine"], "", "", "", None)
             if "on Ray" in r["engine"]:
                 add("parallel", f"Ray sweep: {r['work']}", _num(r["seconds"], " s"),
                     "1 worker, here", f"{r['ray_vs_local']:.2f}x", "", None)  # fmt: skip
