@@ -98,11 +98,46 @@ def measure(n: int = 5) -> list[dict]:
     return rows
 
 
+_FIRST_START = """
+import time
+from ntlab.data import load_sample
+from ntlab.live import ReplayMarket, SessionSettings, TradingSession
+s = TradingSession(ReplayMarket(load_sample("stocks")), SessionSettings(folder={folder!r}))
+t0 = time.perf_counter()
+s.start({{"strategies": ["momentum"], "symbols": ["AAPL", "MSFT", "IBM"], "risk_level": "medium",
+         "max_position_size": 100000}})
+s.step(1)
+print(time.perf_counter() - t0)
+s.stop()
+"""
+
+
+def first_start_s(*, cold: bool) -> float:
+    """Seconds a fresh process takes to start a momentum session and process its first bar:
+    with an empty numba cache (``cold``: every session kernel compiles) or the usual one.
+    This is how long the session is held (and, before the fix, every page of the server)."""
+    import os
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ)
+        if cold:
+            env["NUMBA_CACHE_DIR"] = str(Path(tmp) / "numba")
+        code = _FIRST_START.format(folder=str(Path(tmp) / "session"))
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                             text=True, check=True, timeout=900)  # fmt: skip
+        return float(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5)
     args = parser.parse_args()
     rows = measure(args.n)
+    cold, warm = first_start_s(cold=True), first_start_s(cold=False)
+    rows.append({"monitor page": "first start + bar, empty numba cache (s)", "median_s": cold})
+    rows.append({"monitor page": "first start + bar, warm numba cache (s)", "median_s": warm})
     write_results(
         "dashboard_load",
         rows,

@@ -36,7 +36,7 @@ from ntlab._ray import LocalCluster
 from ntlab.backtest import EventSettings, sweep
 from ntlab.backtest._parallel import shutdown_pool
 from ntlab.execution import Commission, ExecutionPolicy, Slippage
-from ntlab.strategies import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 SETTINGS = EventSettings(
     policy=ExecutionPolicy(commission=Commission(pct=0.001), slippage=Slippage(pct=0.0))
@@ -143,10 +143,8 @@ def main() -> None:
     rows += ray_rows()
     notes = (
         f"{__doc__.split('Run from')[0].strip()} Load average when the run ended: "
-        f"{load_average()} (the machine is shared with other work and oversubscribed: with more "
-        "runnable processes than cores, the scheduler gives a sweep spread over k processes up to k "
-        "shares of the CPU, so on a busy machine the speed-up can exceed the core count; it measures "
-        "what a user gets here, not the speed of one core). Benchmark wall "
+        f"{load_average()} (the machine is shared with other work: a second core is only as "
+        f"free as the load leaves it, so the speed-up per core is a floor). Benchmark wall "
         f"time {time.perf_counter() - t0:.0f}s."
     )
     write_results("parallel", rows, title="Sweeps across cores and on Ray", notes=notes)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ntlab._progress import progress_scope
 from ntlab.backtest._common import (
     as_layout,
     check_summary,
@@ -255,6 +256,7 @@ def run_event(
     limits: RiskLimits | None = None,
     sectors: Mapping[str, str] | None = None,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with ntlab's event engine.
 
@@ -276,6 +278,8 @@ def run_event(
         For the sector limit (default: a ``sector`` column of ``data.meta``).
     allow_lookahead : bool
         Run a strategy that fails the causality check anyway.
+    progress : bool, optional
+        Progress bars of long runs (a learned strategy's retrains); False turns them off.
 
     Raises
     ------
@@ -284,7 +288,8 @@ def run_event(
     """
     cfg = settings or EventSettings()
     prep = prepare(data, cfg, limits, sectors)
-    signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
+    with progress_scope(progress):  # the bars of long signal runs (retrains)
+        signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     res = build_result(signals, data, cfg, *simulate(signals, data, cfg, prepared=prep))
     res.settings["lookahead_check"] = check_summary(check, allow_lookahead)
     if limits is not None:

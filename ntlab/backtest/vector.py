@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ntlab._optional import attempt_import
+from ntlab._progress import progress_scope
 from ntlab.backtest._common import check_summary, resolve_checked
 from ntlab.backtest.result import BacktestResult
 from ntlab.data.market import MarketData
@@ -92,8 +93,11 @@ def run_vector(
     settings: VectorSettings | None = None,
     *,
     allow_lookahead: bool = False,
+    progress: bool | None = None,
 ) -> BacktestResult:
     """Backtest a strategy (or ready-made signals) on ``data`` with vectorbt.
+
+    ``progress`` turns the bars of long runs (a learned strategy's retrains) on or off.
 
     Raises
     ------
@@ -102,7 +106,8 @@ def run_vector(
     """
     cfg = settings or VectorSettings()
     vbt = attempt_import("vectorbt", purpose="vectorised backtests")
-    signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
+    with progress_scope(progress):  # the bars of long signal runs (retrains)
+        signals, check = resolve_checked(strategy, data, allow_lookahead=allow_lookahead)
     close = data.close
     if cfg.lot_size is not None:
         n = max(data.n_symbols, 1)

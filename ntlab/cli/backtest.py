@@ -3,6 +3,7 @@
   ntlab backtest --strategy momentum -p lookback=30 -p allow_short=yes
   ntlab backtest --strategy momentum --data "sample:stocks?start=2005-01-01&end=2010-12-31"
   ntlab backtest --strategy mean_reversion --start 2008-01-01 --html reports/mr.html
+  ntlab backtest --strategy my_strategies:SmaCross -p fast=10   (your own class; see docs/writing-a-strategy.md)
 
 Parameters are read by the type of the strategy config's field (whole numbers for int
 fields, true/false/yes/no for bool fields, ...); ntlab.strategies.available() lists the
@@ -24,7 +25,9 @@ def add_parser(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
-        "--strategy", required=True, help="registered strategy name, e.g. momentum, mean_reversion"
+        "--strategy",
+        required=True,
+        help="registered name (momentum, mean_reversion, ...) or your class as package.module:ClassName",
     )
     p.add_argument(
         "--data",
@@ -76,19 +79,17 @@ def _run(args: argparse.Namespace) -> int:
     data = load(args.data, start=args.start, end=args.end)
     if args.symbols:
         data = data.select([s.strip() for s in args.symbols.split(",")])
+    from ntlab.service.backtest import event_settings, vector_settings
+
+    costs = {"init_cash": args.cash, "fees": args.fees, "slippage": args.slippage}
     if args.engine == "vector":
-        from ntlab.backtest.vector import VectorSettings, run_vector
+        from ntlab.backtest.vector import run_vector
 
-        cfg = VectorSettings(init_cash=args.cash, fees=args.fees, slippage=args.slippage)
-        result = run_vector(strategy, data, cfg)
+        result = run_vector(strategy, data, vector_settings(**costs))
     else:
-        from ntlab.backtest.event import EventSettings, run_event
-        from ntlab.execution import Commission, ExecutionPolicy, Slippage
+        from ntlab.backtest.event import run_event
 
-        policy = ExecutionPolicy(
-            commission=Commission(pct=args.fees), slippage=Slippage(pct=args.slippage)
-        )
-        result = run_event(strategy, data, EventSettings(init_cash=args.cash, policy=policy))
+        result = run_event(strategy, data, event_settings(**costs))
     if html_path is not None:
         result.to_html(html_path)
     if args.json:

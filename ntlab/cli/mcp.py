@@ -1,20 +1,19 @@
 """``ntlab mcp``: serve ntlab's tools to an AI assistant over MCP.
 
 stdio (the default) is what desktop assistants launch. ``--transport http`` serves
-streamable HTTP at http://HOST:PORT/mcp on 127.0.0.1; any other address needs a token in
-``NTLAB_MCP_TOKEN`` that clients send as ``Authorization: Bearer <token>``. Data specs the
+streamable HTTP at http://HOST:PORT/mcp on 127.0.0.1. With ``NTLAB_JWT_SECRET`` set (needed
+to bind any other address) clients must send ``ntlab server``'s credentials: ``Authorization:
+Bearer <token>`` (a JWT from its POST /auth/token) or ``Bearer ntk_...`` (an API key from
+``ntlab server add-key``). Data specs the
 tools may read default to bundled samples and the local store; ``--data-kinds`` widens it.
 """
 
 from __future__ import annotations
 
-import os
-
 from ntlab.errors import ConfigError
 
 __all__ = ["add_parser"]
 
-TOKEN_ENV = "NTLAB_MCP_TOKEN"
 KINDS = ("sample", "store", "file", "alpaca")
 
 
@@ -30,6 +29,11 @@ def add_parser(sub) -> None:
         default="sample,store",
         help=f"comma-separated data spec kinds the tools may read, of {', '.join(KINDS)}",
     )
+    p.add_argument(
+        "--import-paths",
+        action="store_true",
+        help="let tools take strategies by import path (package.module:Class): imports your code",
+    )
     p.set_defaults(run=_run)
 
 
@@ -40,7 +44,7 @@ def _run(args) -> int:
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown or not kinds:
         raise ConfigError(f"--data-kinds: unknown kind(s) {unknown}; use some of {list(KINDS)}")
-    ctx = Context(data_kinds=kinds)
+    ctx = Context(data_kinds=kinds, import_paths=args.import_paths)
     try:
         if args.transport == "stdio":
             from ntlab.mcp.server import serve_stdio
@@ -49,7 +53,7 @@ def _run(args) -> int:
         else:
             from ntlab.mcp.server import serve_http
 
-            serve_http(ctx, args.host, args.port, os.environ.get(TOKEN_ENV) or None)
+            serve_http(ctx, args.host, args.port)
     finally:
         ctx.close()
     return 0

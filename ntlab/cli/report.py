@@ -56,7 +56,7 @@ def _list() -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ntlab.cli._params import json_params
+    from ntlab.cli._params import import_from_working_folder, json_params
     from ntlab.errors import ConfigError
     from ntlab.reports.notebook import ensure_kernel
 
@@ -68,6 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     if kernel.installed_now:
         print(kernel)
     params = json_params(args.param)
+    import_from_working_folder()  # a strategy_config may name package.module:ClassName from here
     if args.grid:
         return _grid(args, params)
     from ntlab.reports.notebook import run_notebook

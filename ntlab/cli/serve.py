@@ -77,13 +77,15 @@ def add_parser(sub) -> None:
 
 
 def dashboards_dir() -> Path:
-    """The ``dashboards/`` folder next to the ``ntlab`` package (a checkout), else under the working folder."""
-    for base in (Path(__file__).resolve().parents[2], Path.cwd()):
-        if (base / "dashboards" / "explorer.py").is_file():
-            return base / "dashboards"
-    raise ConfigError(
-        "cannot find the dashboards/ folder; run from an ntlab checkout or give app paths (.py files)"
-    )
+    """The dashboard apps shipped with ntlab (the top-level ``dashboards/`` folder)."""
+    from ntlab._resources import bundled
+
+    folder = bundled("dashboards")
+    if not (folder / "explorer.py").is_file():
+        raise ConfigError(
+            f"the dashboard apps are missing from {folder}; reinstall ntlab, or give app paths (.py files)"
+        )
+    return folder
 
 
 def resolve_apps(names: list[str]) -> list[Path]:
@@ -157,6 +159,9 @@ def _masked(args: list[str]) -> list[str]:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from ntlab.cli._params import import_from_working_folder
+
+    import_from_working_folder()  # the explorer can load package.module:ClassName from here
     apps = resolve_apps(args.apps)
     password = None
     if args.basic_auth:

@@ -39,6 +39,13 @@ class ResearchExplorer(pn.viewable.Viewer):
             label="Run backtest", color="primary", css_classes=["ntlab-run"]
         )
         self.params_box = pn.Column()
+        self.strategy_path = pn.widgets.TextInput(
+            label="or your own class",
+            placeholder="package.module:ClassName",
+            sizing_mode="stretch_width",
+            css_classes=["ntlab-strategy-path"],
+        )
+        self.strategy_path.param.watch(self._on_strategy_path, "value")
         self.metrics = pn.pane.DataFrame(
             None, css_classes=["ntlab-metrics"], sizing_mode="stretch_width"
         )
@@ -99,6 +106,10 @@ class ResearchExplorer(pn.viewable.Viewer):
         self.sweep_x.options, self.sweep_y.options = names, names
         if len(names) >= 2:
             self.sweep_x.value, self.sweep_y.value = names[0], names[1]
+
+    def _on_strategy_path(self, event) -> None:
+        if str(event.new).strip():
+            self.busy.run_now(lambda: self.model.use_strategy(event.new))
 
     def _first_run(self) -> None:
         if self.busy.run_now(self.model.run) is not None:
@@ -163,6 +174,7 @@ class ResearchExplorer(pn.viewable.Viewer):
             ),
             pn.pane.Markdown("### Strategy"),
             pn.widgets.Select.from_param(m.param.strategy, sizing_mode="stretch_width"),
+            self.strategy_path,
             self.params_box,
             pn.pane.Markdown("### Costs"),
             pn.widgets.FloatInput.from_param(m.param.init_cash, sizing_mode="stretch_width"),

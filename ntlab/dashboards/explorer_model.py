@@ -20,7 +20,7 @@ from ntlab.dashboards.params import ConfigParams, config_params, numeric_fields,
 from ntlab.data import MarketData, list_samples, load
 from ntlab.data.store import LocalStore
 from ntlab.errors import ConfigError, DataError, LookAheadError
-from ntlab.strategies import Strategy, available, strategy_class
+from ntlab.strategies import Strategy, available, resolve_strategy, strategy_class
 from ntlab.strategies.textparams import field_types
 
 __all__ = [
@@ -197,8 +197,18 @@ class ExplorerModel(param.Parameterized):
 
         return VectorSettings(init_cash=self.init_cash, fees=self.fees, slippage=self.slippage)
 
+    def use_strategy(self, spec: str) -> None:
+        """Pick a registered name or your own class as ``package.module:ClassName``; the
+        class is imported (ConfigError saying why when it cannot be) before it is set."""
+        spec = str(spec).strip()
+        strategy_class(spec)
+        if spec not in self.param.strategy.objects:
+            self.param.strategy.objects = [*self.param.strategy.objects, spec]
+        self.strategy = spec
+
     def build_strategy(self) -> Strategy:
-        return strategy_class(self.strategy)(config=to_config(self.strategy_params))
+        """The chosen strategy with the chosen parameters (``resolve_strategy``)."""
+        return resolve_strategy(self.strategy, **to_config(self.strategy_params).to_dict())
 
     def _key(self) -> tuple:
         config = to_config(self.strategy_params).to_dict()

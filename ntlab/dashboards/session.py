@@ -44,8 +44,8 @@ def warm_session_kernels(data: Any) -> None:
     """Run the console's default strategy (momentum) as a paper session over a few bars of
     ``data`` once per process, so the numba kernels a session needs (its stream, the
     decision, the risk gate, the fills) are compiled or loaded from the cache before the
-    first start a user clicks (measured on this project's 2-core machine: a first start
-    took 23 s with an empty numba cache, 2.4 s with a warm one).
+    first start a user clicks (``benchmarks/dashboard_load.py`` times a first start with an
+    empty and with a warm numba cache).
     :func:`dashboard_session` runs it in a background thread: it never delays a page."""
     global _warmed
     with _warm_lock:

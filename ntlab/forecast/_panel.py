@@ -99,6 +99,7 @@ def _series_of(
     feats: np.ndarray | None,
     *,
     trim_end: bool,
+    fill: str = "none",
 ) -> Series:
     valid = np.isfinite(prices)
     if not valid.any():
@@ -113,11 +114,13 @@ def _series_of(
     keep = slice(first, last)
     prices, index = prices[keep], index[keep]
     gaps = np.flatnonzero(~np.isfinite(prices))
-    if gaps.size:
+    if gaps.size and fill == "ffill":
+        prices = pd.Series(prices).ffill().to_numpy()
+    elif gaps.size:
         raise ValidationError(
             f"{symbol}: price is missing (NaN) at {index[gaps[0]].isoformat()} inside its history "
-            f"({gaps.size} missing bar(s)); forecasting needs a gap-free series: fill the gap, drop the "
-            "bars, or leave the symbol out"
+            f"({gaps.size} missing bar(s)); forecasting needs a gap-free series: pass "
+            "fill_gaps='ffill' to carry the last price forward, drop the bars, or leave the symbol out"
         )
     if feats is not None:
         feats = feats[keep]
@@ -134,11 +137,13 @@ def to_series(
     features: Features = None,
     *,
     trim_end: bool,
+    fill: str = "none",
 ) -> tuple[list[Series], tuple[str, ...]]:
     """Validated series and the feature names from any accepted input.
 
     ``trim_end=True`` (fitting) drops bars after a symbol's last price; ``False`` (predicting)
-    rejects a symbol without a price at the last bar.
+    rejects a symbol without a price at the last bar. ``fill="ffill"`` carries the last
+    price over gaps inside a history (``"none"`` refuses them).
     """
     if isinstance(data, ForecastInput):
         data = [data]
@@ -155,7 +160,7 @@ def to_series(
                 f"all ForecastInput must have the same feature names, got {sorted(names)}"
             )
         out = [
-            _series_of(x.symbol, x.historical_prices, x.timestamps, x.features, trim_end=trim_end)
+            _series_of(x.symbol, x.historical_prices, x.timestamps, x.features, trim_end=trim_end, fill=fill)
             for x in data
         ]
         feature_names = names.pop()
@@ -176,6 +181,7 @@ def to_series(
                 prices.index,
                 None if stacked is None else stacked[:, j, :],
                 trim_end=trim_end,
+                fill=fill,
             )
             for j, s in enumerate(prices.columns)
         ]

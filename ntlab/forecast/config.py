@@ -83,6 +83,10 @@ class ForecasterConfig:
         Trainer); it gives the same numbers as neuralforecast's ``predict`` (tested).
     model_kwargs : mapping
         Extra arguments for the neuralforecast model class (e.g. ``{"encoder_layers": 1}``).
+    fill_gaps : {"none", "ffill"}
+        A missing price inside a symbol's history (a bar where it did not trade): ``none``
+        refuses it, naming the symbol and bar; ``ffill`` carries the last price forward
+        (a flat bar, zero return) so such data can be used as it is.
     """
 
     model: str = "nhits"
@@ -102,6 +106,7 @@ class ForecasterConfig:
     num_threads: int = 1
     fast_predict: bool = True
     model_kwargs: Mapping[str, Any] = field(default_factory=dict)
+    fill_gaps: str = "none"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model_kwargs", dict(self.model_kwargs))
@@ -133,6 +138,10 @@ class ForecasterConfig:
             f"level must lie in (0, 100) percent, got {self.level!r}",
         )
         need(self.target in TARGETS, f"target {self.target!r} is not one of {TARGETS}")
+        need(
+            self.fill_gaps in ("none", "ffill"),
+            f"fill_gaps must be 'none' or 'ffill', got {self.fill_gaps!r}",
+        )
         need(
             math.isfinite(self.learning_rate) and self.learning_rate > 0,
             f"learning_rate must be > 0, got {self.learning_rate!r}",

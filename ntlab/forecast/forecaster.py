@@ -135,12 +135,12 @@ class Forecaster:
         ----------
         data : MarketData, DataFrame of shape (n_bars, n_symbols), Series, or list of ForecastInput
             Prices (the closes of MarketData). Bars before a symbol's first price are ignored;
-            a missing price inside a history is an error.
+            a missing price inside a history is an error unless ``fill_gaps="ffill"``.
         features : mapping of name to DataFrame of shape (n_bars, n_symbols), or MarketData field names
             Historical exogenous features (not for the transformer).
         """
         cfg = self.config
-        series, names = to_series(data, features, trim_end=True)
+        series, names = to_series(data, features, trim_end=True, fill=cfg.fill_gaps)
         need = needed_prices(cfg.input_size + cfg.h, cfg.target)
         short = {s.symbol: len(s.prices) for s in series if len(s.prices) < need}
         if short:
@@ -235,7 +235,7 @@ class Forecaster:
 
     def _series(self, data: Data, features: Features) -> list[Series]:
         self._check_fitted()
-        series, names = to_series(data, features, trim_end=False)
+        series, names = to_series(data, features, trim_end=False, fill=self.config.fill_gaps)
         if tuple(names) != self.feature_names_:
             raise DataError(
                 f"the model was trained with features {list(self.feature_names_)} but got {list(names)}; "

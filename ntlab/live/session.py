@@ -874,6 +874,35 @@ class TradingSession:
                 out.append(self._manual(req, "flatten"))
             return out
 
+    # ================================================================== reading
+    def orders(self) -> list[dict[str, Any]]:
+        """The working orders (``status()["open_orders"]``: camelCase, with ``reason``)."""
+        return self.status()["open_orders"]
+
+    def positions(self) -> list[dict[str, Any]]:
+        """The positions (``status()["positions"]``: ``Position.to_dict()`` records plus
+        ``unrealizedPnl`` and ``manualQuantity``)."""
+        return self.status()["positions"]
+
+    def fills(self) -> list[dict[str, Any]]:
+        """Every fill of this session, oldest first, read from its journal (the durable
+        record, also after ``stop()``): ``Fill.to_dict()`` records plus ``reason``."""
+        with self._lock:
+            if self.session_id is None or self.journal is None:
+                return []
+            why = {} if self.book is None else {
+                cid: t.why or _WHY.get(t.tag, t.tag) for cid, t in self.book.orders.items()
+            }  # fmt: skip
+            journal = self.journal if self.conn is not None else Journal(self.journal.path)
+            try:
+                return [
+                    f.to_dict() | {"reason": why.get(f.client_order_id, "")}
+                    for f in journal.fills(self.session_id)
+                ]
+            finally:
+                if journal is not self.journal:
+                    journal.close()
+
     # ================================================================== checks
     def agreement(self) -> dict[str, Any]:
         """Positions by the session's book, the broker and the journal's fills, and where they differ."""

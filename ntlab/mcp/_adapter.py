@@ -2,7 +2,8 @@
 
 The tool holds no logic. It validates the arguments with the service function's own
 request model (strict, unknown fields refused; a bad argument is one line naming the
-field), calls the function on a worker thread with the server's service context, and
+field), calls the function with the server's service context (on a worker thread, except
+the few that only read what is in memory), and
 returns its JSON dict as the structured result. ``ntlab`` errors become tool errors with
 their message; long functions report MCP progress notifications.
 """
@@ -40,7 +41,12 @@ class ToolSpec:
     group: str
     fn: Callable[..., dict[str, Any]]
     title: str = ""
-    read_only: bool = True
+    scope: str = "read"  # what an HTTP caller needs: read, trade or admin
+    inline: bool = False  # answers in well under a millisecond: run on the event loop, no thread
+
+    @property
+    def read_only(self) -> bool:
+        return self.scope == "read"
 
 
 class _RawArguments(ArgModelBase):
@@ -104,8 +110,13 @@ def _description(spec: ToolSpec, model: type[BaseModel] | None) -> str:
     return text
 
 
-def make_tool(spec: ToolSpec, service_ctx: Any) -> Tool:
-    """The SDK Tool that validates with the function's request model and calls it."""
+def make_tool(
+    spec: ToolSpec, service_ctx: Any, authorize: Callable[..., None] | None = None
+) -> Tool:
+    """The SDK Tool that validates with the function's request model and calls it.
+
+    ``authorize(context, scope)`` raises when the caller lacks ``spec.scope``.
+    """
     fn = spec.fn
     model = _request_model(fn)
     params = inspect.signature(fn).parameters
@@ -117,6 +128,11 @@ def make_tool(spec: ToolSpec, service_ctx: Any) -> Tool:
     long_running = "progress" in params
 
     async def call(context: Any, **raw: Any) -> dict[str, Any]:
+        if authorize is not None:
+            try:
+                authorize(context, spec.scope)
+            except NtlabError as exc:
+                raise ToolError(str(exc)) from None
         try:
             args = () if model is None else (model.model_validate(_unjson(model, raw)),)
             if model is None and raw:
@@ -127,6 +143,8 @@ def make_tool(spec: ToolSpec, service_ctx: Any) -> Tool:
         if long_running:
             kwargs["progress"] = _progress_bridge(context)
         try:
+            if spec.inline:
+                return fn(*args, **kwargs)
             return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs))
         except NtlabError as exc:
             raise ToolError(str(exc)) from None

@@ -1,6 +1,7 @@
 """The tools ``ntlab mcp`` serves, in the seed's nine groups, each one service function.
 
-A row is (group, tool name, ``module:function`` under :mod:`ntlab.service`, read only?).
+A row is (group, tool name, ``module:function`` under :mod:`ntlab.service`, the scope an
+HTTP caller needs).
 Tool descriptions are the functions' and request models' docstrings; input schemas are
 the request models. Nothing else is defined here.
 """
@@ -25,10 +26,11 @@ GROUPS = (
     "market",
 )
 
-W = False  # changes state (an order, a session, a model)
-R = True
+R = "read"  # scopes an HTTP caller needs (ntlab server's): reads
+W = "trade"  # changes state: a session, an order, a model
+A = "admin"  # changes risk limits
 
-CATALOG: tuple[tuple[str, str, str, bool], ...] = (
+CATALOG: tuple[tuple[str, str, str, str], ...] = (
     # portfolio management
     ("portfolio", "get_portfolio_status", "portfolio:portfolio_status", R),
     ("portfolio", "list_positions", "portfolio:positions", R),
@@ -45,6 +47,7 @@ CATALOG: tuple[tuple[str, str, str, bool], ...] = (
     ("trading", "replace_order", "orders:replace_order", W),
     ("trading", "list_orders", "orders:list_orders", R),
     ("trading", "get_order", "orders:get_order", R),
+    ("trading", "flatten_positions", "orders:flatten", W),
     # strategy management
     ("strategy", "list_strategies", "strategies:list_strategies", R),
     ("strategy", "describe_strategy", "strategies:describe_strategy", R),
@@ -66,7 +69,7 @@ CATALOG: tuple[tuple[str, str, str, bool], ...] = (
     ("risk", "var_backtest", "risk:var_backtest", R),
     ("risk", "position_size", "sizing:position_size", R),
     ("risk", "get_risk_limits", "risk:get_limits", R),
-    ("risk", "set_risk_limits", "risk:set_limits", W),
+    ("risk", "set_risk_limits", "risk:set_limits", A),
     # neural forecasting
     ("forecast", "list_forecast_architectures", "forecast_eval:architectures", R),
     ("forecast", "train_forecaster", "forecast:train", W),
@@ -103,10 +106,17 @@ CATALOG: tuple[tuple[str, str, str, bool], ...] = (
 )
 
 
+#: tools that only read what the process holds in memory (no data loaded, nothing computed
+#: beyond a snapshot): called on the event loop rather than a worker thread
+INLINE = frozenset({"health", "system_info", "list_sessions", "list_jobs", "list_strategies",
+                    "list_indicators", "list_forecasters", "get_portfolio_status",
+                    "list_positions", "session_status", "get_order", "get_risk_limits"})  # fmt: skip
+
+
 def tool_specs(*, strict: bool = True) -> list[ToolSpec]:
     """The catalog resolved to functions (``strict=False`` skips rows not written yet)."""
     specs = []
-    for group, name, target, read_only in CATALOG:
+    for group, name, target, scope in CATALOG:
         module, _, func = target.partition(":")
         try:
             fn = getattr(import_module(f"ntlab.service.{module}"), func)
@@ -114,5 +124,5 @@ def tool_specs(*, strict: bool = True) -> list[ToolSpec]:
             if strict:
                 raise
             continue
-        specs.append(ToolSpec(name=name, group=group, fn=fn, read_only=read_only))
+        specs.append(ToolSpec(name=name, group=group, fn=fn, scope=scope, inline=name in INLINE))
     return specs

@@ -12,16 +12,16 @@ import inspect
 import json
 import re
 import sys
-from pathlib import Path
 from typing import Any
 
 from mcp.server.mcpserver.exceptions import ResourceError
 
+from ntlab._resources import bundled
 from ntlab.errors import NtlabError
 
 __all__ = ["register", "strategy_doc"]
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "strategies.md"
+DOCS = bundled("docs", "strategies.md")
 
 
 def _json(value: Any) -> str:

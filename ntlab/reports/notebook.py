@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ntlab._optional import attempt_import
+from ntlab._resources import bundled
 from ntlab.errors import ConfigError, NotebookError
 
 __all__ = [
@@ -36,10 +37,11 @@ __all__ = [
     "output_stem",
     "find_notebook",
     "notebook_parameters",
+    "rendered_errors",
 ]
 
 KERNEL = "python3"
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOK_DIR = bundled("notebooks")
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def ensure_kernel(name: str = KERNEL) -> KernelInfo:
 
 
 def find_notebook(name: str | Path) -> Path:
-    """A notebook by path, or by name in the repository's ``notebooks/`` folder."""
+    """A notebook by path, or by name among the notebooks shipped with ntlab (``notebooks/``)."""
     path = Path(name)
     candidates = [
         path,
@@ -168,6 +170,35 @@ def _describe_failure(err: Any, source_nb: Path, output: Path) -> NotebookError:
         f"  executed copy with the traceback: {output}"
     )
     return NotebookError(message, cell=number, ename=str(err.ename), output=output)
+
+
+_RENDER_ERROR = re.compile(r'<details class="hv-jupyter-exc">\s*<summary>(.*?)</summary>', re.S)
+
+
+def rendered_errors(ipynb: str | Path) -> list[tuple[int, str]]:
+    """Cells whose output is an error box rather than a figure: ``[(cell number, message)]``
+    (numbered as in the source notebook, papermill's injected cell left out).
+
+    A figure that fails while rendering (HoloViews catches the exception and shows it in
+    place of the plot) does not stop the kernel, so papermill reports success; this finds
+    those boxes, and any ``error`` output, in an executed notebook.
+    """
+    import html as html_lib
+
+    nbformat = attempt_import("nbformat", purpose="reading notebooks")
+    found = []
+    cells = nbformat.read(str(ipynb), as_version=4).cells
+    source_cells = [c for c in cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    for number, cell in enumerate(source_cells, start=1):  # numbered as in the source notebook
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                found.append((number, f"{out.get('ename')}: {out.get('evalue')}"))
+                continue
+            text = out.get("data", {}).get("text/html", "")
+            for match in _RENDER_ERROR.finditer(text if isinstance(text, str) else "".join(text)):
+                plain = html_lib.unescape(re.sub(r"<[^>]+>", "", match.group(1))).strip()
+                found.append((number, plain))
+    return found
 
 
 def export_html(ipynb: str | Path, html: str | Path | None = None) -> Path:
@@ -244,4 +275,15 @@ def run_notebook(
     except papermill.PapermillExecutionError as err:
         raise _describe_failure(err, source, out) from None
     page = export_html(out) if html else None
+    broken = rendered_errors(out)
+    if broken:
+        number, message = broken[0]
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        raise NotebookError(
+            f"notebook {source.name} ran, but cell {number} shows an error instead of its output{more}: "
+            f"{message}\n  executed copy: {out}",
+            cell=number,
+            ename=message.split(":")[0],
+            output=out,
+        )
     return NotebookRun(source.name, params, out, page, time.perf_counter() - t0)

@@ -11,7 +11,17 @@ from typing import Any, Literal
 from fastapi import FastAPI, Query, Request
 
 from ntlab.server.app import accepted, need
-from ntlab.service import backtest, data, forecast, indicators, jobs, research, risk, strategies
+from ntlab.service import (
+    backtest,
+    data,
+    forecast,
+    indicators,
+    jobs,
+    news,
+    research,
+    risk,
+    strategies,
+)
 
 __all__ = ["install"]
 
@@ -179,11 +189,7 @@ def install(app: FastAPI) -> None:
 
 
 def _news_routes(app: FastAPI, ctx: Any) -> None:
-    """The seed's /news/analyze and the news summary, over ``ntlab.service.news`` (when present)."""
-    try:
-        from ntlab.service import news
-    except ImportError:  # the news service module lands with the MCP tools (issue 18)
-        return
+    """The seed's /news/analyze and the news summary, over ``ntlab.service.news``."""
 
     @app.post("/news/analyze", tags=["news"])
     def news_analyze(req: news.HeadlinesRequest, key: str = need("read")) -> dict[str, Any]:

@@ -23,26 +23,39 @@ class CostSettings(Request):
     take_profit_pct: float = Field(0.0, ge=0, lt=1, allow_inf_nan=False)
 
 
-def event_settings(costs: CostSettings) -> Any:
-    """The EventSettings these costs mean (commission and slippage as fractions)."""
+def event_settings(costs: CostSettings | None = None, **values: float) -> Any:
+    """The EventSettings these costs mean (commission and slippage as fractions of value).
+
+    Give a :class:`CostSettings` or its fields as keywords (``init_cash``, ``fees``,
+    ``slippage``, ``stop_loss_pct``, ``take_profit_pct``; the CLI's flags).
+    """
     from ntlab.backtest.event import EventSettings
     from ntlab.execution import Commission, ExecutionPolicy, Slippage
 
+    c = {
+        **(
+            costs.model_dump() if costs is not None else CostSettings.model_construct().model_dump()
+        ),
+        **values,
+    }
     policy = ExecutionPolicy(
-        commission=Commission(pct=costs.fees), slippage=Slippage(pct=costs.slippage)
+        commission=Commission(pct=c["fees"]), slippage=Slippage(pct=c["slippage"])
     )
-    return EventSettings(
-        init_cash=costs.init_cash,
-        policy=policy,
-        stop_loss_pct=costs.stop_loss_pct,
-        take_profit_pct=costs.take_profit_pct,
-    )
+    return EventSettings(init_cash=c["init_cash"], policy=policy, stop_loss_pct=c["stop_loss_pct"],
+                         take_profit_pct=c["take_profit_pct"])  # fmt: skip
 
 
-def vector_settings(costs: CostSettings) -> Any:
+def vector_settings(costs: CostSettings | None = None, **values: float) -> Any:
+    """The VectorSettings these costs mean (as :func:`event_settings`)."""
     from ntlab.backtest.vector import VectorSettings
 
-    return VectorSettings(init_cash=costs.init_cash, fees=costs.fees, slippage=costs.slippage)
+    c = {
+        **(
+            costs.model_dump() if costs is not None else CostSettings.model_construct().model_dump()
+        ),
+        **values,
+    }
+    return VectorSettings(init_cash=c["init_cash"], fees=c["fees"], slippage=c["slippage"])
 
 
 class BacktestRequest(StrategyRef, DataRef, CostSettings):

@@ -17,12 +17,13 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import pandas as pd
 
+from ntlab._resources import bundled
 from ntlab.errors import DataError
 from ntlab.strategies.base import StrategyConfig
 
 __all__ = ["SideInputs", "EXAMPLE_NEWS", "SentimentSource", "sentiment_source"]
 
-EXAMPLE_NEWS = Path(__file__).resolve().parents[2] / "data" / "news_example.jsonl"
+EXAMPLE_NEWS = bundled("data", "news_example.jsonl")
 
 
 class SideInputs:

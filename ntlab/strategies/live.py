@@ -358,13 +358,16 @@ def signals_by_stream(
     For strategies whose state machine is easiest to state bar by bar (pairs, pattern
     libraries, ensembles of streams): batch and live then share one code path.
     """
+    from ntlab._progress import progress_bar
     from ntlab.strategies.base import Signals
 
     stream = stream_class(strategy, data[:0], bar_times=data.index)
     arrays = {f: data.field(f).to_numpy(dtype=float) for f in stream.fields}
-    rows = [
-        stream._advance(ts, {f: a[i] for f, a in arrays.items()}) for i, ts in enumerate(data.index)
-    ]
+    bars = progress_bar(
+        enumerate(data.index), total=len(data.index), desc=f"{strategy.name} signals", unit="bar"
+    )
+    with bars:
+        rows = [stream._advance(ts, {f: a[i] for f, a in arrays.items()}) for i, ts in bars]
     m = len(stream.symbols)
 
     def stack(name: str, dtype: Any = float) -> pd.DataFrame | None:

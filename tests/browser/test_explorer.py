@@ -113,7 +113,7 @@ def test_bad_sweep_values_show_a_message_and_change_nothing(explorer_url, page, 
     page.locator(".ntlab-sweep-xs input").press("Enter")
     page.locator(".ntlab-sweep button").click()
     message = page.locator(".ntlab-message")
-    message.get_by_text("must be whole numbers separated by commas").wait_for()
+    message.get_by_text("is not a whole number").wait_for()  # ntlab.strategies.textparams
     assert page.locator(".ntlab-heatmap canvas").count() == 0
     assert _metrics(page) == before
     page.screenshot(path=shots / "explorer_bad_input.png", full_page=True)

@@ -22,5 +22,5 @@ def server_home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mcp(server_home):
-    with SyncClient(stdio_params(server_home)) as client:
+    with SyncClient(stdio_params(server_home, "--import-paths")) as client:
         yield client

@@ -159,6 +159,19 @@ def test_strategy_tools_match_the_library(mcp):
     ref = run_event(get("momentum", lookback=best["lookback"]), data, settings).summary()
     assert best["sharpe"] == pytest.approx(ref["sharpe"], rel=1e-6)
     assert sw["best"]["lookback"] == max(sw["table"], key=lambda r: r["sharpe"])["lookback"]
+    # the best of 3 trials is reported with the statistics that discount the search
+    over = sw["overfitting"]
+    assert over["trials"] == 3 and over["best_sharpe"] == pytest.approx(best["sharpe"])
+    assert 0 <= over["deflated_sharpe"] <= 1 and 0 <= over["pbo"] <= 1
+
+
+def test_backtest_tools_refuse_a_strategy_that_looks_ahead(mcp):
+    peek = {**D, "strategy": "tests.mcp.leaky_strategy:Peek"}
+    check = call(mcp, "check_strategy_lookahead", peek)
+    assert check["passed"] is False and check["error"]
+    for tool in ("run_backtest", "trade_analysis", "performance_summary"):
+        text = mcp.error(tool, peek)
+        assert "is not causal" in text and "refuses a strategy that looks ahead" in text, text
 
 
 async def _note(seen, progress, total, message):
@@ -301,6 +314,9 @@ def test_system_tools(mcp, sid):
     metrics = call(mcp, "session_metrics", {"session_id": sid})
     assert metrics["bars_processed"] == status["bars_processed"] == 40
     assert metrics["equity"] == pytest.approx(status["equity"])
+    held = {p["symbol"] for p in status["positions"] if p["quantity"]}
+    flat = call(mcp, "flatten_positions", {"session_id": sid})
+    assert held <= {o["symbol"] for o in flat["orders"]}
 
 
 # ----------------------------------------------------------------------------- paper trade
@@ -376,6 +392,7 @@ BAD: dict[str, dict] = {
     "replace_order": {"session_id": "toolsess", "order_id": "x", "quantity": -5},
     "list_orders": {"session_id": "toolsess", "status": "lost"},
     "get_order": {"session_id": "toolsess", "order_id": "no-such-order"},
+    "flatten_positions": {"session_id": "nope"},
     "list_strategies": {"bogus": 1},
     "describe_strategy": {"strategy": "no_such_strategy"},
     "check_strategy_lookahead": {**D, "strategy": "momentum", "params": {"lookback": -3}},

@@ -13,7 +13,7 @@ SECRET = "test-secret-" + "x" * 40
 
 
 @contextmanager
-def running_server(rate_limit="100000/minute", ttl=3600.0, **ctx_options):
+def running_server(rate_limit="100000/minute", ttl=3600.0, log_requests=False, **ctx_options):
     keys, secrets = [], {}
     for name, scopes in (("reader", ("read",)), ("trader", ("trade",)), ("admin", ("admin",))):
         key, secret = ApiKey.create(name, scopes)
@@ -24,7 +24,7 @@ def running_server(rate_limit="100000/minute", ttl=3600.0, **ctx_options):
         token_ttl=ttl,
         rate_limit=rate_limit,
         keys=KeyStore(keys),
-        log_requests=False,
+        log_requests=log_requests,
     )
     ctx = Context(**ctx_options)
     app = create_app(settings, ctx)

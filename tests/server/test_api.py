@@ -242,8 +242,15 @@ def test_neural_train_then_forecast_equal_the_forecaster(server, api):
 
 
 def test_news_analyze_scores_with_the_library(api):
-    news = pytest.importorskip("ntlab.service.news")  # lands with the MCP work (issue 18)
+    from ntlab.sentiment import VaderScorer
+    from ntlab.service import news
+
     headlines = ["Apple beats estimates and raises guidance", "Shares plunge after the downgrade"]
     r = api.post("/news/analyze", json={"headlines": headlines})
     assert r.status_code == 200, r.text
     assert r.json() == news.score_headlines(news.HeadlinesRequest(headlines=headlines))
+    ref = VaderScorer(finance=True).score(headlines)
+    np.testing.assert_allclose([h["score"] for h in r.json()["scores"]], ref.value, rtol=1e-12)
+    assert r.json()["scores"][0]["score"] > 0 > r.json()["scores"][1]["score"]
+    summary = api.post("/news/summary", json={"source": "example", "symbols": ["AAPL"]})
+    assert summary.status_code == 200, summary.text

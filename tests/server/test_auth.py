@@ -131,3 +131,40 @@ def test_keys_are_stored_hashed(tmp_path):
     text = (tmp_path / "keys.json").read_text()
     assert secret not in text and key.digest in text and secret not in repr(key)
     assert KeyStore.load(tmp_path / "keys.json").check(secret).name == "alice"
+
+
+def test_json_logs_one_line_per_request_and_order_event_without_secrets(
+    tmp_path, monkeypatch, caplog
+):
+    import json
+    import logging
+
+    monkeypatch.setenv("NTLAB_HOME", str(tmp_path))
+    caplog.set_level(logging.INFO, logger="ntlab")
+    with running_server(log_requests=True) as s:
+        token = s.token("trader")
+        with httpx.Client(base_url=s.url, headers={"Authorization": f"Bearer {token}"}) as c:
+            c.post(
+                "/trading/start",
+                json={"symbols": ["AAPL"], "max_position_size": 5000, "replay_from": "2012-01-03"},
+            )
+            c.post("/trading/execute", json={"symbol": "AAPL", "side": "buy", "quantity": 2})
+            c.get("/nope")
+    lines = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if r.name in ("ntlab.server.access", "ntlab.audit")
+    ]
+    requests = [x for x in lines if x["event"] == "request"]
+    assert [(x["method"], x["endpoint"], x["status"]) for x in requests] == [
+        ("POST", "/auth/token", 200), ("POST", "/trading/start", 200), ("POST", "/trading/execute", 200),
+        ("GET", "unmatched", 404)]  # fmt: skip
+    assert requests[2]["key"] == "trader" and requests[2]["ms"] > 0
+    audit = [x for x in lines if x["event"] == "audit"]
+    assert (
+        len(audit) == 1
+        and audit[0]["action"] == "place_order"
+        and audit[0]["actor"] == "api-key:trader"
+    )
+    text = caplog.text
+    assert token not in text and s.secrets["trader"] not in text and SECRET not in text

@@ -114,3 +114,56 @@ def test_the_ntlab_entry_point_prints_help():
         check=True,
     ).stdout
     assert "--start START" in out and "``" not in out
+
+
+_USER_MODULE = '''
+from dataclasses import dataclass
+
+from ntlab.strategies import Signals, Strategy, StrategyConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossConfig(StrategyConfig):
+    fast: int = 10
+    slow: int = 40
+
+    def validate(self):
+        if not self.fast < self.slow:
+            raise ValueError("need fast < slow")
+
+
+class Cross(Strategy):
+    name = "user_cross"
+    Config = CrossConfig
+
+    def signals(self, data):
+        close = data.close
+        target = (close.rolling(self.config.fast).mean() > close.rolling(self.config.slow).mean())
+        return Signals(self.name, target.astype(float), target.astype(float) * 0.5)
+'''
+
+
+def test_a_user_class_by_import_path_from_the_working_folder(tmp_path, monkeypatch, capsys):
+    import sys
+
+    (tmp_path / "user_strats_cli.py").write_text(_USER_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    monkeypatch.setenv("PYTHONPATH", "/somewhere")
+    args = ["backtest", "--strategy", "user_strats_cli:Cross", "--symbols", "IBM", "--json"]
+    assert main([*args, "-p", "fast=5", "-p", "slow=30"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["strategy"] == {"strategy": "user_strats_cli:Cross", "fast": 5, "slow": 30}
+    from ntlab.backtest.event import run_event
+    from ntlab.data import load_sample
+
+    user = sys.modules["user_strats_cli"]
+    direct = run_event(user.Cross(fast=5, slow=30), load_sample("stocks").select(["IBM"]))
+    assert out["summary"]["final_equity"] == pytest.approx(direct.final_equity, rel=1e-12)
+    import os
+
+    assert os.environ["PYTHONPATH"].split(os.pathsep)[:2] == [str(tmp_path), "/somewhere"]
+    assert main([*args, "-p", "fast=50"]) == 2
+    assert "user_cross: need fast < slow" in _err(capsys)
+    assert main(["backtest", "--strategy", "user_strats_cli:Nope"]) == 2
+    assert "has no attribute 'Nope'; the Strategy classes it defines: ['Cross'" in _err(capsys)

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ntlab._resources import bundled
 from ntlab.data.market import MarketData
 from ntlab.errors import DataError, ValidationError
 
@@ -39,7 +40,7 @@ __all__ = ["ACTIONS", "read_filings", "illustrative_filings", "EXAMPLE_FILINGS",
 
 ACTIONS = ("new", "increased", "reduced", "sold")
 COLUMNS = ("institution", "symbol", "action", "size", "filing_date")
-EXAMPLE_FILINGS = Path(__file__).resolve().parents[3] / "data" / "filings_example.csv"
+EXAMPLE_FILINGS = bundled("data", "filings_example.csv")
 _NY = "America/New_York"
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from ntlab.backtest import sweep, walk_forward
 from ntlab.reports import run_grid
-from ntlab.strategies import SmaCross
+from ntlab.strategies.builtin.sma_cross import SmaCross
 
 pytestmark = pytest.mark.slow
 ray = pytest.importorskip("ray")

@@ -241,3 +241,32 @@ def test_status_never_waits_for_the_thread_that_holds_the_session(tmp_path):
     assert took < 1.0  # the holder keeps the session for up to 10 s
     s.step(1)
     assert s.status()["bars_processed"] == 4 and s.stop()["state"] == "stopped"
+
+
+def test_public_reads_orders_positions_and_fills_with_their_reasons(tmp_path):
+    """What a REST layer calls: orders(), positions(), fills() (from the journal, also after
+    stop), each fill saying why it happened."""
+    from ntlab.execution.journal import Journal
+    from ntlab.live import ReplayMarket, SessionSettings, TradingSession
+    from ntlab.model import OrderRequest
+    from tests.unit.live._helpers import DATA, REQUEST, far_limit
+
+    s = TradingSession(ReplayMarket(DATA), SessionSettings(folder=tmp_path, session_id="reads"))
+    s.start(REQUEST)
+    s.submit_order(OrderRequest(symbol="IBM", side="buy", quantity=3))
+    s.submit_order(far_limit("AAPL", 1))
+    s.step(60)
+    orders = s.orders()
+    assert [(o["symbol"], o["orderType"], o["reason"]) for o in orders] == [
+        ("AAPL", "limit", "manual")
+    ]
+    assert {p["symbol"] for p in s.positions()} <= set(REQUEST["symbols"])
+    fills = s.fills()
+    journal = Journal(tmp_path / "journal.db")
+    assert [f["fillId"] for f in fills] == [f.fill_id for f in journal.fills("reads")]
+    reasons = {f["reason"] for f in fills}
+    assert "manual" in reasons and "signal" in reasons and reasons <= {
+        "manual", "signal", "stop-loss", "take-profit", "flatten",
+    } | {r for r in reasons if r.startswith("signal (")}  # fmt: skip
+    s.stop()
+    assert s.fills() == fills  # the journal outlives the run

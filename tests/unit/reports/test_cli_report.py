@@ -51,3 +51,24 @@ def test_report_list_shows_the_notebooks_and_their_parameters(capsys):
     assert main(["report", "--list"]) == 0
     out = capsys.readouterr().out
     assert "quickstart" in out and "parity_report" in out and "strategy_config=" in out
+
+
+def test_a_cell_that_renders_an_error_fails_the_report(tmp_path, capsys):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
+    nb.cells = [
+        nbformat.v4.new_code_cell("colour = 'C1'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("from ntlab.reports import figures\nfigures.notebook_setup()"),
+        nbformat.v4.new_code_cell("import pandas as pd\npd.Series([1.0, 2.0]).hvplot.line(color=colour)"),
+    ]
+    path = tmp_path / "broken_plot.ipynb"
+    nbformat.write(nb, path)
+    assert main(["report", str(path), "-o", str(tmp_path / "r"), "--no-html"]) == 2
+    err = capsys.readouterr().err
+    assert "cell 3 shows an error instead of its output" in err
+    assert "ValueError: failed to validate" in err and "line_color" not in err.splitlines()[0][:20]
+    assert main(["report", str(path), "-p", "colour=red", "-o", str(tmp_path / "b"), "--no-html"]) == 0
+    assert main(["report", str(path), "-p", "colour=C1", "-o", str(tmp_path / "c"), "--no-html"]) == 2
+    assert "cell 3 shows an error" in capsys.readouterr().err  # same number with the injected cell
