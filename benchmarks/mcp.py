@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks._common import write_results
+from benchmarks._common import load_average, write_results
 
 N = 1000
 LIGHT = ("health", "get_portfolio_status", "list_strategies")
@@ -103,7 +103,9 @@ def main() -> None:
                 "streamable HTTP": _via(http),
                 "direct service call (no MCP)": direct,
             }
+            load_before = load_average()
             times = _timed(faces)
+            load_after = load_average()
     finally:
         stop(proc)
         direct_ctx.close()
@@ -131,7 +133,10 @@ def main() -> None:
             "thread). get_portfolio_status reads a stepped paper session (momentum on "
             "AAPL and IBM, 20 bars in). Each call through a client includes JSON-RPC framing, the request "
             "model's validation, and the JSON result (text and structured). "
-            "p50_vs_stdio: the face's median over the stdio median (below 1: faster)."
+            "p50_vs_stdio: the face's median over the stdio median (below 1: faster). "
+            f"Load average {load_before} when the timed calls began, {load_after} when they ended: "
+            "the stdio and HTTP faces wait for two processes to be scheduled per call, so on a "
+            "shared machine their latency is mostly queueing for a core."
         ),
     )
 

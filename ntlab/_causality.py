@@ -40,10 +40,12 @@ Passing is evidence, not proof.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from ntlab.data.market import MarketData
 from ntlab.errors import (
@@ -149,7 +151,7 @@ def fresh_instance(strategy: Strategy) -> Strategy:
     twin = strategy.clone()
     for name, value in vars(strategy).items():
         if name.endswith("_") and not name.startswith("_"):
-            setattr(twin, name, value)
+            setattr(twin, name, copy.deepcopy(value))  # a run must not change the original
     return twin
 
 
@@ -289,6 +291,16 @@ def _symbol_sample(strategy: Strategy, data: MarketData, seed: int) -> np.ndarra
     return np.sort(np.concatenate([first, rest]).astype(np.int64))
 
 
+def _columns(data: MarketData, cols: np.ndarray) -> MarketData:
+    """The same bars for the symbols at ``cols`` (unlike ``select``, no row is dropped)."""
+    out = {}
+    for name in data.fields:
+        frame = data.field(name)
+        values = np.asfortranarray(frame.to_numpy()[:, cols])  # the engines' own layout
+        out[name] = pd.DataFrame(values, index=frame.index, columns=frame.columns[cols])
+    return data._derive(out)
+
+
 def _same_alone(
     strategy: Strategy, sub: MarketData, ref: dict[str, np.ndarray], atol: float, fields
 ) -> None:
@@ -345,7 +357,7 @@ def check_causal(
     """
     n = data.n_bars
     cols = None if thorough else _symbol_sample(strategy, data, seed)
-    checked = data if cols is None else data.select([data.symbols[j] for j in cols])
+    checked = data if cols is None else _columns(data, cols)
     check = _Checker(strategy, checked, atol, fields)
     early: list[tuple[int, dict[str, np.ndarray]]] = []
     if prefixes is not None:

@@ -29,6 +29,7 @@ NOT_RUN = {
     "make lab": "opens JupyterLab and waits for a person",
     "ntlab exchange": "serves until stopped (tests/integration runs the exchange)",
     "ntlab serve": "serves until stopped (tests/browser serves the same apps)",
+    "ntlab server": "serves until stopped (tests/server runs it; add-key in tests/server/test_cli.py)",
 }
 
 

@@ -9,8 +9,9 @@ Conventions (follow them when adding a function):
 - **Module per group**: ``system``, ``strategies``, ``data``, ``indicators``, ``backtest``,
   ``research`` (sweeps, walk-forward, notebook reports), ``risk``, ``forecast``,
   ``sessions`` (start/stop/status/step, journal, decision log), ``orders``, ``portfolio``,
-  ``jobs``; the MCP helper adds ``news``, ``market`` and ``analytics``. Reuse the shared
-  inputs (:class:`~ntlab.service.data.DataRef`, :class:`~ntlab.service.strategies.StrategyRef`,
+  ``jobs``; for the MCP tools also ``news``, ``market``, ``analytics``, ``sizing`` and
+  ``forecast_eval`` (baselines, evaluation against the random walk, model management).
+  Reuse the shared inputs (:class:`~ntlab.service.data.DataRef`, :class:`~ntlab.service.strategies.StrategyRef`,
   :class:`~ntlab.service.sessions.SessionRef`) and loaders (``load_data``,
   ``make_strategy``) instead of writing new ones.
 - **Input**: one pydantic model, a subclass of :class:`Request` (strict types, unknown

@@ -27,8 +27,9 @@ Grid = dict[str, list[Any]]
 class SweepRequest(StrategyRef, DataRef, CostSettings):
     """Backtest every combination of ``grid`` (or ``n_random`` of them) and score it.
 
-    ``engine`` picks the backtest engine (the event engine's core, or vectorbt); ``top``
-    rows of the table (best ``metric`` first) are returned.
+    ``engine`` picks the backtest engine (the event engine's core, or vectorbt), ``cluster``
+    where the combinations run (here, or on Ray); ``top`` rows of the table (best
+    ``metric`` first) are returned.
     """
 
     grid: Grid = Field(min_length=1, max_length=10)
@@ -36,6 +37,7 @@ class SweepRequest(StrategyRef, DataRef, CostSettings):
     seed: int = 0
     metric: Metric = "sharpe"
     engine: Literal["event", "vector"] = "event"
+    cluster: Literal["local", "ray"] = "local"
     top: int = Field(50, ge=1, le=10_000)
     allow_lookahead: bool = False
 
@@ -62,7 +64,7 @@ def run_sweep(
     settings = vector_settings(req) if req.engine == "vector" else event_settings(req)
     result = sweep(
         strategy, data, req.grid, n_random=req.n_random, seed=req.seed, settings=settings,
-        metric=req.metric, progress=False, allow_lookahead=req.allow_lookahead,
+        metric=req.metric, engine=req.cluster, progress=False, allow_lookahead=req.allow_lookahead,
     )  # fmt: skip
     table = result.table.sort_values(req.metric, ascending=False, na_position="last")
     return _result_fields(result, ("table",)) | {

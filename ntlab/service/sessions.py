@@ -194,8 +194,17 @@ def _status(session: Any, curve: bool = False) -> dict[str, Any]:
 
 
 def session_status(req: StatusRequest, ctx: Context | None = None) -> dict[str, Any]:
-    """The session's status (the dashboards' SessionStatus; ``equity_curve`` on request)."""
-    return _status((ctx or default_context()).sessions.get(req.session_id), req.equity_curve)
+    """The session's status (the dashboards' SessionStatus; ``equity_curve`` on request).
+
+    Before any session is started (and none is asked for by id) it is the state of a
+    TradingSession that has not started: ``state`` ``idle``, no ``session_id``.
+    """
+    ctx = ctx or default_context()
+    if req.session_id is None and not ctx.sessions.all():
+        from ntlab.live.session import TradingSession
+
+        return _status(TradingSession(None), req.equity_curve)  # type: ignore[arg-type]
+    return _status(ctx.sessions.get(req.session_id), req.equity_curve)
 
 
 def stop_session(req: SessionRef, ctx: Context | None = None) -> dict[str, Any]:

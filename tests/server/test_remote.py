@@ -24,6 +24,8 @@ def pair(server):
 def test_console_and_monitor_share_the_servers_session(server, api, pair):
     console, monitor = pair
     assert isinstance(console, TradingSessionAPI)
+    idle = monitor.status()
+    assert idle["state"] == "idle" and idle["session_id"] is None and idle["positions"] == []
     assert console.universe() == monitor.universe() == ["AAPL", "FB", "GOOG", "IBM", "MSFT"]
     started = console.start(REQUEST)
     sid = started["session_id"]
