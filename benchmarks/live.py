@@ -140,16 +140,22 @@ else:
     data = load_sample("sp500_1y")
     s = TradingSession(ReplayMarket(data, start=60), SessionSettings(folder=tempfile.mkdtemp(), session_id="idle"))
     s.start({"strategies": ["momentum"], "symbols": data.symbols, "risk_level": "medium", "max_position_size": 1500.0})
+    if sys.argv[1] == "replay":  # resident memory after 45 bars, after 115, and at the end
+        for n in (45, 70, 1000):
+            s.step(n)
+            gc.collect()
+            print(rss())
+        s.stop()
 gc.collect()
 print(rss())
 """
 
 
-def _rss(kind: str) -> float:
+def _rss(kind: str) -> list[float]:
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", _RSS, kind], capture_output=True, text=True, check=True,
                          cwd=root, env=os.environ | {"PYTHONPATH": str(root)})  # fmt: skip
-    return float(out.stdout.strip().splitlines()[-1])
+    return [float(x) for x in out.stdout.strip().splitlines()[-4:]]
 
 
 def _check_parity(status: dict, result) -> str:
@@ -177,7 +183,8 @@ def main() -> None:
     bare, _ = _best_session(data, log=False)
     stream_s = _stream_only(data)
     bt_wall, bt_cpu = _backtrader(data, signals.target.to_numpy())
-    base_mb, idle_mb = _rss("base"), _rss("idle")
+    base_mb, idle_mb = _rss("base")[-1], _rss("idle")[-1]
+    replay_mb = _rss("replay")  # after 45, 115 and 185 bars, then after stop()
     st = full["status"]
     lat, bar_lat, metrics = st["decision_latency_ms"], st["bar_latency_ms"], st["metrics"]
     cpu_lat = full["decision_cpu"]
@@ -215,6 +222,9 @@ def main() -> None:
         {"task": "  of which: python + numpy + pandas + numba with LLVM initialised (MB)", "rss_mb": base_mb},
         {"task": "  the session above that floor (MB), both measured in this run", "rss_mb": idle_mb - base_mb,
          "target": "<= 30 MB", "meets": bool(idle_mb - base_mb <= 30)},
+        {"task": "  growth from bar 45 to bar 115 of the replay (MB; journal and decision log on disk)",
+         "rss_mb": replay_mb[1] - replay_mb[0]},
+        {"task": f"  growth from bar 115 to bar {live_bars} (MB)", "rss_mb": replay_mb[2] - replay_mb[1]},
     ]  # fmt: skip
     notes = (
         f"Data: sp500_1y, {m} symbols; {START} bars of history, {live_bars} bars replayed "

@@ -2,14 +2,19 @@
 
 Every strategy runs with its default parameters (chosen a priori, not tuned on these
 periods; exceptions are stated in the ``note`` column) through
-``ntlab.backtest.vector.run_vector`` with its default costs (0.1 % fee + 0.05 %
-slippage per trade, fills at the next bar's open, equal sleeves per symbol). Learned
+``ntlab.backtest.event.run_event`` on its default settings (0.1 % fee + 0.05 % slippage
+per trade, market orders at the next bar's open, whole shares sized at the decision
+close, the strategy's stop-loss/take-profit levels on; the vector engine makes the same
+trades on its defaults, tests/test_common.py), the engine of ``ntlab backtest``, ``make
+demo`` and the notebooks. Learned
 strategies train walk-forward inside ``signals`` (no bar sees its future). An
 equal-weight buy-and-hold of the same symbols over the same bars is shown for scale.
 
 Run: ``python -m benchmarks.strategy_backtests [name ...]`` from the repository root
 (all strategies by default; the neural ones take a few minutes each on a CPU).
-Writes ``benchmarks/results/strategy_backtests.{json,md}``.
+Writes ``benchmarks/results/strategy_backtests.{json,md}`` and the tables of README.md
+and docs/strategies.md (between their ``strategy_backtests`` markers; ``--docs`` only
+rewrites those from the JSON).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks._common import RESULTS, write_results
-from ntlab.backtest.vector import run_vector
+from ntlab.backtest.event import run_event
 from ntlab.data import load_sample
 from ntlab.risk import measures
 from ntlab.strategies import get
@@ -78,7 +83,7 @@ def run(name: str, params: dict, sample: str, start: str | None, note: str) -> d
     t0 = time.perf_counter()
     signals = strategy.signals(data)
     seconds = time.perf_counter() - t0
-    result = run_vector(signals, data)
+    result = run_event(signals, data)
     s = result.summary()
     label = name if name != "mirror" else f"mirror ({params.get('mode', 'filings')})"
     t = signals.target.to_numpy()
@@ -94,6 +99,8 @@ def run(name: str, params: dict, sample: str, start: str | None, note: str) -> d
         "trades": int(s["trades"]),
         "exposure": float((t != 0).mean()),
         "buy & hold Sharpe": _buy_and_hold_sharpe(data),
+        "engine": result.settings_text(),
+        "periods/year": s["periods_per_year"],
         "data": f"{sample} ({data.n_symbols} symbols)",
         "period": f"{data.index[0].date()} .. {data.index[-1].date()}",
         "first signal": str(first.date()) if first is not None else "none",
@@ -122,13 +129,58 @@ def main(names: list[str]) -> None:
         [rows[k] for k in order if k in rows],
         title="Strategy backtests on the bundled data (defaults, default costs) vs the seed's claimed Sharpe",
         notes=(
-            "run_vector defaults: fee 0.1 %, slippage 0.05 % per trade, next-open fills, equal sleeves "
-            "(weight = target / n_symbols), daily Sharpe annualised with 252 bars. Defaults were set a priori; "
+            "run_event on default settings (see the engine column): fee 0.1 %, slippage 0.05 % per trade, "
+            "next-open market orders, whole shares sized at the decision close, the strategy's stop-loss and "
+            "take-profit levels on, equal sleeves (weight = target / n_symbols); Sharpe annualised with the "
+            "periods/year read from the data's calendar. Defaults were set a priori; "
             "no parameter was tuned on these periods (see notes). Seed Sharpe ratios come from the seed's "
             "feature table and were never verified; the seed states no data, period or costs for them."
         ),
     )
 
 
+# ---------------------------------------------------------------------- docs tables
+DOCS = {  # file -> columns of its table (each cell rendered from the JSON by _cell)
+    "README.md": ("strategy", "seed Sharpe", "Sharpe", "trades", "periods/year", "data", "period"),
+    "docs/strategies.md": (
+        "strategy", "seed Sharpe", "Sharpe", "CAGR", "max drawdown", "trades", "exposure",
+        "buy & hold Sharpe", "periods/year", "data", "period",
+    ),
+}  # fmt: skip
+START, END = "<!-- strategy_backtests:start -->", "<!-- strategy_backtests:end -->"
+_PCT = {"CAGR", "max drawdown", "exposure"}
+
+
+def _cell(col: str, value) -> str:
+    if col == "periods/year":
+        return f"{value:,.6g}"
+    if isinstance(value, float):
+        return f"{value:.1%}" if col in _PCT else f"{value:.2f}"
+    return str(value)
+
+
+def docs_table(rows: list[dict], cols: tuple[str, ...], engine: str) -> str:
+    """The Markdown table (and the engine line above it) that README/docs show."""
+    lines = [f"Engine and settings: {engine}.", ""]
+    lines.append("| " + " | ".join(cols) + " |")
+    lines.append("|" + "---|" * len(cols))
+    lines += ["| " + " | ".join(_cell(c, r[c]) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_docs(root=RESULTS.parent.parent) -> None:
+    """Rewrite the tables between the markers of README.md and docs/strategies.md."""
+    rows = json.loads((RESULTS / "strategy_backtests.json").read_text())["rows"]
+    engines = {r["engine"].rsplit(",", 1)[0] for r in rows}
+    engine = "; ".join(sorted(engines)) + " (bars/year in the periods/year column)"
+    for name, cols in DOCS.items():
+        path = root / name
+        text = path.read_text()
+        a, b = text.index(START) + len(START), text.index(END)
+        path.write_text(text[:a] + "\n" + docs_table(rows, cols, engine) + "\n" + text[b:])
+
+
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:] != ["--docs"]:
+        main(sys.argv[1:])
+    write_docs()

@@ -194,6 +194,7 @@ trades_shown = 15""",
 
 from ntlab.data import load
 from ntlab.reports import figures, format_metrics, resolve_strategy, run_config, tearsheet
+from ntlab.reports.notebook import record_metrics
 from ntlab.testing import check_strategy
 
 pd.set_option("display.width", 120)
@@ -220,6 +221,7 @@ print(check_strategy(strategy, data))""",
     strategy, data=data, engine=engine, cash=cash, fees=fees, slippage=slippage, train_fraction=train_fraction
 )
 sheet = tearsheet(result, close=data.close)
+record_metrics(result.summary())  # listed per run on the index page of `ntlab report --grid`
 print(result.summary_table())""",
         [CHECK],
     ),
@@ -326,12 +328,7 @@ style_parity(sharpe, uuid="strategies")""",
     ),
     (
         "code",
-        """bars = sharpe.assign(strategy=sharpe["check"].str.removeprefix("Sharpe of "))
-bars = bars.melt(id_vars="strategy", value_vars=["ntlab_value", "reference_value"], var_name="source", value_name="sharpe")
-bars["source"] = bars["source"].map({"ntlab_value": "measured (ntlab)", "reference_value": "claimed (seed)"})
-bars.dropna().hvplot.bar(
-    x="strategy", y="sharpe", by="source", rot=30, width=900, height=350, title="Sharpe ratio: measured vs claimed"
-)""",
+        """figures.sharpe_claims_figure(sharpe)""",
     ),
     ("md", "## Every row that did not pass"),
     (

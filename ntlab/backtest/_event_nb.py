@@ -21,6 +21,7 @@ from ntlab.execution._fill_nb import (  # the shared execution kernels
     fill_order_nb,
     order_qty_nb,
     protective_exit_nb,
+    take_after_fill_nb,
 )
 from ntlab.risk._gate_nb import APPROVED, REDUCES_EXPOSURE, check_orders_nb, latch_breaker_nb
 
@@ -174,6 +175,7 @@ def simulate_nb(
     borrow_per_bar: float,
     margin_per_bar: float,
     stop_on_entry_bar: bool,
+    optimistic_take: bool,
     limits: np.ndarray,
     sector_ids: np.ndarray,
     new_day: np.ndarray,
@@ -223,7 +225,11 @@ def simulate_nb(
         Borrow fee on short market value and interest on negative cash, per bar.
     stop_on_entry_bar : bool
         Check protective levels on the bar a position is opened (after its fill);
-        False waits for the next bar, as backtrader's bracket orders do.
+        False waits for the next bar, as backtrader's bracket orders do. On that bar a
+        limit entry that filled inside the range checks its stop only
+        (:func:`take_after_fill_nb`), unless ``optimistic_take``.
+    optimistic_take : bool
+        Let a take-profit trigger on the bar a limit entry filled inside.
     limits : ndarray of shape (N_GATE,) or (0,)
         Risk limits for ``ntlab.risk``'s pre-trade gate (``G_*`` slots, inf = none); empty
         = no gate. New orders of a bar pass ``check_orders_nb`` together (valued at their
@@ -272,6 +278,7 @@ def simulate_nb(
     act_take = np.full(m, np.nan)
     entry_px = np.full(m, np.nan)
     opened = np.full(m, -1, dtype=np.int64)  # bar at which the current position was opened
+    take_ok = np.ones(m, dtype=np.bool_)  # may the entry bar's rest reach the take-profit?
     idx = np.empty(m, dtype=np.int64)
     gated = limits.shape[0] == N_GATE
     halt = APPROVED
@@ -364,8 +371,9 @@ def simulate_nb(
                     if not _touched_nb(side_pos, sl, tp, low[i, j], high[i, j]):
                         continue
                     vol = volume[i, j] if has_volume else np.nan
+                    tk = opened[j] != i or take_ok[j]
                     fq, p, f, why = protective_exit_nb(
-                        pj, sl, tp, open_[i, j], high[i, j], low[i, j], close[i, j], vol, params
+                        pj, sl, tp, open_[i, j], high[i, j], low[i, j], close[i, j], vol, params, tk
                     )
                     if fq <= 0.0:
                         continue
@@ -444,6 +452,9 @@ def simulate_nb(
                     n_rec += 1
                     if old == 0.0 or old * new < 0.0:
                         opened[j] = i
+                        take_ok[j] = optimistic_take or take_after_fill_nb(
+                            wtype[j], p, open_[i, j], close[i, j]
+                        )
                         entry_px[j] = p
                         act_stop[j] = np.nan
                         act_take[j] = np.nan

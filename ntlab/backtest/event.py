@@ -158,6 +158,7 @@ def prepare(
         settings.borrow_rate / ppy,
         settings.margin_rate / ppy,
         bool(settings.stop_on_entry_bar),
+        bool(pol.fills.optimistic_take),
     )
     gate = gate_arrays(data, limits, sectors, lot=pol.lot)
     n = max(data.n_symbols, 1)

@@ -185,9 +185,37 @@ class BacktestResult:
             "periods_per_year": ppy,
         }
 
+    def settings_text(self) -> str:
+        """The engine and the settings behind the numbers, in one line.
+
+        E.g. ``event engine: fee 0.10% + slippage 0.05%, market orders at the next open,
+        whole shares sized at the decision close, signal stops on, 252 bars/year``.
+        """
+        s = self.settings
+        if self.engine == "event" and "policy" in s:
+            pol = s["policy"]
+            fee, slip = pol["commission"]["pct"], pol["slippage"]["pct"]
+            fills = pol["fills"]
+            orders = f"{fills['order_type']} orders at the {fills['fill_at'].replace('_', ' ')}"
+            size = "fractional sizes" if pol["fractional"] else "whole shares"
+            size += f" sized at the {'decision close' if pol['size_at'] == 'decision' else 'fill'}"
+            stops = s.get("use_signal_stops", True)
+        elif self.engine == "vectorbt" and "fees" in s:
+            fee, slip = s["fees"], s["slippage"]
+            orders = f"market orders at the {s['fill_at'].replace('_', ' ')}"
+            size = "fractional sizes" if s.get("lot_size") is None else f"lots of {s['lot_size']:g}"
+            size += " sized at the fill"
+            stops = s.get("use_signal_stops", True)
+        else:
+            return f"{self.engine}: {self.periods_per_year:,.6g} bars/year"
+        return (
+            f"{self.engine} engine: fee {fee:.2%} + slippage {slip:.2%}, {orders}, {size}, "
+            f"signal stops {'on' if stops else 'off'}, {self.periods_per_year:,.6g} bars/year"
+        )
+
     def summary_table(self) -> str:
         start, end = self.equity.index[0].date(), self.equity.index[-1].date()
-        lines = [f"{self.strategy} ({self.engine}) {start} .. {end}"]
+        lines = [f"{self.strategy} ({self.engine}) {start} .. {end}", f"  {self.settings_text()}"]
         for key, value in self.summary().items():
             lines.append(f"  {key:<14}{format_metric(key, value):>16}")
         return "\n".join(lines)

@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ntlab.backtest.vector import run_vector
+    from ntlab.backtest.event import run_event
     from ntlab.data import load_sample
     from ntlab.strategies import get
     from ntlab.testing import check_strategy
@@ -27,8 +27,8 @@ def _run(args: argparse.Namespace) -> int:
     strategy = get("momentum")
     report = check_strategy(strategy, data)
     print(f"[2/3] look-ahead check: {report}")
-    result = run_vector(strategy, data)
-    print("[3/3] backtest with costs (fees 0.10% + slippage 0.05%, fills at next open):")
+    result = run_event(strategy, data)  # the engine of `ntlab backtest` and the notebooks
+    print("[3/3] backtest on default settings (the vector engine makes the same trades):")
     print(result.summary_table())
     if not args.no_notebooks:
         from ntlab.reports.demo import run_demo

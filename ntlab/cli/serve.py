@@ -136,6 +136,12 @@ def panel_args(
         )
     if password is not None and len(password) < MIN_PASSWORD:
         raise ConfigError(f"the dashboard password must have at least {MIN_PASSWORD} characters")
+    for origin in origins:
+        if "*" in origin or not origin.strip():
+            raise ConfigError(
+                f"--allow-websocket-origin {origin!r} would let any web page drive the dashboards "
+                "from a visitor's browser; name the HOST:PORT browsers use"
+            )
     args = ["serve", *map(str, apps), "--address", address, "--port", str(port)]
     for origin in [f"localhost:{port}", f"127.0.0.1:{port}", *origins]:
         args += ["--allow-websocket-origin", origin]
@@ -212,6 +218,9 @@ def _panel_main(panel: list[str]) -> int:
     from ntlab._optional import attempt_import
 
     command = attempt_import("panel.command", purpose="serving the dashboards")
+    from ntlab.cli._login import install
+
+    install()  # exact password compare, failed logins rate-limited
     sys.argv = ["panel", *panel]
     command.main()
     return 0

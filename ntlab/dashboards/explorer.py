@@ -13,15 +13,16 @@ import param
 from ntlab.backtest.sweep import METRICS
 from ntlab.dashboards import plots
 from ntlab.dashboards._widgets import Busy
-from ntlab.dashboards.explorer_model import ExplorerModel
+from ntlab.dashboards.explorer_model import ExplorerModel, overfitting_text
 from ntlab.dashboards.tables import metrics_frame
 
 __all__ = ["ResearchExplorer"]
 
 _ENGINE_NOTE = (
     "Backtests run on vectorbt (`run_vector`): each target change fills at the next bar's open "
-    "with the fees and slippage above. Stop-loss and take-profit levels are not simulated on this "
-    "path (the event engine, `run_event`, does)."
+    "with the fees and slippage above, and the strategy's stop-loss and take-profit levels exit "
+    "inside the bar that reaches them, as on the event engine (`run_event`), which makes the same "
+    "trades on its defaults. Annualised figures use the bars per year shown."
 )
 
 
@@ -79,6 +80,7 @@ class ResearchExplorer(pn.viewable.Viewer):
         self.heatmap = pn.pane.HoloViews(
             None, css_classes=["ntlab-heatmap"], sizing_mode="stretch_width"
         )
+        self.overfitting = pn.pane.Markdown("", css_classes=["ntlab-overfitting"])
         self.run_button.on_click(self._on_run)
         self.sweep_button.on_click(self._on_sweep)
         self.chart_symbol.param.watch(lambda e: self._draw_price(), "value")
@@ -140,6 +142,7 @@ class ResearchExplorer(pn.viewable.Viewer):
         )
         if grid is not None:
             self.heatmap.object = plots.sweep_heatmap(grid, self.sweep_metric.value)
+            self.overfitting.object = overfitting_text(grid.attrs.get("overfitting", {}))
 
     def _show_result(self) -> None:
         result = self.model.result
@@ -190,6 +193,7 @@ class ResearchExplorer(pn.viewable.Viewer):
                 "Each cell is a full backtest with the costs on the left (64 cells at most)."
             ),
             self.sweep_button,
+            self.overfitting,
             self.heatmap,
             sizing_mode="stretch_width",
         )

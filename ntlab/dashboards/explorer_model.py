@@ -30,6 +30,7 @@ __all__ = [
     "data_choices",
     "parse_value_list",
     "sweep_grid",
+    "overfitting_text",
 ]
 
 #: Largest sweep grid the explorer runs (each cell is a full backtest).
@@ -89,9 +90,11 @@ def sweep_grid(
     Runs :func:`ntlab.backtest.sweep` (the strategy's other parameters stay as given),
     one row of the grid at a time so that ``progress(done, total)`` can follow it.
     Combinations the strategy's config rejects, and those the look-ahead guard refuses
-    (every combination is checked), stay NaN.
+    (every combination is checked), stay NaN. ``out.attrs["overfitting"]`` holds the
+    overfitting statistics of the combinations that ran (trials, best in-sample Sharpe,
+    deflated Sharpe ratio, PBO; :func:`ntlab.backtest.sweep.search_stats`).
     """
-    from ntlab.backtest.sweep import sweep
+    from ntlab.backtest.sweep import search_stats, sweep
 
     (xname, xs), (yname, ys) = x, y
     if xname == yname:
@@ -99,7 +102,7 @@ def sweep_grid(
     total = len(xs) * len(ys)
     if total > MAX_SWEEP_CELLS:
         raise ConfigError(f"the sweep has {total} cells; keep it to {MAX_SWEEP_CELLS} or fewer")
-    tables = []
+    tables, curves, scores, ppy = [], [], [], float("nan")
     for k, yv in enumerate(ys, start=1):
         valid = [xv for xv in xs if _accepts(strategy, {xname: xv, yname: yv})]
         if valid:
@@ -107,6 +110,10 @@ def sweep_grid(
             try:
                 res = sweep(strategy, data, grid, settings=settings, metric=metric, progress=False)
                 tables.append(res.table)
+                ran = np.isfinite(res.returns).all(axis=0)
+                curves.append(res.returns[:, ran])
+                scores.append(res.table[metric].to_numpy(dtype=float)[ran])
+                ppy = res.periods_per_year
             except LookAheadError:  # every cell of this row refused: they stay NaN
                 tables.append(pd.DataFrame({xname: valid, yname: yv, metric: np.nan}))
         if progress is not None:
@@ -117,8 +124,31 @@ def sweep_grid(
         )
     table = pd.concat(tables, ignore_index=True)
     out = table.pivot_table(index=yname, columns=xname, values=metric, aggfunc="mean", dropna=False)
-    return out.reindex(index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname)).astype(
+    out = out.reindex(index=pd.Index(ys, name=yname), columns=pd.Index(xs, name=xname)).astype(
         float
+    )
+    if curves:
+        out.attrs["overfitting"] = search_stats(
+            np.column_stack(curves), np.concatenate(scores), ppy
+        )
+    return out
+
+
+def overfitting_text(stats: dict[str, float]) -> str:
+    """One Markdown line: trials, best in-sample Sharpe, deflated Sharpe ratio and PBO."""
+    if not stats:
+        return ""
+
+    def num(key: str, fmt: str) -> str:
+        v = stats.get(key, float("nan"))
+        return "n/a" if v != v else format(v, fmt)
+
+    return (
+        f"**Overfitting** over {stats['trials']:.0f} trials: best in-sample Sharpe "
+        f"{num('best_sharpe', '.2f')} (the best of {stats['trials']:.0f} unskilled trials "
+        f"would show {num('expected_max_sharpe', '.2f')}), deflated Sharpe ratio "
+        f"{num('deflated_sharpe', '.2f')} (significant above 0.95), probability of backtest "
+        f"overfitting {num('pbo', '.2f')} (CSCV; noise gives about 0.5)."
     )
 
 

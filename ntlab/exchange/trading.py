@@ -103,6 +103,7 @@ def trading_routes(
     routing = attempt_import("starlette.routing", purpose="the local exchange")
     responses = attempt_import("starlette.responses", purpose="the local exchange")
     JSONResponse, Response = responses.JSONResponse, responses.Response
+    requests_mod = attempt_import("starlette.requests", purpose="the local exchange")
     faults = faults or Faults()
     account_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ntlab-exchange/{api_key}"))
     broadcaster = _Broadcaster()
@@ -128,6 +129,8 @@ def trading_routes(
                 return error(401, "request is not authorized", 40110000)
             try:
                 return await handler(request)
+            except requests_mod.ClientDisconnect:  # the client went away mid-request (killed)
+                return Response(status_code=400)
             except _Malformed as exc:
                 return error(422, str(exc))
             except (ConfigError, ExecutionError) as exc:

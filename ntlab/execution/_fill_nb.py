@@ -50,6 +50,7 @@ __all__ = [
     "fill_order_nb",
     "cap_to_buying_power_nb",
     "protective_exit_nb",
+    "take_after_fill_nb",
 ]
 
 BUY = 1
@@ -291,6 +292,22 @@ def cap_to_buying_power_nb(
 
 
 @njit(cache=True)
+def take_after_fill_nb(order_type: int, price: float, open_: float, close: float) -> bool:
+    """May a take-profit trigger later in the bar on which an entry filled at ``price``?
+
+    A market or stop entry, or a limit entry that filled at the open, has the rest of the
+    bar after it: yes. A limit entry that filled inside the bar (the price came back to
+    the limit) may have seen the bar's high *before* the fill, so a take-profit above it
+    is not known to be reachable after it: no. (A stop-loss stays live either way: the
+    prices beyond the limit came after the fill.)
+    """
+    if order_type != LIMIT:
+        return True
+    o = open_ if np.isfinite(open_) else close
+    return price == o
+
+
+@njit(cache=True)
 def protective_exit_nb(
     position: float,
     stop_level: float,
@@ -301,6 +318,7 @@ def protective_exit_nb(
     close: float,
     volume: float,
     params: np.ndarray,
+    take_ok: bool = True,
 ) -> tuple[float, float, float, int]:
     """Stop-loss / take-profit exit of an open position on one bar.
 
@@ -308,6 +326,8 @@ def protective_exit_nb(
     When the bar touches both, the stop counts (the conservative reading of a bar whose
     path is unknown), except when the bar *opens* beyond the take-profit, which then
     fills at the open. A gap through the stop fills at the open, not at the stop.
+    ``take_ok`` False (the position was entered inside this bar, see
+    :func:`take_after_fill_nb`) checks the stop only.
 
     Returns
     -------
@@ -319,6 +339,8 @@ def protective_exit_nb(
     side = SELL if position > 0.0 else BUY
     qty = abs(position)
     o = open_ if np.isfinite(open_) else close
+    if not take_ok:
+        take_level = np.nan
     gapped_take = np.isfinite(take_level) and np.isfinite(o) and side * (o - take_level) <= 0.0
     if np.isfinite(stop_level) and not gapped_take:
         q, p, f = fill_order_nb(

@@ -45,12 +45,17 @@ class FillModel:
     max_participation : float
         A fill takes at most this share of the bar's volume (0 = no cap); the rest of a
         market order carries to the next bar.
+    optimistic_take : bool
+        Let a take-profit trigger on the bar whose range a limit entry filled in. Off by
+        default: the bar's high may have come before the fill (a stop-loss stays live on
+        that bar either way); see :func:`ntlab.execution._fill_nb.take_after_fill_nb`.
     """
 
     fill_at: str = "next_open"
     order_type: str = "market"
     entry_offset: float = 0.0
     max_participation: float = 0.0
+    optimistic_take: bool = False
 
     def __post_init__(self) -> None:
         if self.fill_at not in ("next_open", "next_close"):

@@ -22,6 +22,7 @@ __all__ = [
     "monthly_heatmap",
     "price_figure",
     "returns_histogram",
+    "sharpe_claims_figure",
 ]
 
 _WIDTH, _HEIGHT = 900, 300
@@ -160,4 +161,43 @@ def returns_histogram(result: BacktestResult, bins: int = 60) -> Any:
     r = r[r != 0].rename("return")
     return r.hvplot.hist(
         bins=bins, title="Per-bar returns (non-zero)", width=_WIDTH // 2, height=_HEIGHT
+    )
+
+
+#: Height of one strategy's row in :func:`sharpe_claims_figure` (pixels; labels never overlap).
+_ROW_PX = 44
+
+
+def sharpe_claims_figure(rows: pd.DataFrame) -> Any:
+    """Measured against claimed Sharpe ratio per strategy, as horizontal grouped bars.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        The parity table's strategy rows: ``check`` ("Sharpe of NAME"), ``ntlab_value``
+        (measured) and ``reference_value`` (the seed's claim, NaN where none).
+
+    Each strategy gets its own row of ``_ROW_PX`` pixels with its name level on the axis,
+    so long names never overlap (a vertical chart rotated its labels into each other).
+    """
+    _hvplot()
+    bars = rows.assign(strategy=rows["check"].str.removeprefix("Sharpe of "))
+    long = bars.melt(
+        id_vars="strategy",
+        value_vars=["ntlab_value", "reference_value"],
+        var_name="source",
+        value_name="sharpe",
+    ).dropna()
+    long["source"] = long["source"].map(
+        {"ntlab_value": "measured (ntlab)", "reference_value": "claimed (seed)"}
+    )
+    n = max(long["strategy"].nunique(), 1)
+    return long.hvplot.barh(
+        x="strategy",
+        y="sharpe",
+        by="source",
+        width=_WIDTH,
+        height=_ROW_PX * n + 120,
+        title="Sharpe ratio: measured vs claimed",
+        legend="bottom_right",
     )

@@ -153,9 +153,42 @@ def run_grid(
     return runs
 
 
+#: Metrics the index shows per run when its notebook recorded them, in this order.
+INDEX_METRICS = ("sharpe", "total_return", "cagr", "max_drawdown", "trades")
+
+_SORT_JS = """<script>
+document.querySelectorAll("th.sort").forEach((th, col) => th.addEventListener("click", () => {
+  const table = th.closest("table"), body = table.tBodies[0];
+  const index = Array.from(th.parentNode.children).indexOf(th);
+  const dir = th.dataset.dir === "desc" ? 1 : -1; th.dataset.dir = dir === 1 ? "asc" : "desc";
+  const key = r => { const v = r.children[index].dataset.value; return v === undefined || v === "" ? NaN : Number(v); };
+  Array.from(body.rows).sort((a, b) => { const x = key(a), y = key(b);
+    if (isNaN(x)) return 1; if (isNaN(y)) return -1; return dir * (x - y); })
+    .forEach(r => body.appendChild(r));
+}));
+</script>"""
+
+
+def _metric_cells(run: NotebookRun, names: list[str]) -> str:
+    from ntlab.backtest.result import format_metric
+
+    values = run.extra.get("metrics", {}) if run.ok else {}
+    cells = []
+    for name in names:
+        value = values.get(name)
+        shown = "" if value is None else format_metric(name, value)
+        data = "" if value is None else repr(float(value))
+        cells.append(f'<td class="num" data-value="{data}">{html.escape(shown)}</td>')
+    return "".join(cells)
+
+
 def write_index(runs: list[NotebookRun], path: str | Path, *, title: str = "ntlab reports") -> Path:
-    """An HTML page with one row per run: parameters, status, seconds and links."""
+    """An HTML page with one row per run: parameters, the key metrics its notebook recorded
+    (:func:`ntlab.reports.notebook.record_metrics`; click a metric's header to sort by it),
+    status, seconds and links."""
     dest = Path(path)
+    recorded = {k for run in runs for k in run.extra.get("metrics", {})}
+    names = [m for m in INDEX_METRICS if m in recorded]
     rows = []
     for run in runs:
         link = (
@@ -180,18 +213,23 @@ def write_index(runs: list[NotebookRun], path: str | Path, *, title: str = "ntla
         )
         rows.append(
             f"<tr><td>{html.escape(run.notebook)}</td><td><code>{params}</code></td>"
+            f"{_metric_cells(run, names)}"
             f"<td>{status}</td><td>{run.seconds:.1f}</td><td>{link} {nb}</td></tr>"
         )
+    heads = "".join(f'<th class="sort" title="click to sort">{html.escape(m)}</th>' for m in names)
     page = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>"
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top}.fail{color:#b00;font-weight:bold}"
-        "pre{white-space:pre-wrap;max-width:60em}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><table><tr><th>notebook</th><th>parameters</th>"
-        "<th>status</th><th>seconds</th><th>report</th></tr>"
+        "pre{white-space:pre-wrap;max-width:60em}"
+        "th.sort{cursor:pointer}td.num{text-align:right}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><table><thead><tr><th>notebook</th><th>parameters</th>"
+        f"{heads}<th>status</th><th>seconds</th><th>report</th></tr></thead><tbody>"
         + "".join(rows)
-        + "</table></body></html>"
+        + "</tbody></table>"
+        + _SORT_JS
+        + "</body></html>"
     )
     dest.write_text(page, encoding="utf-8")
     return dest

@@ -38,6 +38,8 @@ __all__ = [
     "find_notebook",
     "notebook_parameters",
     "rendered_errors",
+    "record_metrics",
+    "recorded_metrics",
 ]
 
 KERNEL = "python3"
@@ -172,6 +174,30 @@ def _describe_failure(err: Any, source_nb: Path, output: Path) -> NotebookError:
     return NotebookError(message, cell=number, ename=str(err.ename), output=output)
 
 
+#: Mime type of the metrics a notebook records for the grid index (:func:`record_metrics`).
+METRICS_MIME = "application/vnd.ntlab.metrics+json"
+
+
+def record_metrics(metrics: dict[str, Any]) -> None:
+    """Record a run's key metrics in a notebook's output (shown as nothing), so that
+    ``ntlab report --grid`` lists them per run on its index page."""
+    display = attempt_import("IPython.display", purpose="recording notebook metrics")
+    plain = {str(k): (float(v) if isinstance(v, int | float) else None) for k, v in metrics.items()}
+    display.display({METRICS_MIME: plain, "text/plain": ""}, raw=True)
+
+
+def recorded_metrics(ipynb: str | Path) -> dict[str, Any]:
+    """The metrics an executed notebook recorded with :func:`record_metrics` (last wins)."""
+    nbformat = attempt_import("nbformat", purpose="reading notebooks")
+    found: dict[str, Any] = {}
+    for cell in nbformat.read(str(ipynb), as_version=4).cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if METRICS_MIME in data:
+                found.update(data[METRICS_MIME])
+    return found
+
+
 _RENDER_ERROR = re.compile(r'<details class="hv-jupyter-exc">\s*<summary>(.*?)</summary>', re.S)
 
 
@@ -286,4 +312,6 @@ def run_notebook(
             ename=message.split(":")[0],
             output=out,
         )
-    return NotebookRun(source.name, params, out, page, time.perf_counter() - t0)
+    run = NotebookRun(source.name, params, out, page, time.perf_counter() - t0)
+    run.extra["metrics"] = recorded_metrics(out)
+    return run

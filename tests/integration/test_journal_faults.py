@@ -95,6 +95,7 @@ def test_single_byte_corruptions_never_silently_change_what_is_restored(traded, 
         assert got == snapshot, f"byte {pos} changed what a restart restores, silently"
         outcomes["same"] += 1
     assert outcomes["refused"] + outcomes["same"] == 60 and outcomes["refused"] > 0
+    print(f"single-byte corruptions: {outcomes}")  # the README's figure (pytest -s shows it)
 
 
 def test_a_read_only_journal_is_refused_with_nothing_written(traded, tmp_path, monkeypatch):

@@ -114,7 +114,7 @@ class Driver:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def _wait(self, done, what: str, timeout: float = 60.0) -> None:
+    def _wait(self, done, what: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while not done():
             if self.proc.poll() is not None and not done():
@@ -170,7 +170,7 @@ def driver(tmp_path):
         yield Driver(tmp_path, urls, exchange)
 
 
-def _agree(d: Driver, final: dict) -> None:
+def _agree(d: Driver, final: dict, restarts: int = 1) -> None:
     broker = d.exchange.client
     journal = Journal(d.folder / "journal.db")
     orders = {o.client_order_id: o for o in journal.orders("crash")}
@@ -189,7 +189,8 @@ def _agree(d: Driver, final: dict) -> None:
         sum(o.filled_qty for o in at_broker.values())
     )
     assert final["cash"] == pytest.approx(broker.account().cash, rel=1e-9)
-    assert final["metrics"].get("submit_errors", 0) == 0 and final["metrics"]["restarts"] == 1
+    assert final["metrics"].get("submit_errors", 0) == 0
+    assert final["metrics"].get("restarts", 0) == restarts
 
 
 def test_sigkill_mid_stream_then_restart_with_ntlab_paper(driver):

@@ -31,7 +31,10 @@ def test_counts_are_integers_everywhere_they_are_printed(result):
     s = result.summary()
     assert type(s["max_drawdown_bars"]) is int and type(s["trades"]) is int
     assert f"{s['max_drawdown_bars']:,}" in result.summary_table()
-    assert ".000" not in [line for line in result.summary_table().splitlines() if "bars" in line][0]
+    assert (
+        ".000"
+        not in [line for line in result.summary_table().splitlines() if "drawdown_bars" in line][0]
+    )
     assert format_metric("max_drawdown_bars", 1083.0) == "1,083"
     assert format_metric("sharpe", float("nan")) == "n/a"
     assert json.loads(result.to_json())["summary"]["trades"] == result.n_trades

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -166,3 +167,26 @@ def test_a_wide_dataset_says_how_many_symbols_are_picked():
     assert model.symbols_note.startswith("20 of sample:sp500_1y's 5")
     model.symbols = model.symbols[:3]
     assert model.symbols_note.startswith("3 of sample:sp500_1y's")
+
+
+def test_the_sweep_carries_the_grids_overfitting_statistics(stocks):
+    from ntlab.backtest import sweep
+    from ntlab.dashboards.explorer_model import overfitting_text
+
+    data = stocks.select(["IBM", "MSFT"])
+    strategy = get("momentum", entry_z=1.5)
+    grid = sweep_grid(
+        strategy, ("lookback", [10, 30]), ("z_window", [40, 80]), data, VectorSettings(), "sharpe"
+    )
+    stats = grid.attrs["overfitting"]
+    whole = sweep(
+        strategy, data, {"z_window": [40, 80], "lookback": [10, 30]},
+        settings=VectorSettings(), progress=False,
+    ).overfitting  # fmt: skip
+    assert stats["trials"] == 4
+    assert stats["best_sharpe"] == pytest.approx(np.nanmax(grid.to_numpy()), rel=1e-9)
+    for key in ("best_sharpe", "deflated_sharpe", "pbo", "expected_max_sharpe"):
+        assert stats[key] == pytest.approx(whole[key], rel=1e-9, nan_ok=True), key
+    text = overfitting_text(stats)
+    assert f"{stats['best_sharpe']:.2f}" in text and f"{stats['deflated_sharpe']:.2f}" in text
+    assert "4 trials" in text and f"{stats['pbo']:.2f}" in text

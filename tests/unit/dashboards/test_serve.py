@@ -62,3 +62,9 @@ def test_command_line_refuses_and_never_prints_the_password(monkeypatch, capsys)
     )
     out = capsys.readouterr().out
     assert "--basic-auth *** --cookie-secret ***" in out and "correct horse" not in out
+
+
+@pytest.mark.parametrize("origin", ["*", "*.example.com:5006", " "])
+def test_a_wildcard_websocket_origin_is_refused(origin):
+    with pytest.raises(ConfigError, match="would let any web page drive the dashboards"):
+        panel_args(resolve_apps(["explorer"]), origins=[origin])

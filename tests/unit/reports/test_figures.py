@@ -65,3 +65,24 @@ def test_import_ntlab_reports_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_sharpe_claims_chart_gives_each_strategy_its_own_readable_row():
+    import holoviews as hv
+    import pandas as pd
+
+    from ntlab.reports.figures import sharpe_claims_figure
+
+    names = ["momentum", "mean_reversion", "mirror (filings)", "enhanced_momentum", "neural_sentiment"]
+    rows = pd.DataFrame(
+        {
+            "check": [f"Sharpe of {n}" for n in names],
+            "ntlab_value": [0.55, 0.19, 0.44, 0.62, 0.26],
+            "reference_value": [2.84, 2.15, 6.01, 3.20, float("nan")],
+        }
+    )
+    fig = hv.render(sharpe_claims_figure(rows), backend="bokeh")
+    factors = [f[0] if isinstance(f, tuple) else f for f in fig.y_range.factors]
+    assert sorted(set(factors)) == sorted(names)  # names on the vertical axis, level
+    assert fig.height / len(names) >= 40  # each strategy's row is taller than a label
+    assert fig.yaxis[0].major_label_orientation in ("horizontal", 0, 0.0)

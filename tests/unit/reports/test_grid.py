@@ -85,3 +85,30 @@ def test_run_demo_writes_reports_and_an_index(tiny_notebook, tmp_path):
     assert runs[0].ok and runs[0].html.is_file()
     assert lines[0].startswith("notebooks: kernel 'python3'") and "tiny.ipynb" in lines[1]
     assert lines[-1].endswith("index.html") and (tmp_path / "rep" / "index.html").is_file()
+
+
+def test_the_index_lists_each_runs_recorded_metrics_sortable(tmp_path):
+    import re
+
+    import nbformat
+
+    from ntlab.reports import run_grid
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "from ntlab.reports.notebook import record_metrics\n"
+            "record_metrics({'sharpe': x / 10, 'trades': 3 * x, 'max_drawdown_bars': 7})"
+        ),
+    ]
+    path = tmp_path / "metrics_nb.ipynb"
+    nbformat.write(nb, path)
+    runs = run_grid(path, [{"x": 2}, {"x": 5}], output_dir=tmp_path / "g", workers=1, html=False)
+    assert sorted(r.extra["metrics"]["sharpe"] for r in runs) == [0.2, 0.5]
+    page = (tmp_path / "g" / "metrics_nb-grid" / "index.html").read_text()
+    heads = re.findall(r'<th class="sort"[^>]*>([^<]+)</th>', page)
+    assert heads == ["sharpe", "trades"]  # the key metrics, in the index's order
+    assert 'data-value="0.5">0.500</td>' in page and 'data-value="15.0">15</td>' in page
+    assert "addEventListener(\"click\"" in page  # headers sort the rows, with no network
