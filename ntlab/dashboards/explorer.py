@@ -20,8 +20,9 @@ __all__ = ["ResearchExplorer"]
 
 _ENGINE_NOTE = (
     "Backtests run on vectorbt (`run_vector`): each target change fills at the next bar's open "
-    "with the fees and slippage above. Stop-loss and take-profit levels are not simulated on this "
-    "path (the event engine, `run_event`, does)."
+    "with the fees and slippage above, and the strategy's stop-loss and take-profit levels exit "
+    "inside the bar that reaches them, as on the event engine (`run_event`), which makes the same "
+    "trades on its defaults. Annualised figures use the bars per year shown."
 )
 
 

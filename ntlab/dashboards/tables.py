@@ -21,6 +21,7 @@ _LABELS = {
     "win_rate": "Win rate",
     "profit_factor": "Profit factor",
     "final_equity": "Final equity",
+    "periods_per_year": "Bars/year",
 }
 
 
