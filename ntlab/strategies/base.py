@@ -178,35 +178,60 @@ class Signals:
         return [self._record(r, c, close) for c in range(len(self.symbols))]
 
     def _record(self, r: int, c: int, close: pd.DataFrame | None) -> Signal:
-        target = float(self.target.iat[r, c])
-        direction = (
-            Direction.LONG if target > 0 else Direction.SHORT if target < 0 else Direction.CLOSE
+        def at(frame: pd.DataFrame | None) -> Any:
+            return None if frame is None else frame.iat[r, c]
+
+        return signal_record(
+            self.strategy_id,
+            self.symbols[c],
+            self.index[r],
+            float(self.target.iat[r, c]),
+            float(self.confidence.iat[r, c]),
+            stop_loss=at(self.stop_loss),
+            take_profit=at(self.take_profit),
+            close=at(close),
+            reasoning=at(self.reasoning),
         )
 
-        def level(frame: pd.DataFrame | None) -> float | None:
-            if frame is None or direction is Direction.CLOSE:
-                return None
-            v = float(frame.iat[r, c])
-            return None if np.isnan(v) else round_to_tick(v)
 
-        entry = None
-        if close is not None:
-            v = float(close.iat[r, c])
-            entry = None if np.isnan(v) else round_to_tick(v)
-        reason = "" if self.reasoning is None else str(self.reasoning.iat[r, c] or "")
-        return Signal(
-            strategy_id=self.strategy_id,
-            symbol=self.symbols[c],
-            direction=direction,
-            confidence=float(self.confidence.iat[r, c]),
-            timestamp=self.index[r].to_pydatetime(),
-            entry_price=entry,
-            stop_loss=level(self.stop_loss),
-            take_profit=level(self.take_profit),
-            quantity=None,
-            reasoning=reason,
-            metadata={"target": f"{target:.6g}"},
-        )
+def signal_record(
+    strategy_id: str,
+    symbol: str,
+    timestamp: pd.Timestamp,
+    target: float,
+    confidence: float,
+    *,
+    stop_loss: float | None = None,
+    take_profit: float | None = None,
+    close: float | None = None,
+    reasoning: Any = None,
+) -> Signal:
+    """One seed-schema :class:`ntlab.model.Signal` (the one builder batch and live use).
+
+    Direction from the sign of ``target``; ``entryPrice`` is ``close``; prices are rounded
+    to the instrument's tick (:func:`ntlab.model.round_to_tick`); a flat target carries no
+    levels; NaN prices become None.
+    """
+    direction = Direction.LONG if target > 0 else Direction.SHORT if target < 0 else Direction.CLOSE
+
+    def price(v: float | None, *, level: bool) -> float | None:
+        if v is None or (level and direction is Direction.CLOSE) or np.isnan(float(v)):
+            return None
+        return round_to_tick(float(v))
+
+    return Signal(
+        strategy_id=strategy_id,
+        symbol=symbol,
+        direction=direction,
+        confidence=float(confidence),
+        timestamp=timestamp.to_pydatetime(),
+        entry_price=price(close, level=False),
+        stop_loss=price(stop_loss, level=True),
+        take_profit=price(take_profit, level=True),
+        quantity=None,
+        reasoning="" if reasoning is None else str(reasoning or ""),
+        metadata={"target": f"{target:.6g}"},
+    )
 
 
 class Strategy(abc.ABC):

@@ -25,8 +25,9 @@ import pandas as pd
 
 from ntlab.data.market import FIELDS, MarketData
 from ntlab.errors import DataError
-from ntlab.model import Direction, Signal
+from ntlab.model import Signal
 from ntlab.strategies._nb import entry_levels_nb
+from ntlab.strategies.base import signal_record
 from ntlab.strategies.levels import changed_reasons
 
 if TYPE_CHECKING:
@@ -81,34 +82,24 @@ class SignalRow:
 
     def to_records(self, close: np.ndarray | None = None) -> list[Signal]:
         """The row as seed-schema :class:`ntlab.model.Signal` objects, one per symbol."""
-        out = []
-        for c, symbol in enumerate(self.symbols):
-            t = float(self.target[c])
-            direction = Direction.LONG if t > 0 else Direction.SHORT if t < 0 else Direction.CLOSE
 
-            def level(
-                arr: np.ndarray | None, c: int = c, flat: bool = direction is Direction.CLOSE
-            ) -> float | None:
-                if arr is None or flat or np.isnan(arr[c]):
-                    return None
-                return float(arr[c])
+        def at(arr: np.ndarray | None, c: int) -> Any:
+            return None if arr is None else arr[c]
 
-            out.append(
-                Signal(
-                    strategy_id=self.strategy_id,
-                    symbol=symbol,
-                    direction=direction,
-                    confidence=float(self.confidence[c]),
-                    timestamp=self.timestamp.to_pydatetime(),
-                    entry_price=None if close is None or np.isnan(close[c]) else float(close[c]),
-                    stop_loss=level(self.stop_loss),
-                    take_profit=level(self.take_profit),
-                    quantity=None,
-                    reasoning="" if self.reasoning is None else str(self.reasoning[c] or ""),
-                    metadata={"target": f"{t:.6g}"},
-                )
+        return [
+            signal_record(
+                self.strategy_id,
+                symbol,
+                self.timestamp,
+                float(self.target[c]),
+                float(self.confidence[c]),
+                stop_loss=at(self.stop_loss, c),
+                take_profit=at(self.take_profit, c),
+                close=at(close, c),
+                reasoning=at(self.reasoning, c),
             )
-        return out
+            for c, symbol in enumerate(self.symbols)
+        ]
 
 
 class Ring:

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from ntlab.errors import ConfigError
+from ntlab.model import round_to_tick
 from ntlab.strategies import get
 
 
@@ -45,8 +46,11 @@ def test_rule_matches_talib_reference(stocks, params):
 def test_levels_reasons_and_confidence(stocks):
     sig = get("mean_reversion", allow_short=True).signals(stocks)
     rec = [r for r in sig.to_records(close=stocks.close) if r.direction.value == "long"][0]
-    assert rec.stop_loss == pytest.approx(rec.entry_price * 0.95)
-    assert rec.take_profit == pytest.approx(rec.entry_price * 1.10)
+    # levels are set from the entry close, then rounded to the instrument's tick in the record
+    entry = float(stocks.close.loc[rec.timestamp, rec.symbol])
+    assert rec.entry_price == round_to_tick(entry)
+    assert rec.stop_loss == round_to_tick(entry * 0.95)
+    assert rec.take_profit == round_to_tick(entry * 1.10)
     assert "below the lower Bollinger band" in rec.reasoning and 0.05 <= rec.confidence <= 1
 
 
