@@ -131,13 +131,47 @@ def nf_frame(series: Sequence[Series], target: str, feature_names: Sequence[str]
     return pd.concat(parts, ignore_index=True)
 
 
-def fit_nf(model: Any, frame: pd.DataFrame) -> Any:
-    """Fit ``model`` on ``frame`` in a NeuralForecast wrapper (integer time steps)."""
+def fit_nf(model: Any, frame: pd.DataFrame, *, progress: bool | None = None) -> Any:
+    """Fit ``model`` on ``frame`` in a NeuralForecast wrapper (integer time steps).
+
+    A progress bar counts the training steps (``progress=False`` hides it); it is attached
+    for this fit only, so a saved model carries no callback.
+    """
+    from ntlab._progress import progress_bar
+
     core = attempt_import("neuralforecast.core", purpose=_PURPOSE)
-    nf = core.NeuralForecast(models=[model], freq=1)
-    with quiet():
-        nf.fit(df=frame)
+    kwargs = model.trainer_kwargs
+    bar = progress_bar(
+        total=int(kwargs.get("max_steps") or model.max_steps),
+        desc=f"training {type(model).__name__}",
+        unit="step",
+        progress=progress,
+    )
+    kwargs["callbacks"] = [*kwargs.get("callbacks", []), _step_callback(bar)]
+    nf = core.NeuralForecast(models=[model], freq=1)  # it copies the model: attach first
+    try:
+        with quiet():
+            nf.fit(df=frame)
+    finally:
+        bar.close()
+        for m in (model, *nf.models):
+            m.trainer_kwargs["callbacks"] = [
+                c for c in m.trainer_kwargs.get("callbacks", []) if not hasattr(c, "ntlab_bar")
+            ]
     return nf
+
+
+def _step_callback(bar: Any) -> Any:
+    """A Lightning callback that advances ``bar`` once per training step."""
+    pl = attempt_import("pytorch_lightning", purpose=_PURPOSE)
+
+    class StepBar(pl.Callback):
+        ntlab_bar = True
+
+        def on_train_batch_end(self, trainer: Any, *args: Any) -> None:
+            bar.update(1)
+
+    return StepBar()
 
 
 def quantile_order(model: Any) -> np.ndarray:

@@ -128,7 +128,7 @@ class Forecaster:
             )
 
     # ------------------------------------------------------------------ fit
-    def fit(self, data: Data, features: Features = None) -> Self:
+    def fit(self, data: Data, features: Features = None, *, progress: bool | None = None) -> Self:
         """Train one network over all symbols of ``data``.
 
         Parameters
@@ -138,6 +138,9 @@ class Forecaster:
             a missing price inside a history is an error unless ``fill_gaps="ffill"``.
         features : mapping of name to DataFrame of shape (n_bars, n_symbols), or MarketData field names
             Historical exogenous features (not for the transformer).
+        progress : bool, optional
+            Show a bar of the training steps (after 2 s); ``False`` hides it, ``None``
+            follows the enclosing call (e.g. a backtest's ``progress``).
         """
         cfg = self.config
         series, names = to_series(data, features, trim_end=True, fill=cfg.fill_gaps)
@@ -155,7 +158,7 @@ class Forecaster:
         frame = _nf.nf_frame(series, cfg.target, names)
         start = time.perf_counter()
         with torch_threads(cfg.num_threads):
-            nf = _nf.fit_nf(model, frame)
+            nf = _nf.fit_nf(model, frame, progress=progress)
         self.fit_seconds_ = time.perf_counter() - start
         self.nf_ = nf
         self.device_ = device
