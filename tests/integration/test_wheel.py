@@ -110,7 +110,7 @@ def test_ntlab_demo_runs_from_the_installed_wheel(wheel, tmp_path):
         timeout=1500,
     )  # fmt: skip
     assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
-    assert "[3/3] backtest with costs" in demo.stdout and "sharpe" in demo.stdout
+    assert "[3/3] backtest on default settings" in demo.stdout and "sharpe" in demo.stdout
     assert (run_dir / "reports" / "index.html").is_file()
     for stem in ("quickstart", "backtest_report", "parity_report"):
         assert (run_dir / "reports" / f"{stem}.html").is_file(), stem
