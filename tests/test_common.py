@@ -125,7 +125,8 @@ def test_both_engines_make_the_same_trades_on_default_settings(name, example, re
     strategy, data = _setup(name, example)
     signals = strategy.signals(data)
     vec, ev = run_vector(signals, data), run_event(signals, data)
-    assert len(vec.trades) > 0
+    if example.trades:  # plumbing-only examples (a tiny network) may not trade at all
+        assert len(vec.trades) > 0
     if request.node.callspec.id not in GAPPY_SLEEVES:
         pd.testing.assert_frame_equal(_trade_keys(ev), _trade_keys(vec))
         return
