@@ -12,7 +12,7 @@ from types import ModuleType
 
 from ntlab.errors import OptionalDependencyError
 
-__all__ = ["attempt_import", "HEAVY_MODULES"]
+__all__ = ["attempt_import", "HEAVY_MODULES", "use_hvplot"]
 
 # module -> pip requirement that provides it
 _PROVIDERS = {
@@ -78,3 +78,16 @@ def attempt_import(name: str, *, purpose: str = "") -> ModuleType:
             f"ntlab needs the module '{name}'{why}, but it cannot be imported ({exc}). "
             f"Install it with: pip install '{req}'"
         ) from exc
+
+
+def use_hvplot(purpose: str) -> None:
+    """Register ``.hvplot`` on pandas objects, once per process.
+
+    hvplot drops ``hvplot.pandas`` from ``sys.modules`` after patching, so importing it again
+    re-emits the plotting extension (megabytes of JavaScript) into every notebook cell; an
+    exported report then loads BokehJS several times and its plots can vanish.
+    """
+    import pandas as pd
+
+    if not hasattr(pd.DataFrame, "hvplot"):
+        attempt_import("hvplot.pandas", purpose=purpose)

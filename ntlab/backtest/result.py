@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ntlab._optional import attempt_import
+from ntlab._optional import attempt_import, use_hvplot
 from ntlab.errors import ConfigError, UnknownSymbolError
 from ntlab.risk import measures
 
@@ -287,19 +287,19 @@ class BacktestResult:
     # ------------------------------------------------------------------ plots (hvplot, lazy)
     def plot_equity(self, **opts: Any) -> Any:
         """Equity curve (hvplot line); values on the axis in plain digits, not 4.000e+5."""
-        attempt_import("hvplot.pandas", purpose="backtest plots")
+        use_hvplot("backtest plots")
         opts.setdefault("yformatter", "%.0f")
         frame = self.equity.rename("equity").to_frame()
         return frame.hvplot.line(y="equity", title=f"{self.strategy}: equity", **opts)
 
     def plot_drawdown(self, **opts: Any) -> Any:
         """Drawdown from the running peak (hvplot area, negative fractions)."""
-        attempt_import("hvplot.pandas", purpose="backtest plots")
+        use_hvplot("backtest plots")
         return self.drawdown.to_frame().hvplot.area(y="drawdown", title="drawdown", **opts)
 
     def plot_trades(self, symbol: str | None = None, **opts: Any) -> Any:
         """One symbol's close with entries (triangles) and exits (crosses, coloured by reason)."""
-        attempt_import("hvplot.pandas", purpose="backtest plots")
+        use_hvplot("backtest plots")
         if self.close is None:
             raise ConfigError(
                 "this result holds no prices; plot_trades needs a result from run_event or run_vector"

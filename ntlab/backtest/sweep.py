@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ntlab._optional import attempt_import
+from ntlab._optional import attempt_import, use_hvplot
 from ntlab.backtest._guard import PASSED, config_verdicts, refuse_all
 from ntlab.backtest._parallel import run_processes, run_ray, worker_count
 from ntlab.backtest._score_nb import SCORE_NAMES, score_nb
@@ -110,7 +110,7 @@ class SweepResult:
         The swept values are drawn as evenly spaced categories in numeric order, so grids
         such as 10, 20, 40 fill the plot without white gaps between cells.
         """
-        attempt_import("hvplot.pandas", purpose="sweep heatmaps")
+        use_hvplot("sweep heatmaps")
         key = metric or self.metric
         self.pivot(x, y, key)  # validates the names
         frame = self.table.groupby([x, y], as_index=False)[key].mean().sort_values([y, x])

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ntlab._optional import attempt_import
+from ntlab._optional import attempt_import, use_hvplot
 from ntlab._ray import ray_session
 from ntlab.backtest._common import guard_lookahead
 from ntlab.backtest._guard import PASSED, verdict
@@ -101,7 +101,7 @@ class WalkForwardResult:
     def plot(self, **opts: Any) -> Any:
         """The out-of-sample equity curve (hvplot), folds marked by their start."""
         hv = attempt_import("holoviews", purpose="walk-forward plots")
-        attempt_import("hvplot.pandas", purpose="walk-forward plots")
+        use_hvplot("walk-forward plots")
         curve = (
             self.equity.rename("equity")
             .to_frame()

@@ -53,9 +53,9 @@ def price_trades_plot(result: BacktestResult, symbol: str):
 
 def sweep_heatmap(grid: pd.DataFrame, metric: str):
     """A sweep's pivot (rows: y values, columns: x values) as a heatmap with each cell's value."""
-    from ntlab._optional import attempt_import
+    from ntlab._optional import attempt_import, use_hvplot
 
-    attempt_import("hvplot.pandas", purpose="dashboard charts")
+    use_hvplot("dashboard charts")
     hv = attempt_import("holoviews", purpose="dashboard charts")
     x, y = grid.columns.name, grid.index.name
     long = grid.stack(future_stack=True).rename(metric).reset_index()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 
-from ntlab._optional import attempt_import
+from ntlab._optional import attempt_import, use_hvplot
 from ntlab.backtest.result import BacktestResult
 from ntlab.reports.tables import monthly_returns
 from ntlab.risk import measures
@@ -28,16 +28,6 @@ __all__ = [
 _WIDTH, _HEIGHT = 900, 300
 
 
-def _hvplot() -> None:
-    """Register ``.hvplot`` on pandas objects on first use.
-
-    hvplot drops ``hvplot.pandas`` from ``sys.modules`` after patching, so importing it again
-    would re-emit the plotting extension (megabytes of JavaScript) in every notebook cell.
-    """
-    if not hasattr(pd.DataFrame, "hvplot"):
-        attempt_import("hvplot.pandas", purpose="report figures")
-
-
 def notebook_setup(*, inline: bool = True) -> None:
     """Load hvplot's plotting extension in a notebook (registers ``.hvplot`` on pandas).
 
@@ -50,7 +40,7 @@ def notebook_setup(*, inline: bool = True) -> None:
     """
     hv = attempt_import("holoviews", purpose="report figures")
     hv.extension.inline = inline
-    _hvplot()
+    use_hvplot("report figures")
 
 
 def _naive_utc(obj: pd.Series | pd.DataFrame) -> pd.Series | pd.DataFrame:
@@ -76,7 +66,7 @@ def equity_figure(
     logy : bool
         Logarithmic value axis (useful over many years).
     """
-    _hvplot()
+    use_hvplot("report figures")
     frame = pd.DataFrame({result.strategy: result.equity})
     if benchmark is not None:
         frame[benchmark.name or "benchmark"] = benchmark
@@ -93,7 +83,7 @@ def equity_figure(
 
 def drawdown_figure(result: BacktestResult) -> Any:
     """Drawdown from the running peak, as a filled area below zero (fractions)."""
-    _hvplot()
+    use_hvplot("report figures")
     dd = measures.drawdown(result.returns).rename("drawdown")
     return _naive_utc(dd).hvplot.area(
         title=f"Drawdown: {result.strategy} (max {dd.min():.1%})",
@@ -107,7 +97,7 @@ def drawdown_figure(result: BacktestResult) -> Any:
 
 def monthly_heatmap(result: BacktestResult | pd.Series) -> Any:
     """Heatmap of compounded monthly returns, years down, months across (in percent)."""
-    _hvplot()
+    use_hvplot("report figures")
     returns = result.returns if isinstance(result, BacktestResult) else result
     table = monthly_returns(returns).drop(columns="Year")
     long = (table * 100).stack(future_stack=True).rename("return_pct").reset_index()
@@ -141,7 +131,7 @@ def price_figure(
     overlays : DataFrame of shape (n_bars, k), optional
         Extra lines (e.g. moving averages) drawn on the same axes, not rebased.
     """
-    _hvplot()
+    use_hvplot("report figures")
     frame = close / close.bfill().iloc[0] if normalise else close
     fig = _naive_utc(frame).hvplot.line(
         title="Closes (rebased to 1)" if normalise else "Closes",
@@ -156,7 +146,7 @@ def price_figure(
 
 def returns_histogram(result: BacktestResult, bins: int = 60) -> Any:
     """Distribution of per-bar returns (bars with a zero return are left out)."""
-    _hvplot()
+    use_hvplot("report figures")
     r = result.returns
     r = r[r != 0].rename("return")
     return r.hvplot.hist(
@@ -180,7 +170,7 @@ def sharpe_claims_figure(rows: pd.DataFrame) -> Any:
     Each strategy gets its own row of ``_ROW_PX`` pixels with its name level on the axis,
     so long names never overlap (a vertical chart rotated its labels into each other).
     """
-    _hvplot()
+    use_hvplot("report figures")
     bars = rows.assign(strategy=rows["check"].str.removeprefix("Sharpe of "))
     long = bars.melt(
         id_vars="strategy",

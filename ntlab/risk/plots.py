@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ntlab._optional import attempt_import
+from ntlab._optional import attempt_import, use_hvplot
 
 if TYPE_CHECKING:
     from ntlab.risk.report import RiskReport
@@ -16,7 +16,7 @@ __all__ = ["plot_risk_report", "plot_var_backtest"]
 
 
 def _hv() -> Any:
-    attempt_import("hvplot.pandas", purpose="risk plots")
+    use_hvplot("risk plots")
     return attempt_import("holoviews", purpose="risk plots")
 
 
