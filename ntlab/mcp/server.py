@@ -152,5 +152,25 @@ def serve_http(service_ctx: Any = None, host: str = "127.0.0.1", port: int = 876
     bound = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     uv = uvicorn.Server(config)
-    print(f"ntlab mcp: streamable HTTP on http://{host}:{bound}/mcp", file=sys.stderr, flush=True)
-    anyio.run(lambda: uv.serve(sockets=[sock]))
+
+    async def serve_then_announce() -> None:
+        # Announce only once uvicorn accepts connections: a client that reads the URL and
+        # connects at once must never meet a bound but not yet listening socket.
+        ended = anyio.Event()
+
+        async def serve() -> None:
+            try:
+                await uv.serve(sockets=[sock])
+            finally:
+                ended.set()
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(serve)
+            while not uv.started:
+                if ended.is_set():
+                    raise SystemExit("ntlab mcp: the HTTP server stopped before listening")
+                await anyio.sleep(0.01)
+            url = f"http://{host}:{bound}/mcp"
+            print(f"ntlab mcp: streamable HTTP on {url}", file=sys.stderr, flush=True)
+
+    anyio.run(serve_then_announce)

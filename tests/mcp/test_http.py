@@ -92,3 +92,15 @@ def test_binding_beyond_loopback_needs_the_server_secret(monkeypatch):
         http_settings("0.0.0.0", 8765)
     monkeypatch.setenv("NTLAB_JWT_SECRET", SECRET)
     assert http_app(server, host="0.0.0.0", auth=HttpAuth(http_settings("0.0.0.0", 8765)))
+
+
+def test_the_url_is_announced_only_once_the_server_accepts_connections(server_home):
+    import socket
+    from urllib.parse import urlsplit
+
+    proc, url = start_http(server_home)
+    try:
+        where = urlsplit(url)
+        socket.create_connection((where.hostname, where.port), timeout=5).close()
+    finally:
+        stop(proc)
