@@ -122,7 +122,8 @@ class Tokens:
                             status=403, code="forbidden")  # fmt: skip
         life = self.ttl if ttl is None else min(float(ttl), self.ttl)
         now = time.time()
-        claims = {"sub": key.name, "scopes": wanted, "iat": int(now), "exp": int(now + life),
+        # exp rounded up: a token lives at least its ttl (int() could leave a 1 s token ~0 s)
+        claims = {"sub": key.name, "scopes": wanted, "iat": int(now), "exp": math.ceil(now + life),
                   "jti": uuid.uuid4().hex}  # fmt: skip
         token = jwt.encode(claims, self.secret, algorithm="HS256")
         return {
