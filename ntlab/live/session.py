@@ -158,6 +158,9 @@ class TradingSession:
             ):  # refused (a disagreeing book, a locked journal...): let go of it all
                 self._abandon()
                 raise
+            # a status() that finds the session busy from here on shows this session, not
+            # the one before the start
+            self._snapshot = self._build_status()
         if self.settings.background:
             self._halt.clear()
             self._thread = threading.Thread(
@@ -411,6 +414,29 @@ class TradingSession:
         if adopted:
             self.counts.bump("adoptions")
 
+    def _broker_positions(self, when, reads: int = 4) -> tuple[dict, dict]:
+        """The broker's positions in the book's symbols, and where they disagree with the
+        book and the journal. The broker trades on while a session restarts: an order read
+        as working may fill before the positions are read, so while they disagree and
+        orders are working, the orders are read again (their fills booked) and so are the
+        positions; a gap that stays after ``reads`` reads is a real one."""
+        held, gaps = self._positions_now(when)
+        for attempt in range(1, reads):
+            working = self.book.working()
+            if not gaps or not working:
+                break
+            time.sleep(0.05 * attempt)
+            self._updates.extend(reconcile(self.conn.client, working, when).updates)
+            held, gaps = self._positions_now(when)
+        return held, gaps
+
+    def _positions_now(self, when) -> tuple[dict, dict]:
+        held = {p.symbol: p for p in self.conn.client.positions() if p.symbol in self.book.column}
+        self._drain(when)  # order updates that came meanwhile (the stream, a reconcile)
+        broker = {s: p.quantity for s, p in held.items()}
+        journal = self.journal.net_positions(self.session_id)
+        return held, position_gaps(self.book.symbols, self.portfolio.qty, broker, journal)
+
     def _recover(self) -> None:
         info, fills = restore(self.journal, self.session_id, self.book)
         check_clock(info.last_bar, self._venue_last)
@@ -425,13 +451,9 @@ class TradingSession:
                 self.decider.prev[j] = target
         when = now_utc()
         rec = reconcile(self.conn.client, self.book.working(), when)
-        for order, fill in rec.updates:
-            self._updates.append((order, fill))
+        self._updates.extend(rec.updates)
         self._drain(when)
-        held = {p.symbol: p for p in self.conn.client.positions() if p.symbol in self.book.column}
-        broker = {s: p.quantity for s, p in held.items()}
-        journal = self.journal.net_positions(self.session_id)
-        gaps = position_gaps(self.book.symbols, self.portfolio.qty, broker, journal)
+        held, gaps = self._broker_positions(when)
         self._settle_gaps(
             gaps,
             rec.lost,

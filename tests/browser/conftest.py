@@ -34,6 +34,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SERVER_START_S = 240  # --warm imports vectorbt and compiles its kernels before the port opens
+_RUNNING_LOGS: list[Path] = []  # the logs of the servers up now (shown when a test fails)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test's report carries the tail of each running server's log, so a
+    CI failure shows what the server said (an exception building a page, a slow start)."""
+    report = yield
+    if report.failed:
+        for log in _RUNNING_LOGS:
+            if log.exists():
+                report.sections.append((f"server log {log.name}", log.read_text()[-6000:]))
+    return report
 
 
 def _free_port() -> int:
@@ -76,6 +89,7 @@ def serve(
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
+    _RUNNING_LOGS.append(log_path)
     try:
         deadline = time.monotonic() + SERVER_START_S
         while not _ready(base + probe_path):
@@ -94,6 +108,7 @@ def serve(
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
         log.close()
+        _RUNNING_LOGS.remove(log_path)
 
 
 def panel_serve(*apps: str) -> Callable[[int], list[str]]:

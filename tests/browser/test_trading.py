@@ -121,9 +121,12 @@ def test_bad_input_shows_a_message_and_changes_nothing(
             page.locator(".ntlab-message").get_by_text("stopped").wait_for()
         page.locator(".ntlab-strategies .choices__button").first.click()
         _start(page, symbols="AAPL, MSFT")
-        page.locator(".ntlab-message").get_by_text(
+        said = page.locator(".ntlab-message").get_by_text(
             "started manual trading only on AAPL, MSFT"
-        ).wait_for()
+        )
+        said.wait_for()
+        started = re.search(r"Session (\w+) started", said.inner_text()).group(1)
+        expect(page.locator(".ntlab-session p")).to_contain_text(f"Session {started}")
     page.wait_for_timeout(1200)  # one refresh, so the tables show the current state
     session, orders = (
         _session_line(page).split(" · ")[0],

@@ -64,7 +64,7 @@ def _kill_lane(tmp_path, seed: int, kills: int) -> tuple[Driver, dict]:
         for _ in range(kills):
             assert not ex.finished, "the data ended before the kills"
             for _ in range(rng.randrange(0, 2)):
-                assert d.step()  # some bars the session takes whole
+                assert d.step(), d.last_words()  # some bars the session takes whole
             ex.step()  # and one it is in the middle of when the kill lands
             time.sleep(rng.uniform(0.0, 0.08))
             d.kill()
@@ -93,7 +93,7 @@ def test_the_exchange_killed_and_restarted_is_refused_in_one_line(tmp_path, caps
         d = Driver(tmp_path, urls, ex)
         d.spawn(cli=True)
         while not d.exchange.client.positions():
-            assert d.step()
+            assert d.step(), d.last_words()
         d.kill()
         at = ex.position
     # the venue restarts with a fresh book (its orders and positions are gone): refused
@@ -120,7 +120,7 @@ def test_a_stalled_session_never_stops_the_exchange_clock(tmp_path):
         d = Driver(tmp_path, urls, ex)
         d.spawn(cli=True)
         for _ in range(5):
-            assert d.step()
+            assert d.step(), d.last_words()
         d.proc.send_signal(signal.SIGSTOP)  # a frozen process: its sockets fill, it answers nothing
         try:
             for _ in range(20):
@@ -150,7 +150,7 @@ def test_dropped_streams_and_rest_trouble_lose_nothing(tmp_path):
                 faults.stall_next, faults.stall_seconds = 1, 0.4  # a slow answer
             if ex.finished:
                 break
-            assert d.step(), "\n".join(d.outputs)
+            assert d.step(), d.last_words()
         final = d.finish()
     assert faults.drops >= 3 and faults.requests_seen > 50
     _agree(d, final, restarts=0)
@@ -162,7 +162,7 @@ def test_journal_damage_after_a_kill_is_refused_never_traded_over(tmp_path, caps
         d = Driver(tmp_path, urls, ex)
         d.spawn(cli=True)
         while not ex.client.positions():
-            assert d.step()
+            assert d.step(), d.last_words()
         d.step()
         d.kill()
         wal = d.folder / "journal.db-wal"

@@ -111,6 +111,12 @@ class Driver:
             1 for o in Journal(self.folder / "journal.db").orders("crash") if o.status == "filled"
         )
 
+    def last_words(self) -> str:
+        """What the dead process printed (for an assertion's message)."""
+        if self.alive():
+            return "the session is still running"
+        return f"the session exited {self.proc.returncode}:\n{self.proc.stdout.read()}"
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
@@ -138,7 +144,7 @@ class Driver:
 
     def finish(self) -> dict:
         while not self.exchange.finished:
-            assert self.step(), "the session died after the restart"
+            assert self.step(), "the session died after the restart: " + self.last_words()
         out, _ = self.proc.communicate(timeout=90)
         assert self.proc.returncode == 0, out
         self.outputs.append(out)
@@ -197,7 +203,7 @@ def test_sigkill_mid_stream_then_restart_with_ntlab_paper(driver):
     d = driver
     d.spawn(cli=True)
     while d.filled_orders() < 4:
-        assert d.step()
+        assert d.step(), d.last_words()
     d.kill()  # SIGKILL: no stop, no flush; the exchange keeps going
     for _ in range(3):
         d.step()  # orders working at the crash fill meanwhile

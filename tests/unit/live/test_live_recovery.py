@@ -91,3 +91,35 @@ def test_a_restart_rebuilds_the_book_and_targets_from_the_journal(tmp_path):
     assert t.recovery["checked"] == working and t.recovery["position_gaps"] == {}
     assert t.status()["risk"]["peak_equity"] == s.status()["risk"]["peak_equity"]
     t.stop()
+
+
+def test_a_fill_between_reading_the_orders_and_the_positions_is_no_disagreement(tmp_path):
+    """The broker trades on while a session restarts: an order the restart reads as working
+    fills before it reads the positions. That is booked, not refused as a disagreement."""
+    market = SharedSimMarket()
+    s = make_session(tmp_path, market)
+    s.start(REQUEST)
+    s.step(80)
+    working = len(s.book.working())
+    assert working > 0  # decided on the last bar, to fill on the next
+    client = market.conn.client
+    real, traded = client.positions, []
+
+    def positions():
+        if not traded:  # the next bar reaches the broker (and fills them) just now
+            conn = market.conn
+            bar = conn.feed.next(1.0)
+            conn.sim.on_bar_arrays(bar.timestamp, list(s.book.symbols), bar.open, bar.high,
+                                   bar.low, bar.close, bar.volume)  # fmt: skip
+            traded.append(bar.timestamp)
+        return real()
+
+    client.positions = positions
+    t = make_session(tmp_path, market)
+    t.start(REQUEST)
+    client.positions = real
+    assert traded and t.recovery["position_gaps"] == {} and t.recovery["checked"] == working
+    assert t.book.working() == []  # the fills were booked
+    agree = t.agreement()
+    assert agree["gaps"] == {} and agree["session"] == agree["broker"] == agree["journal"]
+    t.stop()
